@@ -1,0 +1,27 @@
+// The CLI (contract, DESIGN.md). Each register_* adds one command (or group) to the CLI11 app
+// and, when that command is chosen, stores what to run in `run`. Commands return an exit code.
+#pragma once
+
+#include <functional>
+
+#include "app/context.h"
+
+namespace CLI {
+class App;
+}
+
+namespace leakwatch::app {
+
+using CommandRun = std::function<int()>;
+
+void register_sign(CLI::App& app, Context& ctx, CommandRun& run);
+void register_signatures(CLI::App& app, Context& ctx, CommandRun& run);
+void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run);
+void register_sightings(CLI::App& app, Context& ctx, CommandRun& run);
+// Commands whose issue has not landed: they parse their documented options, say so, exit 2.
+void register_pending(CLI::App& app, Context& ctx, CommandRun& run);
+
+// Prints "leakwatch: <message>" to stderr (once; callers do not log the same error again).
+int fail(int code, const std::string& message);
+
+}  // namespace leakwatch::app

@@ -1,0 +1,64 @@
+// leakwatch: checks whether an organisation's sensitive datasets are offered on leak sites.
+// main() parses the command line, sets up logging and runs one command; anything escaping a
+// command becomes a clear message and exit code 1.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/commands.h"
+#include "app/context.h"
+#include "app/logging.h"
+#include "crawler/http_client.h"
+
+namespace {
+
+constexpr const char* kDescription =
+    "leakwatch: dark-web leak presence monitor.\n"
+    "Signs sensitive datasets (hashes only), scans leak indexes through proxies, records every "
+    "sighting and scan, and answers whether a dataset was seen.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace leakwatch::app;
+  GlobalOptions options;
+  CLI::App app{kDescription, "leakwatch"};
+  app.set_version_flag("--version", "leakwatch 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--config", options.config_file,
+                 "config file (TOML); default $LEAKWATCH_CONFIG, else ./leakwatch.toml if present");
+  app.add_option("--data-dir", options.data_dir, "data directory (overrides the config's data_dir)");
+  app.add_flag("-v,--verbose", options.verbosity, "more log output (-vv for trace)");
+  app.add_flag("-q,--quiet", options.quiet, "only warnings and errors; no progress display");
+  app.add_option("--log-format", options.log_format, "log format on stderr")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_val("text");
+
+  Context ctx(GlobalOptions{});
+  CommandRun run;
+  register_sign(app, ctx, run);
+  register_signatures(app, ctx, run);
+  register_scan_and_check(app, ctx, run);
+  register_sightings(app, ctx, run);
+  register_pending(app, ctx, run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  try {
+    setup_logging(options.quiet ? -1 : options.verbosity, options.log_format);
+    ctx = Context(options);
+    const leakwatch::crawler::CurlGlobal curl;
+    return run ? run() : kExitUsage;
+  } catch (const UsageError& e) {
+    std::cerr << "leakwatch: " << e.message << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "leakwatch: internal error: " << e.what() << "\n";
+    return kExitRuntime;
+  }
+}

@@ -1,0 +1,167 @@
+// `leakwatch scan` (every enabled source once) and `leakwatch check URL` (one ad hoc fetch).
+// Both run the same pipeline; scan always records, check records unless --no-record.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.h"
+#include "app/scan_pipeline.h"
+#include "app/sighting_output.h"
+#include "model/json.h"
+
+namespace leakwatch::app {
+
+namespace {
+
+Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
+  auto store = ctx.store(record ? store::OpenMode::read_write : store::OpenMode::read_only);
+  if (!store) return store.error();
+  return (*store)->list_signatures();
+}
+
+// Prints the run and records it; returns the exit code.
+int finish_run(Context& ctx, const std::string& scan_id, std::vector<SourceOutcome>& outcomes, bool record,
+               const std::string& format) {
+  std::vector<ScanRecord> records;
+  std::vector<Sighting> sightings;
+  bool any_failed = false;
+  for (auto& o : outcomes) {
+    std::vector<Sighting> stored = o.sightings;
+    if (record) {
+      auto store = ctx.store(store::OpenMode::read_write);
+      if (!store) return fail(kExitRuntime, store.error().message);
+      auto merged = (*store)->record_fetch(o.record, o.sightings);
+      if (!merged) return fail(kExitRuntime, "source '" + o.record.source + "': " + merged.error().message);
+      stored = std::move(merged).value();
+    }
+    any_failed |= o.record.status == ScanStatus::failed;
+    records.push_back(o.record);
+    for (auto& s : stored) sightings.push_back(std::move(s));
+  }
+  std::stable_sort(sightings.begin(), sightings.end(),
+                   [](const Sighting& a, const Sighting& b) { return a.confidence > b.confidence; });
+  if (format == "json") {
+    std::cout << nlohmann::json{{"scan_id", scan_id}, {"recorded", record}, {"scans", records}, {"sightings", sightings}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << "scan " << scan_id << (record ? "" : " (not recorded)") << "\n";
+    for (const auto& r : records) print_scan_text(std::cout, r);
+    std::cout << "\n";
+    if (sightings.empty()) std::cout << "no sightings\n";
+    for (const auto& s : sightings) {
+      print_sighting_text(std::cout, s);
+      std::cout << "\n";
+    }
+  }
+  return any_failed ? kExitRuntime : kExitOk;
+}
+
+}  // namespace
+
+void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
+  struct ScanArgs {
+    std::vector<std::string> sources;
+    std::string format = "text";
+  };
+  auto sa = std::make_shared<ScanArgs>();
+  auto* scan = app.add_subcommand("scan", "Scan every enabled source once (or the named ones) and record the results");
+  scan->footer(
+      "Each source is fetched through its proxy (never directly when one is configured), parsed,\n"
+      "matched against every stored signature, and recorded: a scan record per source (coverage for\n"
+      "verify) and one sighting per dataset and locator. Exit code 1 when any source failed.");
+  scan->add_option("--source", sa->sources, "only this source (repeatable)");
+  scan->add_option("--format", sa->format, "text or json (one object)")->check(CLI::IsMember({"text", "json"}));
+  scan->callback([&ctx, &run, sa] {
+    run = [&ctx, sa]() -> int {
+      auto cfg = ctx.config();
+      if (!cfg) return fail(kExitUsage, cfg.error().message);
+      const config::Config& config = **cfg;
+      std::vector<const config::SourceConfig*> chosen;
+      for (const auto& name : sa->sources) {
+        const auto* s = config.find_source(name);
+        if (!s) return fail(kExitUsage, "scan: no source named '" + name + "' in " + config.file.string());
+        chosen.push_back(s);
+      }
+      if (sa->sources.empty()) {
+        for (const auto& s : config.sources) {
+          if (s.enabled) chosen.push_back(&s);
+        }
+      }
+      if (chosen.empty()) {
+        return fail(kExitUsage, "scan: no enabled sources" +
+                                    (config.file.empty() ? std::string(" (no config file; use --config)")
+                                                         : " in " + config.file.string()));
+      }
+      auto sigs = load_signatures(ctx, true);
+      if (!sigs) return fail(kExitRuntime, sigs.error().message);
+      if (sigs->empty()) spdlog::warn("no signatures stored: the scan records coverage but can find nothing (run leakwatch sign)");
+      const matcher::FingerprintIndex index(std::move(sigs).value());
+      crawler::HttpClient client;
+      const auto scan_id = new_scan_id();
+      std::vector<SourceOutcome> outcomes;
+      for (const auto* s : chosen) outcomes.push_back(scan_source(*s, config, index, client, scan_id));
+      return finish_run(ctx, scan_id, outcomes, true, sa->format);
+    };
+  });
+
+  struct CheckArgs {
+    std::string target, proxy, format = "text";
+    bool no_record = false;
+    bool fetch_content = false;
+    int depth = 4;
+  };
+  auto ca = std::make_shared<CheckArgs>();
+  auto* check = app.add_subcommand("check", "Fetch one URL (a leak index) now and match it against every signature");
+  check->footer(
+      "Example: leakwatch check --proxy socks5h://127.0.0.1:9050 http://exampleleakxyz.onion/files/\n"
+      "A .onion URL needs a socks5h:// proxy. The result is recorded as source 'adhoc' unless --no-record.");
+  check->add_option("TARGET", ca->target, "URL of a directory listing (magnets and .torrent files: issue #6)")->required();
+  check->add_option("--proxy", ca->proxy, "proxy URL: socks5h://, socks5://, http:// or https://");
+  check->add_option("--format", ca->format, "text or json (one object)")->check(CLI::IsMember({"text", "json"}));
+  check->add_option("--depth", ca->depth, "folder levels to follow")->check(CLI::Range(0, 64));
+  check->add_flag("--fetch-content", ca->fetch_content,
+                  "hash (in memory, then discard) files whose size equals a signature file's");
+  check->add_flag("--no-record", ca->no_record, "do not write the result to the store");
+  check->callback([&ctx, &run, ca] {
+    run = [&ctx, ca]() -> int {
+      if (ca->target.starts_with("magnet:") || ca->target.ends_with(".torrent")) {
+        return fail(kExitUsage, "check: magnet links and .torrent files are not available yet; they land with issue #6");
+      }
+      const auto url = parse_url(ca->target);
+      if (!url || (url->scheme != "http" && url->scheme != "https")) {
+        return fail(kExitUsage, "check: '" + ca->target + "' is not an http:// or https:// URL");
+      }
+      config::Config config;
+      config::SourceConfig source;
+      source.name = "adhoc";
+      source.url = ca->target;
+      source.depth = ca->depth;
+      source.fetch_content = ca->fetch_content ? config::FetchContent::candidates : config::FetchContent::never;
+      if (!ca->proxy.empty()) {
+        const auto parsed = parse_url(ca->proxy);
+        if (!parsed || (parsed->scheme != "socks5h" && parsed->scheme != "socks5" && parsed->scheme != "http" &&
+                        parsed->scheme != "https")) {
+          return fail(kExitUsage, "check: --proxy '" + ca->proxy + "' is not a socks5h://, socks5://, http:// or https:// URL");
+        }
+        config.proxies.push_back({.name = "cli", .url = ca->proxy, .parsed = *parsed});
+        source.proxy = "cli";
+      }
+      if (url->is_onion() && (ca->proxy.empty() || !ca->proxy.starts_with("socks5h://"))) {
+        return fail(kExitUsage, "check: a .onion URL needs --proxy socks5h://... (it is never fetched directly or resolved locally)");
+      }
+      auto sigs = load_signatures(ctx, !ca->no_record);
+      if (!sigs) return fail(kExitRuntime, sigs.error().message);
+      if (sigs->empty()) spdlog::warn("no signatures stored: nothing can match (run leakwatch sign)");
+      const matcher::FingerprintIndex index(std::move(sigs).value());
+      crawler::HttpClient client;
+      const auto scan_id = new_scan_id();
+      std::vector<SourceOutcome> outcomes;
+      outcomes.push_back(scan_source(source, config, index, client, scan_id));
+      return finish_run(ctx, scan_id, outcomes, !ca->no_record, ca->format);
+    };
+  });
+}
+
+}  // namespace leakwatch::app

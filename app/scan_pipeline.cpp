@@ -1,0 +1,88 @@
+#include "app/scan_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "crawler/crawl.h"
+#include "matcher/file_hasher.h"
+#include "matcher/score.h"
+#include "model/digest.h"
+
+namespace leakwatch::app {
+
+std::string new_scan_id() {
+  std::random_device rd;
+  std::array<std::uint8_t, 6> rnd{};
+  for (auto& b : rnd) b = static_cast<std::uint8_t>(rd());
+  std::string ts = format_rfc3339(now());
+  std::erase_if(ts, [](char c) { return c == '-' || c == ':' || c == '.'; });
+  return ts + "-" + to_hex(rnd);
+}
+
+SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,
+                          const matcher::FingerprintIndex& index, crawler::HttpClient& client,
+                          const std::string& scan_id) {
+  SourceOutcome out;
+  ScanRecord& rec = out.record;
+  rec.scan_id = scan_id;
+  rec.source = source.name;
+  rec.locator = source.url;
+  rec.started = now();
+
+  crawler::CrawlOptions options;
+  options.source_name = source.name;
+  options.url = source.url;
+  options.depth = source.depth;
+  options.max_pages = source.max_pages;
+  options.max_entries = source.max_entries;
+  options.limits.max_body_bytes = source.max_page_bytes;
+  options.limits.timeout = source.timeout;
+  if (source.proxy) {
+    const auto* proxy = config.find_proxy(*source.proxy);
+    if (!proxy) {
+      // Fail closed: config validation prevents this, but never fall back to direct.
+      rec.status = ScanStatus::failed;
+      rec.error = "source '" + source.name + "': proxy '" + *source.proxy + "' is not defined";
+      rec.ended = now();
+      return out;
+    }
+    options.proxy_url = config::proxy_url_for_source(*proxy, source.name);
+    options.proxy_name = proxy->name;
+    rec.proxy = proxy->name;
+  }
+  if (source.fetch_content == config::FetchContent::candidates) {
+    options.wants_content = [&index](const FileEntry& e) { return e.size && index.has_size(*e.size); };
+    options.make_digester = [] { return std::make_unique<matcher::MultiHasher>(); };
+    options.content_budget = source.content_budget;
+  }
+
+  const bool supported = source.kind == config::SourceKind::auto_detect || source.kind == config::SourceKind::listing;
+  if (!supported) {
+    rec.status = ScanStatus::failed;
+    rec.error = "source '" + source.name + "': kind '" + std::string(config::source_kind_name(source.kind)) +
+                "' is not supported by this version yet (directory listings only)";
+    rec.ended = now();
+    return out;
+  }
+
+  spdlog::info("scan started source={} url={} proxy={}", source.name, source.url,
+               rec.proxy.empty() ? "direct" : rec.proxy);
+  auto crawl = crawler::crawl_listing(client, options);
+  rec.ended = now();
+  rec.status = crawl.status;
+  rec.error = crawl.error;
+  rec.entries_seen = crawl.manifest.entries.size();
+  rec.bytes_fetched = crawl.bytes_fetched;
+  rec.pages_fetched = crawl.pages_fetched;
+  rec.content_checked = crawl.files_hashed > 0;
+  out.problems = std::move(crawl.problems);
+  for (const auto& p : out.problems) spdlog::warn("source={} problem: {}", source.name, p);
+  out.sightings = matcher::score(crawl.manifest, index);
+  spdlog::info("scan finished source={} status={} entries={} pages={} bytes={} files_hashed={} sightings={}",
+               source.name, scan_status_name(rec.status), rec.entries_seen, rec.pages_fetched,
+               rec.bytes_fetched, crawl.files_hashed, out.sightings.size());
+  return out;
+}
+
+}  // namespace leakwatch::app

@@ -1,0 +1,92 @@
+#include "app/sighting_output.h"
+
+#include <algorithm>
+#include <cctype>
+#include <iomanip>
+
+#include "model/units.h"
+
+namespace leakwatch::app {
+
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string short_detail(const std::string& detail) {
+  return detail.size() > 24 ? detail.substr(0, 16) + "…" : detail;
+}
+
+}  // namespace
+
+void print_sighting_text(std::ostream& out, const Sighting& s, std::size_t max_evidence) {
+  out << upper(confidence_name(s.confidence)) << "  dataset '" << s.dataset << "' seen at " << s.locator
+      << " (source " << s.source << ")\n";
+  out << "  files matched " << s.files_matched << " of " << s.dataset_files << ", "
+      << format_size(s.bytes_matched);
+  if (s.records_matched) out << ", records matched " << s.records_matched;
+  out << "; first seen " << format_rfc3339(s.first_seen) << ", last seen " << format_rfc3339(s.last_seen)
+      << "\n";
+  const auto shown = std::min(max_evidence, s.evidence.size());
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& e = s.evidence[i];
+    out << "  - " << std::left << std::setw(10) << e.kind << " " << e.file;
+    if (!e.remote_path.empty() && e.remote_path != e.file) out << "  as  " << e.remote_path;
+    if (!e.detail.empty()) out << "  [" << short_detail(e.detail) << "]";
+    out << "\n";
+  }
+  if (shown < s.evidence.size()) out << "  … " << (s.evidence.size() - shown) << " more evidence rows (use --format json)\n";
+}
+
+void print_scan_text(std::ostream& out, const ScanRecord& r) {
+  out << std::left << std::setw(8) << scan_status_name(r.status) << " " << r.source << ": "
+      << r.entries_seen << " entries, " << r.pages_fetched << " pages, " << format_size(r.bytes_fetched)
+      << " fetched" << (r.proxy.empty() ? ", direct" : ", via proxy " + r.proxy);
+  if (r.content_checked) out << ", content checked";
+  out << "\n";
+  if (!r.error.empty()) out << "         " << r.error << "\n";
+}
+
+void print_sighting_table_header(std::ostream& out) {
+  out << std::left << std::setw(21) << "LAST SEEN" << std::setw(10) << "CONFIDENCE" << "  " << std::setw(20)
+      << "DATASET" << "  " << std::setw(16) << "SOURCE" << "  " << std::setw(9) << "FILES" << "  LOCATOR\n";
+}
+
+void print_sighting_table_row(std::ostream& out, const Sighting& s) {
+  out << std::left << std::setw(21) << format_rfc3339(s.last_seen) << std::setw(10) << confidence_name(s.confidence)
+      << "  " << std::setw(20) << s.dataset << "  " << std::setw(16) << s.source << "  " << std::setw(9)
+      << (std::to_string(s.files_matched) + "/" + std::to_string(s.dataset_files)) << "  " << s.locator << "\n";
+}
+
+std::string csv_field(const std::string& value) {
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (const char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void print_sighting_csv_header(std::ostream& out) {
+  out << "dataset,source,locator,confidence,files_matched,dataset_files,bytes_matched,records_matched,"
+         "first_seen,last_seen,evidence_kinds\n";
+}
+
+void print_sighting_csv_row(std::ostream& out, const Sighting& s) {
+  std::vector<std::string> kinds;
+  for (const auto& e : s.evidence) {
+    if (std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end()) kinds.push_back(e.kind);
+  }
+  std::string joined;
+  for (const auto& k : kinds) joined += (joined.empty() ? "" : ";") + k;
+  out << csv_field(s.dataset) << ',' << csv_field(s.source) << ',' << csv_field(s.locator) << ','
+      << confidence_name(s.confidence) << ',' << s.files_matched << ',' << s.dataset_files << ','
+      << s.bytes_matched << ',' << s.records_matched << ',' << format_rfc3339(s.first_seen) << ','
+      << format_rfc3339(s.last_seen) << ',' << csv_field(joined) << '\n';
+}
+
+}  // namespace leakwatch::app

@@ -1,0 +1,269 @@
+// `leakwatch sign` and `leakwatch signatures ...`: make, list, show, share and remove dataset
+// signatures. Signatures hold hashes only; bundles are versioned JSON another team can import.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <sstream>
+
+#include "app/commands.h"
+#include "matcher/signer.h"
+#include "model/json.h"
+#include "model/units.h"
+
+namespace leakwatch::app {
+
+namespace {
+
+constexpr const char* kBundleFormat = "leakwatch-signature-bundle";
+
+// A one-line progress display on stderr, only on a terminal and not with -q.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled), started_(std::chrono::steady_clock::now()) {}
+  ~ProgressLine() {
+    if (enabled_ && drawn_) std::fputs("\r\033[K", stderr);
+  }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  void update(std::size_t done, std::size_t total, std::uint64_t bytes) {
+    if (!enabled_) return;
+    const std::lock_guard lock(mutex_);
+    const auto t = std::chrono::steady_clock::now();
+    if (done != total && t - last_ < std::chrono::milliseconds(100)) return;
+    last_ = t;
+    const double secs = std::chrono::duration<double>(t - started_).count();
+    const double rate = secs > 0 ? static_cast<double>(bytes) / secs : 0;
+    const double eta = done > 0 && done < total ? secs * static_cast<double>(total - done) / static_cast<double>(done) : 0;
+    std::fprintf(stderr, "\r\033[Ksigning: %zu/%zu files, %s, %s/s, ETA %.0fs", done, total,
+                 format_size(bytes).c_str(), format_size(static_cast<std::uint64_t>(rate)).c_str(), eta);
+    drawn_ = true;
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+std::uint64_t total_size(const Signature& s) {
+  std::uint64_t total = 0;
+  for (const auto& f : s.files) total += f.size;
+  return total;
+}
+
+}  // namespace
+
+void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
+  struct Args {
+    std::string dataset, description, records;
+    std::vector<std::string> columns, honeytokens, paths;
+    unsigned threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("sign", "Sign a sensitive dataset: hash its files into a signature (hashes only)");
+  cmd->footer(
+      "Every file under each PATH is hashed in one streaming pass (size, sha256, xxh3-128 so far);\n"
+      "the signature stores the hashes and relative paths, never content. Signing an existing\n"
+      "dataset name replaces its signature. Unreadable files are reported and skipped.\n"
+      "Example: leakwatch sign --dataset perceptics-images --description 'plate images' /srv/images");
+  cmd->add_option("--dataset", args->dataset, "dataset name (letters, digits, - _ .)")->required();
+  cmd->add_option("--description", args->description, "free-text description");
+  cmd->add_option("--records", args->records, "CSV file whose chosen columns are fingerprinted (record issue #7)");
+  cmd->add_option("--columns", args->columns, "CSV columns to fingerprint, with --records")->delimiter(',');
+  cmd->add_option("--honeytoken", args->honeytokens, "a planted unique string (stored hashed); repeatable");
+  cmd->add_option("--threads", args->threads, "hashing threads (default: every core)");
+  cmd->add_option("PATH", args->paths, "files or folders to sign");
+  cmd->callback([&ctx, &run, args] {
+    run = [&ctx, args]() -> int {
+      if (!args->records.empty() || !args->columns.empty()) {
+        return fail(kExitUsage, "sign --records/--columns: record fingerprints are not available yet; they land with issue #7");
+      }
+      if (args->paths.empty() && args->honeytokens.empty()) return fail(kExitUsage, "sign: give at least one PATH");
+      const auto& name = args->dataset;
+      if (name.size() > 128 || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos) {
+        return fail(kExitUsage, "sign: dataset name '" + name + "' may use only letters, digits, '-', '_' and '.'");
+      }
+      auto store = ctx.store(store::OpenMode::read_write);
+      if (!store) return fail(kExitRuntime, store.error().message);
+
+      ProgressLine progress(!ctx.options().quiet && ::isatty(STDERR_FILENO));
+      matcher::SignOptions options{.dataset = args->dataset,
+                                   .description = args->description,
+                                   .honeytokens = args->honeytokens,
+                                   .threads = args->threads,
+                                   .on_progress = [&progress](std::size_t d, std::size_t t, std::uint64_t b) {
+                                     progress.update(d, t, b);
+                                   }};
+      std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
+      const auto started = std::chrono::steady_clock::now();
+      auto report = matcher::sign_paths(paths, options);
+      if (!report) return fail(kExitRuntime, report.error().message);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      for (const auto& s : report->skipped) spdlog::warn("sign dataset={} skipped: {}", args->dataset, s);
+      if (auto put = (*store)->put_signature(report->signature); !put) return fail(kExitRuntime, put.error().message);
+      const auto& sig = report->signature;
+      std::cout << "signed dataset '" << sig.dataset << "': " << sig.files.size() << " files, "
+                << format_size(total_size(sig)) << " in " << std::fixed << std::setprecision(1) << secs << " s";
+      if (!sig.honeytoken_hashes.empty()) std::cout << ", " << sig.honeytoken_hashes.size() << " honeytokens";
+      if (!report->skipped.empty()) std::cout << "; " << report->skipped.size() << " skipped (see warnings)";
+      std::cout << "\n";
+      return kExitOk;
+    };
+  });
+}
+
+void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
+  auto* group = app.add_subcommand("signatures", "List, show, export, import or remove dataset signatures");
+  group->require_subcommand(1);
+
+  auto* list = group->add_subcommand("list", "List the stored signatures");
+  auto list_format = std::make_shared<std::string>("table");
+  list->add_option("--format", *list_format, "table or json (one object per line)")
+      ->check(CLI::IsMember({"table", "json"}));
+  list->callback([&ctx, &run, list_format] {
+    run = [&ctx, list_format]() -> int {
+      auto store = ctx.store(store::OpenMode::read_only);
+      if (!store) return fail(kExitRuntime, store.error().message);
+      auto sigs = (*store)->list_signatures();
+      if (!sigs) return fail(kExitRuntime, sigs.error().message);
+      if (*list_format == "json") {
+        for (const auto& s : *sigs) {
+          std::cout << nlohmann::json{{"dataset", s.dataset}, {"description", s.description},
+                                      {"created", format_rfc3339(s.created)}, {"files", s.files.size()},
+                                      {"bytes", total_size(s)}}
+                           .dump()
+                    << "\n";
+        }
+        return kExitOk;
+      }
+      std::cout << std::left << std::setw(24) << "DATASET" << std::setw(8) << "FILES" << std::setw(12) << "SIZE"
+                << std::setw(22) << "CREATED" << "DESCRIPTION\n";
+      for (const auto& s : *sigs) {
+        std::cout << std::left << std::setw(24) << s.dataset << std::setw(8) << s.files.size() << std::setw(12)
+                  << format_size(total_size(s)) << std::setw(22) << format_rfc3339(s.created) << s.description << "\n";
+      }
+      return kExitOk;
+    };
+  });
+
+  auto* show = group->add_subcommand("show", "Show one signature (files and digests)");
+  auto show_name = std::make_shared<std::string>();
+  auto show_format = std::make_shared<std::string>("text");
+  show->add_option("NAME", *show_name, "dataset name")->required();
+  show->add_option("--format", *show_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  show->callback([&ctx, &run, show_name, show_format] {
+    run = [&ctx, show_name, show_format]() -> int {
+      auto store = ctx.store(store::OpenMode::read_only);
+      if (!store) return fail(kExitRuntime, store.error().message);
+      auto sig = (*store)->get_signature(*show_name);
+      if (!sig) return fail(kExitRuntime, sig.error().message);
+      if (!*sig) return fail(kExitRuntime, "no signature named '" + *show_name + "'");
+      const auto& s = **sig;
+      if (*show_format == "json") {
+        std::cout << nlohmann::json(s).dump(2) << "\n";
+        return kExitOk;
+      }
+      std::cout << "dataset:     " << s.dataset << "\ndescription: " << s.description
+                << "\ncreated:     " << format_rfc3339(s.created) << "\nfiles:       " << s.files.size() << " ("
+                << format_size(total_size(s)) << ")\nhoneytokens: " << s.honeytoken_hashes.size() << "\n";
+      for (const auto& f : s.files) {
+        std::cout << "  " << f.path << "  " << f.size;
+        for (const auto& d : f.digests) std::cout << "  " << digest_kind_name(d.kind) << ":" << d.hex();
+        std::cout << "\n";
+      }
+      return kExitOk;
+    };
+  });
+
+  auto* exp = group->add_subcommand("export", "Write one signature to a bundle file another team can import");
+  auto exp_args = std::make_shared<std::pair<std::string, std::string>>();
+  exp->add_option("NAME", exp_args->first, "dataset name")->required();
+  exp->add_option("FILE", exp_args->second, "bundle file to write (JSON)")->required();
+  exp->callback([&ctx, &run, exp_args] {
+    run = [&ctx, exp_args]() -> int {
+      auto store = ctx.store(store::OpenMode::read_only);
+      if (!store) return fail(kExitRuntime, store.error().message);
+      auto sig = (*store)->get_signature(exp_args->first);
+      if (!sig) return fail(kExitRuntime, sig.error().message);
+      if (!*sig) return fail(kExitRuntime, "no signature named '" + exp_args->first + "'");
+      const nlohmann::json bundle{{"format", kBundleFormat},
+                                  {"version", kSignatureBundleVersion},
+                                  {"exported", format_rfc3339(now())},
+                                  {"signature", **sig}};
+      std::ofstream out(exp_args->second, std::ios::binary | std::ios::trunc);
+      out << bundle.dump(1) << "\n";
+      out.close();
+      if (!out) return fail(kExitRuntime, exp_args->second + ": cannot write bundle");
+      std::cout << "exported '" << exp_args->first << "' to " << exp_args->second << "\n";
+      return kExitOk;
+    };
+  });
+
+  auto* imp = group->add_subcommand("import", "Import a signature bundle (replaces a signature of the same name)");
+  auto imp_file = std::make_shared<std::string>();
+  imp->add_option("FILE", *imp_file, "bundle file")->required();
+  imp->callback([&ctx, &run, imp_file] {
+    run = [&ctx, imp_file]() -> int {
+      std::ifstream in(*imp_file, std::ios::binary);
+      if (!in) return fail(kExitRuntime, *imp_file + ": cannot open bundle");
+      std::stringstream text;
+      text << in.rdbuf();
+      nlohmann::json bundle;
+      try {
+        bundle = nlohmann::json::parse(text.str());
+      } catch (const std::exception& e) {
+        return fail(kExitRuntime, *imp_file + ": not a JSON bundle: " + e.what());
+      }
+      if (!bundle.is_object() || bundle.value("format", "") != kBundleFormat) {
+        return fail(kExitRuntime, *imp_file + ": not a leakwatch signature bundle (format field missing)");
+      }
+      const int version = bundle.value("version", 0);
+      if (version < 1 || version > kSignatureBundleVersion) {
+        return fail(kExitRuntime, *imp_file + ": bundle version " + std::to_string(version) +
+                                      " is not supported (this leakwatch reads up to " +
+                                      std::to_string(kSignatureBundleVersion) + ")");
+      }
+      if (!bundle.contains("signature")) return fail(kExitRuntime, *imp_file + ": bundle has no signature");
+      auto sig = signature_from_json_text(bundle["signature"].dump(), *imp_file);
+      if (!sig) return fail(kExitRuntime, sig.error().message);
+      auto store = ctx.store(store::OpenMode::read_write);
+      if (!store) return fail(kExitRuntime, store.error().message);
+      if (auto put = (*store)->put_signature(*sig); !put) return fail(kExitRuntime, put.error().message);
+      std::cout << "imported '" << sig->dataset << "' (" << sig->files.size() << " files)\n";
+      return kExitOk;
+    };
+  });
+
+  auto* rm = group->add_subcommand("remove", "Remove a signature (its sightings stay on record)");
+  auto rm_name = std::make_shared<std::string>();
+  rm->add_option("NAME", *rm_name, "dataset name")->required();
+  rm->callback([&ctx, &run, rm_name] {
+    run = [&ctx, rm_name]() -> int {
+      auto store = ctx.store(store::OpenMode::read_write);
+      if (!store) return fail(kExitRuntime, store.error().message);
+      auto removed = (*store)->remove_signature(*rm_name);
+      if (!removed) return fail(kExitRuntime, removed.error().message);
+      if (!*removed) return fail(kExitRuntime, "no signature named '" + *rm_name + "'");
+      std::cout << "removed '" << *rm_name << "'\n";
+      return kExitOk;
+    };
+  });
+}
+
+int fail(int code, const std::string& message) {
+  std::cerr << "leakwatch: " << message << "\n";
+  return code;
+}
+
+}  // namespace leakwatch::app

@@ -1,0 +1,447 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "model/units.h"
+
+namespace leakwatch::config {
+
+namespace {
+
+constexpr std::string_view kSourceKinds[] = {"auto",     "listing", "json-tree", "checksums", "archive",
+                                             "torrent",  "magnet",  "text",      "page"};
+
+// Collects every problem in one pass, so a user fixes a config in one go.
+class Validator {
+ public:
+  explicit Validator(std::string file) : file_(std::move(file)) {}
+
+  void fail(const toml::source_region& where, std::string_view key, std::string_view message) {
+    std::ostringstream out;
+    out << file_ << ':' << where.begin.line << ':' << where.begin.column << ": " << key << ": "
+        << message;
+    errors_.push_back(out.str());
+  }
+
+  void check_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
+                  std::string_view context) {
+    for (const auto& [key, node] : table) {
+      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
+        std::string known;
+        for (const auto a : allowed) known += (known.empty() ? "" : ", ") + std::string(a);
+        fail(key.source(), qualified(context, key.str()), "unknown key (known keys: " + known + ")");
+      }
+      (void)node;
+    }
+  }
+
+  std::optional<std::string> string(const toml::table& t, std::string_view key,
+                                    std::string_view context, bool required) {
+    const auto* node = t.get(key);
+    if (!node) {
+      if (required) fail(t.source(), qualified(context, key), "required key is missing");
+      return std::nullopt;
+    }
+    if (const auto* s = node->as_string()) {
+      if (s->get().empty()) {
+        fail(node->source(), qualified(context, key), "must not be empty");
+        return std::nullopt;
+      }
+      return s->get();
+    }
+    fail(node->source(), qualified(context, key), "must be a string");
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean(const toml::table& t, std::string_view key, std::string_view context) {
+    const auto* node = t.get(key);
+    if (!node) return std::nullopt;
+    if (const auto* b = node->as_boolean()) return b->get();
+    fail(node->source(), qualified(context, key), "must be true or false");
+    return std::nullopt;
+  }
+
+  std::optional<std::int64_t> integer(const toml::table& t, std::string_view key,
+                                      std::string_view context, std::int64_t min, std::int64_t max) {
+    const auto* node = t.get(key);
+    if (!node) return std::nullopt;
+    const auto* i = node->as_integer();
+    if (!i) {
+      fail(node->source(), qualified(context, key), "must be an integer");
+      return std::nullopt;
+    }
+    if (i->get() < min || i->get() > max) {
+      fail(node->source(), qualified(context, key),
+           "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return i->get();
+  }
+
+  // Sizes may be written as integers (bytes) or strings ("64MiB").
+  std::optional<std::uint64_t> size(const toml::table& t, std::string_view key,
+                                    std::string_view context) {
+    const auto* node = t.get(key);
+    if (!node) return std::nullopt;
+    if (const auto* i = node->as_integer(); i && i->get() > 0) return static_cast<std::uint64_t>(i->get());
+    if (const auto* s = node->as_string()) {
+      if (const auto v = parse_size(s->get()); v && *v > 0) return v;
+    }
+    fail(node->source(), qualified(context, key),
+         "must be a positive size in bytes or with a unit (\"64MiB\", \"2 GB\")");
+    return std::nullopt;
+  }
+
+  std::optional<std::chrono::milliseconds> duration(const toml::table& t, std::string_view key,
+                                                    std::string_view context) {
+    const auto* node = t.get(key);
+    if (!node) return std::nullopt;
+    if (const auto* s = node->as_string()) {
+      if (const auto d = parse_duration(s->get())) return d;
+    }
+    fail(node->source(), qualified(context, key),
+         "must be a duration such as \"30s\", \"15m\" or \"6h\"");
+    return std::nullopt;
+  }
+
+  const std::vector<std::string>& errors() const { return errors_; }
+
+  static std::string qualified(std::string_view context, std::string_view key) {
+    return context.empty() ? std::string(key) : std::string(context) + "." + std::string(key);
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+// Cron: five fields of numbers, names, ranges, steps, lists or '*'; range checks per field.
+bool valid_cron(std::string_view expr) {
+  std::istringstream in{std::string(expr)};
+  std::vector<std::string> fields;
+  for (std::string f; in >> f;) fields.push_back(f);
+  if (fields.size() != 5) return false;
+  static constexpr int kMax[] = {59, 23, 31, 12, 7};
+  static constexpr int kMin[] = {0, 0, 1, 1, 0};
+  for (std::size_t i = 0; i < 5; ++i) {
+    std::istringstream parts(fields[i]);
+    for (std::string part; std::getline(parts, part, ',');) {
+      if (part.empty()) return false;
+      std::string range = part;
+      if (const auto slash = part.find('/'); slash != std::string::npos) {
+        const auto step = part.substr(slash + 1);
+        if (step.empty() || !std::all_of(step.begin(), step.end(), ::isdigit) || std::stoi(step) == 0) {
+          return false;
+        }
+        range = part.substr(0, slash);
+      }
+      if (range == "*") continue;
+      const auto dash = range.find('-');
+      const auto lo = range.substr(0, dash);
+      const auto hi = dash == std::string::npos ? lo : range.substr(dash + 1);
+      for (const auto& n : {lo, hi}) {
+        if (n.empty() || n.size() > 2 || !std::all_of(n.begin(), n.end(), ::isdigit)) return false;
+        const int v = std::stoi(n);
+        if (v < kMin[i] || v > kMax[i]) return false;
+      }
+      if (std::stoi(lo) > std::stoi(hi)) return false;
+    }
+  }
+  return true;
+}
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && name.size() <= 128 &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+         });
+}
+
+}  // namespace
+
+std::string_view source_kind_name(SourceKind k) { return kSourceKinds[static_cast<int>(k)]; }
+
+const ProxyConfig* Config::find_proxy(std::string_view name) const {
+  const auto it = std::find_if(proxies.begin(), proxies.end(), [&](const auto& p) { return p.name == name; });
+  return it == proxies.end() ? nullptr : &*it;
+}
+
+const SourceConfig* Config::find_source(std::string_view name) const {
+  const auto it = std::find_if(sources.begin(), sources.end(), [&](const auto& s) { return s.name == name; });
+  return it == sources.end() ? nullptr : &*it;
+}
+
+Result<Config> parse_config(std::string_view toml_text, const std::filesystem::path& file_name) {
+  const std::string file = file_name.string();
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, file);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream out;
+    out << file << ':' << e.source().begin.line << ':' << e.source().begin.column << ": "
+        << e.description();
+    return Error{out.str()};
+  }
+
+  Validator v(file);
+  Config config;
+  config.file = file_name;
+  v.check_keys(root, {"data_dir", "proxy", "source", "hook"}, "");
+
+  const auto base = file_name.has_parent_path() ? file_name.parent_path() : std::filesystem::path(".");
+  if (const auto dir = v.string(root, "data_dir", "", false)) {
+    const std::filesystem::path p(*dir);
+    config.data_dir = p.is_absolute() ? p : base / p;
+  } else {
+    config.data_dir = base / "leakwatch-data";
+  }
+
+  auto array_of_tables = [&](std::string_view key) -> std::vector<const toml::table*> {
+    std::vector<const toml::table*> out;
+    const auto* node = root.get(key);
+    if (!node) return out;
+    const auto* arr = node->as_array();
+    if (!arr) {
+      v.fail(node->source(), key, "must be an array of tables ([[" + std::string(key) + "]])");
+      return out;
+    }
+    for (const auto& el : *arr) {
+      if (const auto* t = el.as_table()) {
+        out.push_back(t);
+      } else {
+        v.fail(el.source(), key, "every element must be a table");
+      }
+    }
+    return out;
+  };
+
+  std::set<std::string> names;
+  auto unique_name = [&](const toml::table& t, const std::string& ctx, std::set<std::string>& seen)
+      -> std::optional<std::string> {
+    auto name = v.string(t, "name", ctx, true);
+    if (!name) return std::nullopt;
+    if (!valid_name(*name)) {
+      v.fail(t.get("name")->source(), ctx + ".name",
+             "'" + *name + "' may use only letters, digits, '-', '_' and '.'");
+      return std::nullopt;
+    }
+    if (!seen.insert(*name).second) {
+      v.fail(t.get("name")->source(), ctx + ".name", "duplicate name '" + *name + "'");
+      return std::nullopt;
+    }
+    return name;
+  };
+
+  std::set<std::string> proxy_names;
+  int index = 0;
+  for (const auto* t : array_of_tables("proxy")) {
+    const std::string ctx = "proxy[" + std::to_string(index++) + "]";
+    v.check_keys(*t, {"name", "url", "isolate"}, ctx);
+    ProxyConfig p;
+    p.line = static_cast<int>(t->source().begin.line);
+    const auto name = unique_name(*t, ctx, proxy_names);
+    const auto url = v.string(*t, "url", ctx, true);
+    if (url) {
+      const auto parsed = parse_url(*url);
+      static constexpr std::string_view kSchemes[] = {"socks5h", "socks5", "http", "https"};
+      if (!parsed) {
+        v.fail(t->get("url")->source(), ctx + ".url", "'" + *url + "' is not a URL");
+      } else if (std::find(std::begin(kSchemes), std::end(kSchemes), parsed->scheme) == std::end(kSchemes)) {
+        v.fail(t->get("url")->source(), ctx + ".url",
+               "scheme '" + parsed->scheme + "' is not one of socks5h, socks5, http, https");
+      } else {
+        p.parsed = *parsed;
+      }
+      p.url = *url;
+    }
+    p.isolate = v.boolean(*t, "isolate", ctx).value_or(false);
+    if (name) {
+      p.name = *name;
+      config.proxies.push_back(std::move(p));
+    }
+  }
+
+  std::set<std::string> source_names;
+  index = 0;
+  for (const auto* t : array_of_tables("source")) {
+    const std::string ctx = "source[" + std::to_string(index++) + "]";
+    v.check_keys(*t,
+                 {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
+                  "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout"},
+                 ctx);
+    SourceConfig s;
+    s.line = static_cast<int>(t->source().begin.line);
+    const auto name = unique_name(*t, ctx, source_names);
+    const std::string sctx = name ? "source '" + *name + "'" : ctx;
+    if (const auto kind = v.string(*t, "kind", sctx, false)) {
+      const auto it = std::find(std::begin(kSourceKinds), std::end(kSourceKinds), *kind);
+      if (it == std::end(kSourceKinds)) {
+        v.fail(t->get("kind")->source(), sctx + ".kind",
+               "'" + *kind + "' is not one of auto, listing, json-tree, checksums, archive, torrent, "
+               "magnet, text, page");
+      } else {
+        s.kind = static_cast<SourceKind>(it - std::begin(kSourceKinds));
+      }
+    }
+    std::optional<Url> parsed_url;
+    if (const auto url = v.string(*t, "url", sctx, true)) {
+      s.url = *url;
+      if (s.kind == SourceKind::magnet || url->starts_with("magnet:")) {
+        if (!url->starts_with("magnet:?")) {
+          v.fail(t->get("url")->source(), sctx + ".url", "a magnet source needs a magnet:? link");
+        }
+      } else {
+        parsed_url = parse_url(*url);
+        if (!parsed_url) {
+          v.fail(t->get("url")->source(), sctx + ".url", "'" + *url + "' is not a URL");
+        } else if (parsed_url->scheme != "http" && parsed_url->scheme != "https") {
+          v.fail(t->get("url")->source(), sctx + ".url",
+                 "scheme '" + parsed_url->scheme + "' is not http or https");
+          parsed_url.reset();
+        }
+      }
+    }
+    if (const auto proxy = v.string(*t, "proxy", sctx, false)) {
+      const auto it = std::find_if(config.proxies.begin(), config.proxies.end(),
+                                   [&](const auto& p) { return p.name == *proxy; });
+      if (it == config.proxies.end()) {
+        std::string known;
+        for (const auto& p : config.proxies) known += (known.empty() ? "" : ", ") + p.name;
+        v.fail(t->get("proxy")->source(), sctx + ".proxy",
+               "unknown proxy '" + *proxy + "' (defined: " + (known.empty() ? "none" : known) + ")");
+      } else {
+        s.proxy = *proxy;
+        if (parsed_url && parsed_url->is_onion() && it->parsed.scheme != "socks5h") {
+          v.fail(t->get("proxy")->source(), sctx + ".proxy",
+                 "a .onion source needs a socks5h:// proxy so the proxy resolves the name; proxy '" +
+                     *proxy + "' is " + it->parsed.scheme + "://");
+        }
+      }
+    } else if (parsed_url && parsed_url->is_onion()) {
+      v.fail(t->get("url")->source(), sctx + ".url",
+             "a .onion source needs a proxy (socks5h://, e.g. Tor); it is never fetched directly");
+    }
+    if (const auto sched = v.string(*t, "schedule", sctx, false)) {
+      if (!parse_duration(*sched) && !valid_cron(*sched)) {
+        v.fail(t->get("schedule")->source(), sctx + ".schedule",
+               "'" + *sched + "' is neither a duration (\"6h\") nor a 5-field cron expression");
+      } else {
+        s.schedule = *sched;
+      }
+    }
+    s.depth = static_cast<int>(v.integer(*t, "depth", sctx, 0, 64).value_or(s.depth));
+    if (const auto fc = v.string(*t, "fetch_content", sctx, false)) {
+      if (*fc == "never") {
+        s.fetch_content = FetchContent::never;
+      } else if (*fc == "candidates") {
+        s.fetch_content = FetchContent::candidates;
+      } else {
+        v.fail(t->get("fetch_content")->source(), sctx + ".fetch_content",
+               "'" + *fc + "' is not one of never, candidates");
+      }
+    }
+    s.enabled = v.boolean(*t, "enabled", sctx).value_or(true);
+    s.max_pages = static_cast<std::uint64_t>(v.integer(*t, "max_pages", sctx, 1, 10'000'000).value_or(
+        static_cast<std::int64_t>(s.max_pages)));
+    s.max_entries = static_cast<std::uint64_t>(
+        v.integer(*t, "max_entries", sctx, 1, 1'000'000'000).value_or(static_cast<std::int64_t>(s.max_entries)));
+    s.max_page_bytes = v.size(*t, "max_page_bytes", sctx).value_or(s.max_page_bytes);
+    s.content_budget = v.size(*t, "content_budget", sctx).value_or(s.content_budget);
+    s.timeout = v.duration(*t, "timeout", sctx).value_or(s.timeout);
+    if (name) {
+      s.name = *name;
+      config.sources.push_back(std::move(s));
+    }
+  }
+
+  std::set<std::string> hook_names;
+  index = 0;
+  for (const auto* t : array_of_tables("hook")) {
+    const std::string ctx = "hook[" + std::to_string(index++) + "]";
+    v.check_keys(*t, {"name", "kind", "url", "min_confidence", "format"}, ctx);
+    HookConfig h;
+    h.line = static_cast<int>(t->source().begin.line);
+    const auto name = unique_name(*t, ctx, hook_names);
+    const std::string hctx = name ? "hook '" + *name + "'" : ctx;
+    if (const auto kind = v.string(*t, "kind", hctx, true)) {
+      if (*kind == "syslog") {
+        h.kind = HookKind::syslog;
+      } else if (*kind == "webhook") {
+        h.kind = HookKind::webhook;
+      } else if (*kind == "splunk-hec") {
+        h.kind = HookKind::splunk_hec;
+      } else if (*kind == "jsonl") {
+        h.kind = HookKind::jsonl;
+      } else {
+        v.fail(t->get("kind")->source(), hctx + ".kind",
+               "'" + *kind + "' is not one of syslog, webhook, splunk-hec, jsonl");
+      }
+    }
+    if (const auto url = v.string(*t, "url", hctx, true)) {
+      h.url = *url;
+      const auto parsed = parse_url(*url);
+      static constexpr std::string_view kSchemes[] = {"tcp", "udp", "tls", "http", "https", "file"};
+      if (!parsed && !url->starts_with("file:")) {
+        v.fail(t->get("url")->source(), hctx + ".url", "'" + *url + "' is not a URL");
+      } else if (parsed &&
+                 std::find(std::begin(kSchemes), std::end(kSchemes), parsed->scheme) == std::end(kSchemes)) {
+        v.fail(t->get("url")->source(), hctx + ".url",
+               "scheme '" + parsed->scheme + "' is not one of tcp, udp, tls, http, https, file");
+      }
+    }
+    if (const auto mc = v.string(*t, "min_confidence", hctx, false)) {
+      if (const auto c = parse_confidence(*mc)) {
+        h.min_confidence = *c;
+      } else {
+        v.fail(t->get("min_confidence")->source(), hctx + ".min_confidence",
+               "'" + *mc + "' is not one of possible, likely, confirmed");
+      }
+    }
+    if (const auto fmt = v.string(*t, "format", hctx, false)) {
+      if (h.kind != HookKind::syslog) {
+        v.fail(t->get("format")->source(), hctx + ".format", "only syslog hooks take a format");
+      } else if (*fmt != "rfc5424" && *fmt != "cef" && *fmt != "leef") {
+        v.fail(t->get("format")->source(), hctx + ".format", "'" + *fmt + "' is not one of rfc5424, cef, leef");
+      } else {
+        h.format = *fmt;
+      }
+    } else if (h.kind == HookKind::syslog) {
+      h.format = "cef";
+    }
+    if (name) {
+      h.name = *name;
+      config.hooks.push_back(std::move(h));
+    }
+  }
+
+  if (!v.errors().empty()) {
+    std::string message;
+    for (const auto& e : v.errors()) message += (message.empty() ? "" : "\n") + e;
+    return Error{message};
+  }
+  return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error{file.string() + ": cannot open config file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) return Error{file.string() + ": cannot read config file"};
+  return parse_config(text.str(), file);
+}
+
+std::string proxy_url_for_source(const ProxyConfig& proxy, std::string_view source_name) {
+  Url u = proxy.parsed;
+  if (proxy.isolate && u.userinfo.empty() && u.scheme.starts_with("socks5")) {
+    // Tor isolates streams by SOCKS username/password (IsolateSOCKSAuth is on by default).
+    u.userinfo = "leakwatch-" + std::string(source_name) + ":isolate";
+  }
+  return u.str(true);
+}
+
+}  // namespace leakwatch::config

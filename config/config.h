@@ -1,0 +1,83 @@
+// leakwatch configuration (contract, see DESIGN.md): a TOML file of proxies, sources and hooks,
+// loaded into typed structs and validated as a whole. Every error names the file, line and key.
+// Safety rules that can be decided from the config alone are enforced here: a .onion source
+// needs a socks5h proxy, and a source's proxy must exist.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/result.h"
+#include "model/sighting.h"
+#include "model/url.h"
+
+namespace leakwatch::config {
+
+struct ProxyConfig {
+  std::string name;
+  std::string url;  // socks5h://, socks5://, http://, https://, optional user:pass@
+  Url parsed;
+  bool isolate = false;  // distinct SOCKS credentials per source (Tor stream isolation)
+  int line = 0;
+};
+
+enum class SourceKind { auto_detect, listing, json_tree, checksums, archive, torrent, magnet, text, page };
+std::string_view source_kind_name(SourceKind k);
+
+enum class FetchContent { never, candidates };
+
+struct SourceConfig {
+  std::string name;
+  std::string url;
+  SourceKind kind = SourceKind::auto_detect;
+  std::optional<std::string> proxy;  // proxy name; a source with a proxy never connects directly
+  std::string schedule = "24h";      // a duration ("6h") or a 5-field cron expression
+  int depth = 4;                     // how many folder levels below `url` to follow
+  FetchContent fetch_content = FetchContent::never;
+  bool enabled = true;
+  // Limits: hostile sites are the normal case.
+  std::uint64_t max_pages = 2000;
+  std::uint64_t max_entries = 1'000'000;
+  std::uint64_t max_page_bytes = 32ull << 20;
+  std::uint64_t content_budget = 256ull << 20;  // bytes of file content hashed per scan
+  std::chrono::milliseconds timeout{std::chrono::seconds{120}};  // per request
+  int line = 0;
+};
+
+enum class HookKind { syslog, webhook, splunk_hec, jsonl };
+
+struct HookConfig {
+  std::string name;
+  HookKind kind = HookKind::jsonl;
+  std::string url;
+  Confidence min_confidence = Confidence::likely;
+  std::string format;  // syslog payload: rfc5424 | cef | leef
+  int line = 0;
+};
+
+struct Config {
+  std::filesystem::path file;      // where it was loaded from (empty for defaults)
+  std::filesystem::path data_dir;  // resolved relative to the config file's folder
+  std::vector<ProxyConfig> proxies;
+  std::vector<SourceConfig> sources;
+  std::vector<HookConfig> hooks;
+
+  const ProxyConfig* find_proxy(std::string_view name) const;
+  const SourceConfig* find_source(std::string_view name) const;
+};
+
+// Loads and validates; the error lists every problem found, one per line, as
+// `FILE:LINE:COL: KEY: message`.
+Result<Config> load_config(const std::filesystem::path& file);
+Result<Config> parse_config(std::string_view toml_text, const std::filesystem::path& file_name);
+
+// A proxy URL that curl and libtorrent can both use, with per-source credentials when the proxy
+// isolates streams (Tor's IsolateSOCKSAuth: a different username means a different circuit).
+std::string proxy_url_for_source(const ProxyConfig& proxy, std::string_view source_name);
+
+}  // namespace leakwatch::config

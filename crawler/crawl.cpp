@@ -1,0 +1,149 @@
+#include "crawler/crawl.h"
+
+#include <deque>
+#include <set>
+
+#include "crawler/listing.h"
+#include "model/url.h"
+
+namespace leakwatch::crawler {
+
+namespace {
+
+struct PendingPage {
+  Url url;
+  std::string prefix;  // path of this folder relative to the root, "" or "a/b/"
+  int depth = 0;
+};
+
+// Only folders below the source root on the same origin are part of the source.
+bool within_root(const Url& root, const Url& candidate) {
+  return candidate.scheme == root.scheme && candidate.host == root.host &&
+         candidate.effective_port() == root.effective_port() &&
+         candidate.path.starts_with(root.path);
+}
+
+void hash_candidates(HttpClient& client, const CrawlOptions& options, CrawlResult& result) {
+  std::uint64_t budget = options.content_budget;
+  for (auto& entry : result.manifest.entries) {
+    if (!options.wants_content(entry) || entry.url.empty()) continue;
+    if (!entry.size || *entry.size > budget) {
+      result.problems.push_back(entry.url + ": not hashed, content budget left " +
+                                std::to_string(budget) + " bytes");
+      continue;
+    }
+    HttpRequest request{.url = entry.url, .proxy_url = options.proxy_url, .limits = options.limits};
+    request.limits.max_body_bytes = *entry.size;  // a candidate is exactly the signature's size
+    auto digester = options.make_digester();
+    const auto response =
+        client.get(request, [&](std::span<const std::uint8_t> chunk) {
+          digester->update(chunk);
+          return true;
+        });
+    if (!response) {
+      result.problems.push_back(response.error().message);
+      continue;
+    }
+    budget -= response->body_bytes;
+    result.bytes_fetched += response->body_bytes;
+    result.content_bytes += response->body_bytes;
+    if (response->status != 200 || response->body_bytes != *entry.size) {
+      result.problems.push_back(entry.url + ": content fetch returned HTTP " +
+                                std::to_string(response->status) + " with " +
+                                std::to_string(response->body_bytes) + " bytes");
+      continue;
+    }
+    for (const auto& d : digester->finish()) entry.digests.push_back(d);
+    ++result.files_hashed;
+  }
+}
+
+}  // namespace
+
+CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
+  CrawlResult result;
+  result.manifest.source = options.source_name;
+  result.manifest.locator = options.url;
+  result.manifest.fetched_at = now();
+
+  auto root = parse_url(options.url);
+  if (!root) {
+    result.error = options.url + ": not a URL";
+    return result;
+  }
+  if (!root->path.ends_with('/')) root->path += '/';
+
+  std::deque<PendingPage> queue{{*root, "", 0}};
+  std::set<std::string> visited{root->str()};
+  bool root_ok = false;
+  bool incomplete = false;
+
+  while (!queue.empty()) {
+    if (result.pages_fetched >= options.max_pages) {
+      result.problems.push_back(options.url + ": stopped at max_pages=" + std::to_string(options.max_pages) +
+                                " with " + std::to_string(queue.size()) + " folders left");
+      incomplete = true;
+      break;
+    }
+    const PendingPage page = std::move(queue.front());
+    queue.pop_front();
+    const std::string page_url = page.url.str(true);
+    HttpRequest request{.url = page_url, .proxy_url = options.proxy_url, .limits = options.limits};
+    const auto response = client.get(request);
+    ++result.pages_fetched;
+    if (!response) {
+      result.problems.push_back(response.error().message);
+      incomplete = true;
+      continue;
+    }
+    result.bytes_fetched += response->body_bytes;
+    if (response->status != 200) {
+      result.problems.push_back(page_url + ": HTTP " + std::to_string(response->status));
+      incomplete = true;
+      continue;
+    }
+    const std::size_t room = options.max_entries - std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
+    auto listing = parse_listing(response->body, response->content_type, room + 1);
+    if (!listing) {
+      result.problems.push_back(page_url + ": " + listing.error().message);
+      incomplete = true;
+      continue;
+    }
+    if (page.depth == 0) root_ok = true;
+    for (auto& e : listing->entries) {
+      const auto target = resolve_url(page.url, e.href);
+      if (!target || !within_root(*root, *target)) continue;
+      if (e.is_dir) {
+        if (page.depth >= options.depth) continue;
+        if (!visited.insert(target->str()).second) continue;
+        queue.push_back({*target, page.prefix + e.name + "/", page.depth + 1});
+        continue;
+      }
+      if (result.manifest.entries.size() >= options.max_entries) {
+        result.problems.push_back(page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
+        incomplete = true;
+        queue.clear();
+        break;
+      }
+      FileEntry entry;
+      entry.path = page.prefix + e.name;
+      entry.size = e.size;
+      entry.url = target->str(true);
+      result.manifest.entries.push_back(std::move(entry));
+    }
+  }
+
+  if (options.wants_content && options.make_digester && options.content_budget > 0 && root_ok) {
+    hash_candidates(client, options, result);
+  }
+
+  if (!root_ok) {
+    result.status = ScanStatus::failed;
+  } else {
+    result.status = incomplete ? ScanStatus::partial : ScanStatus::ok;
+  }
+  if (!result.problems.empty()) result.error = result.problems.front();
+  return result;
+}
+
+}  // namespace leakwatch::crawler

@@ -1,0 +1,50 @@
+// Crawling one source: fetch its index pages through its proxy, follow sub-folders within the
+// source and within limits, and build the Manifest. Optionally hash the content of candidate
+// files in memory (`fetch_content = "candidates"`), within a byte budget.
+// The crawler never writes to the store and knows nothing of signatures: the app tells it which
+// files are candidates and hands it a digester.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "crawler/http_client.h"
+#include "model/digest_sink.h"
+#include "model/manifest.h"
+#include "model/scan_record.h"
+
+namespace leakwatch::crawler {
+
+struct CrawlOptions {
+  std::string source_name;
+  std::string url;
+  std::string proxy_url;   // empty: direct
+  std::string proxy_name;  // for the scan record
+  int depth = 4;
+  std::uint64_t max_pages = 2000;
+  std::uint64_t max_entries = 1'000'000;
+  FetchLimits limits;
+  // Content hashing: off unless both are set. Files for which `wants_content` is true are
+  // streamed through a fresh digester; their digests join the entry.
+  std::function<bool(const FileEntry&)> wants_content;
+  DigestSinkFactory make_digester;
+  std::uint64_t content_budget = 0;
+};
+
+struct CrawlResult {
+  Manifest manifest;
+  ScanStatus status = ScanStatus::failed;
+  std::string error;                  // first error; more in `problems`
+  std::vector<std::string> problems;  // every page or file that failed, with its URL
+  std::uint64_t pages_fetched = 0;
+  std::uint64_t bytes_fetched = 0;    // index bytes plus content bytes
+  std::uint64_t files_hashed = 0;
+  std::uint64_t content_bytes = 0;
+};
+
+CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options);
+
+}  // namespace leakwatch::crawler

@@ -1,0 +1,83 @@
+// HttpClient: the one owner of libcurl handles. Every fetch has limits (body bytes, total and
+// connect time, slow-drip detection, redirects that never leave http/https), and a request with
+// a proxy goes through that proxy or fails: never a direct connection, and with socks5h or an
+// HTTP proxy the proxy resolves the hostname, never the local resolver.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "model/result.h"
+
+namespace leakwatch::crawler {
+
+struct FetchLimits {
+  std::uint64_t max_body_bytes = 32ull << 20;
+  std::chrono::milliseconds timeout{std::chrono::seconds{120}};
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds{60}};  // Tor circuits are slow
+  // A transfer slower than this many bytes/s for `low_speed_time` is a slow drip: aborted.
+  long low_speed_bytes = 16;
+  std::chrono::seconds low_speed_time{30};
+  int max_redirects = 5;
+};
+
+struct HttpRequest {
+  std::string url;
+  std::string proxy_url;  // empty: direct (only where the operator configured no proxy)
+  FetchLimits limits;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> range;  // inclusive byte range
+  std::string if_none_match;                                      // ETag for a conditional GET
+  std::string if_modified_since;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;  // empty when streamed to a callback
+  std::string effective_url;
+  std::string content_type;
+  std::string etag;
+  std::string last_modified;
+  std::uint64_t body_bytes = 0;  // decoded bytes delivered
+  std::chrono::milliseconds elapsed{};
+};
+
+// Receives body chunks as they arrive; returning false aborts the transfer.
+using ChunkSink = std::function<bool(std::span<const std::uint8_t>)>;
+
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // GET into memory. Errors (connection, proxy, timeout, limit) name the URL and the proxy.
+  // HTTP error statuses are not errors here: callers decide what a 404 means.
+  Result<HttpResponse> get(const HttpRequest& request);
+  // GET streamed to `sink` (file content hashed in memory, never stored).
+  Result<HttpResponse> get(const HttpRequest& request, const ChunkSink& sink);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// libcurl's process-wide set-up, owned by main() for the life of the program.
+class CurlGlobal {
+ public:
+  CurlGlobal();
+  ~CurlGlobal();
+  CurlGlobal(const CurlGlobal&) = delete;
+  CurlGlobal& operator=(const CurlGlobal&) = delete;
+};
+
+// The proxy URL curl is given. socks5:// is upgraded to socks5h:// so that no hostname is ever
+// resolved locally (for IP-literal targets the two are the same).
+std::string curl_proxy_url(const std::string& configured);
+
+}  // namespace leakwatch::crawler

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian 12 packages that leakwatch's build, tests and demo need.
+# Idempotent: when every package is already installed it only runs dpkg-query and exits.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config git clang-format
+  # libraries (see CMakeLists.txt)
+  libcurl4-openssl-dev libtorrent-rasterbar-dev libxxhash-dev librocksdb-dev libspdlog-dev
+  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev
+  libcli11-dev libgumbo-dev libarchive-dev libssl-dev libsqlite3-dev
+  # real servers and reference tools used by the tests and the demo
+  nginx-light lighttpd microsocks python3 xxhash zip coreutils curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Servers are started by the tests on loopback ports of their own; keep the packaged
+# daemons from starting on install (no init system in CI anyway).
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

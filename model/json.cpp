@@ -1,0 +1,259 @@
+#include "model/json.h"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace leakwatch {
+
+using nlohmann::json;
+
+namespace {
+
+Timestamp time_from(const json& j) {
+  const auto t = parse_rfc3339(j.get<std::string>());
+  if (!t) throw std::invalid_argument("not an RFC 3339 time: " + j.get<std::string>());
+  return *t;
+}
+
+template <typename T>
+void get_optional(const json& j, const char* key, T& out) {
+  if (const auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(out);
+}
+
+template <typename T>
+Result<T> parse_text(std::string_view text, std::string_view what) {
+  try {
+    return json::parse(text).get<T>();
+  } catch (const std::exception& e) {
+    return Error{std::string(what) + ": invalid JSON: " + e.what()};
+  }
+}
+
+}  // namespace
+
+void to_json(json& j, const Digest& d) {
+  j = json{{"kind", digest_kind_name(d.kind)}, {"hex", d.hex()}};
+}
+
+void from_json(const json& j, Digest& d) {
+  const auto name = j.at("kind").get<std::string>();
+  const auto kind = parse_digest_kind(name);
+  if (!kind) throw std::invalid_argument("unknown digest kind: " + name);
+  const auto parsed = Digest::from_hex(*kind, j.at("hex").get<std::string>());
+  if (!parsed) throw std::invalid_argument("bad " + name + " hex");
+  d = *parsed;
+}
+
+void to_json(json& j, const FileEntry& e) {
+  j = json{{"path", e.path}};
+  if (e.size) j["size"] = *e.size;
+  if (!e.digests.empty()) j["digests"] = e.digests;
+  if (!e.url.empty()) j["url"] = e.url;
+  if (e.torrent_offset) j["torrent_offset"] = *e.torrent_offset;
+  if (e.pad) j["pad"] = true;
+}
+
+void from_json(const json& j, FileEntry& e) {
+  e = FileEntry{};
+  j.at("path").get_to(e.path);
+  if (const auto it = j.find("size"); it != j.end() && !it->is_null()) e.size = it->get<std::uint64_t>();
+  get_optional(j, "digests", e.digests);
+  get_optional(j, "url", e.url);
+  if (const auto it = j.find("torrent_offset"); it != j.end() && !it->is_null()) {
+    e.torrent_offset = it->get<std::uint64_t>();
+  }
+  get_optional(j, "pad", e.pad);
+}
+
+void to_json(json& j, const TorrentLayout& t) {
+  json pieces = json::array();
+  for (const auto& p : t.piece_hashes) pieces.push_back(to_hex(p));
+  j = json{{"name", t.name},
+           {"infohash_v1", t.infohash_v1},
+           {"infohash_v2", t.infohash_v2},
+           {"piece_length", t.piece_length},
+           {"piece_hashes", pieces}};
+}
+
+void from_json(const json& j, TorrentLayout& t) {
+  t = TorrentLayout{};
+  get_optional(j, "name", t.name);
+  get_optional(j, "infohash_v1", t.infohash_v1);
+  get_optional(j, "infohash_v2", t.infohash_v2);
+  get_optional(j, "piece_length", t.piece_length);
+  if (const auto it = j.find("piece_hashes"); it != j.end()) {
+    for (const auto& h : *it) {
+      const auto d = Digest::from_hex(DigestKind::sha1, h.get<std::string>());
+      if (!d) throw std::invalid_argument("bad piece hash");
+      std::array<std::uint8_t, 20> raw{};
+      std::copy_n(d->bytes.begin(), raw.size(), raw.begin());
+      t.piece_hashes.push_back(raw);
+    }
+  }
+}
+
+void to_json(json& j, const TextBlob& t) { j = json{{"origin", t.origin}, {"text", t.text}}; }
+
+void from_json(const json& j, TextBlob& t) {
+  j.at("origin").get_to(t.origin);
+  j.at("text").get_to(t.text);
+}
+
+void to_json(json& j, const Manifest& m) {
+  j = json{{"source", m.source},
+           {"locator", m.locator},
+           {"fetched_at", format_rfc3339(m.fetched_at)},
+           {"entries", m.entries}};
+  if (!m.texts.empty()) j["texts"] = m.texts;
+  if (m.torrent) j["torrent"] = *m.torrent;
+}
+
+void from_json(const json& j, Manifest& m) {
+  m = Manifest{};
+  j.at("source").get_to(m.source);
+  j.at("locator").get_to(m.locator);
+  m.fetched_at = time_from(j.at("fetched_at"));
+  get_optional(j, "entries", m.entries);
+  get_optional(j, "texts", m.texts);
+  if (const auto it = j.find("torrent"); it != j.end() && !it->is_null()) {
+    m.torrent = it->get<TorrentLayout>();
+  }
+}
+
+void to_json(json& j, const Evidence& e) {
+  j = json{{"kind", e.kind}, {"file", e.file}, {"remote_path", e.remote_path}, {"detail", e.detail}};
+}
+
+void from_json(const json& j, Evidence& e) {
+  j.at("kind").get_to(e.kind);
+  get_optional(j, "file", e.file);
+  get_optional(j, "remote_path", e.remote_path);
+  get_optional(j, "detail", e.detail);
+}
+
+void to_json(json& j, const Sighting& s) {
+  j = json{{"dataset", s.dataset},
+           {"source", s.source},
+           {"locator", s.locator},
+           {"confidence", confidence_name(s.confidence)},
+           {"evidence", s.evidence},
+           {"files_matched", s.files_matched},
+           {"dataset_files", s.dataset_files},
+           {"bytes_matched", s.bytes_matched},
+           {"records_matched", s.records_matched},
+           {"first_seen", format_rfc3339(s.first_seen)},
+           {"last_seen", format_rfc3339(s.last_seen)}};
+}
+
+void from_json(const json& j, Sighting& s) {
+  s = Sighting{};
+  j.at("dataset").get_to(s.dataset);
+  j.at("source").get_to(s.source);
+  j.at("locator").get_to(s.locator);
+  const auto c = parse_confidence(j.at("confidence").get<std::string>());
+  if (!c) throw std::invalid_argument("unknown confidence");
+  s.confidence = *c;
+  get_optional(j, "evidence", s.evidence);
+  get_optional(j, "files_matched", s.files_matched);
+  get_optional(j, "dataset_files", s.dataset_files);
+  get_optional(j, "bytes_matched", s.bytes_matched);
+  get_optional(j, "records_matched", s.records_matched);
+  s.first_seen = time_from(j.at("first_seen"));
+  s.last_seen = time_from(j.at("last_seen"));
+}
+
+void to_json(json& j, const ScanRecord& r) {
+  j = json{{"scan_id", r.scan_id},
+           {"source", r.source},
+           {"locator", r.locator},
+           {"start", format_rfc3339(r.started)},
+           {"end", format_rfc3339(r.ended)},
+           {"status", scan_status_name(r.status)},
+           {"error", r.error},
+           {"entries_seen", r.entries_seen},
+           {"bytes_fetched", r.bytes_fetched},
+           {"pages_fetched", r.pages_fetched},
+           {"proxy", r.proxy},
+           {"content_checked", r.content_checked}};
+}
+
+void from_json(const json& j, ScanRecord& r) {
+  r = ScanRecord{};
+  get_optional(j, "scan_id", r.scan_id);
+  j.at("source").get_to(r.source);
+  get_optional(j, "locator", r.locator);
+  r.started = time_from(j.at("start"));
+  r.ended = time_from(j.at("end"));
+  const auto st = parse_scan_status(j.at("status").get<std::string>());
+  if (!st) throw std::invalid_argument("unknown scan status");
+  r.status = *st;
+  get_optional(j, "error", r.error);
+  get_optional(j, "entries_seen", r.entries_seen);
+  get_optional(j, "bytes_fetched", r.bytes_fetched);
+  get_optional(j, "pages_fetched", r.pages_fetched);
+  get_optional(j, "proxy", r.proxy);
+  get_optional(j, "content_checked", r.content_checked);
+}
+
+void to_json(json& j, const HeadPiece& p) {
+  j = json{{"piece_length", p.piece_length}, {"sha1", to_hex(p.sha1)}};
+}
+
+void from_json(const json& j, HeadPiece& p) {
+  j.at("piece_length").get_to(p.piece_length);
+  const auto d = Digest::from_hex(DigestKind::sha1, j.at("sha1").get<std::string>());
+  if (!d) throw std::invalid_argument("bad head piece sha1");
+  std::copy_n(d->bytes.begin(), p.sha1.size(), p.sha1.begin());
+}
+
+void to_json(json& j, const SignatureFile& f) {
+  j = json{{"path", f.path}, {"size", f.size}, {"digests", f.digests}};
+  if (!f.head_pieces.empty()) j["head_pieces"] = f.head_pieces;
+}
+
+void from_json(const json& j, SignatureFile& f) {
+  f = SignatureFile{};
+  j.at("path").get_to(f.path);
+  j.at("size").get_to(f.size);
+  get_optional(j, "digests", f.digests);
+  get_optional(j, "head_pieces", f.head_pieces);
+}
+
+void to_json(json& j, const Signature& s) {
+  j = json{{"dataset", s.dataset},
+           {"description", s.description},
+           {"created", format_rfc3339(s.created)},
+           {"files", s.files},
+           {"name_patterns", s.name_patterns},
+           {"honeytoken_hashes", s.honeytoken_hashes}};
+}
+
+void from_json(const json& j, Signature& s) {
+  s = Signature{};
+  j.at("dataset").get_to(s.dataset);
+  get_optional(j, "description", s.description);
+  s.created = time_from(j.at("created"));
+  get_optional(j, "files", s.files);
+  get_optional(j, "name_patterns", s.name_patterns);
+  get_optional(j, "honeytoken_hashes", s.honeytoken_hashes);
+}
+
+std::string to_json_text(const Sighting& s) { return json(s).dump(); }
+std::string to_json_text(const ScanRecord& r) { return json(r).dump(); }
+std::string to_json_text(const Signature& s) { return json(s).dump(); }
+std::string to_json_text(const Manifest& m) { return json(m).dump(); }
+
+Result<Sighting> sighting_from_json_text(std::string_view text, std::string_view what) {
+  return parse_text<Sighting>(text, what);
+}
+Result<ScanRecord> scan_record_from_json_text(std::string_view text, std::string_view what) {
+  return parse_text<ScanRecord>(text, what);
+}
+Result<Signature> signature_from_json_text(std::string_view text, std::string_view what) {
+  return parse_text<Signature>(text, what);
+}
+Result<Manifest> manifest_from_json_text(std::string_view text, std::string_view what) {
+  return parse_text<Manifest>(text, what);
+}
+
+}  // namespace leakwatch

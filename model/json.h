@@ -1,0 +1,52 @@
+// JSON forms of the model types. These are the contract shapes that `--format json`, the store
+// and signature bundles use: field names follow DESIGN.md, times are RFC 3339 UTC strings,
+// digests lower-case hex.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+#include "model/manifest.h"
+#include "model/result.h"
+#include "model/scan_record.h"
+#include "model/sighting.h"
+#include "model/signature.h"
+
+namespace leakwatch {
+
+void to_json(nlohmann::json& j, const Digest& d);
+void from_json(const nlohmann::json& j, Digest& d);
+void to_json(nlohmann::json& j, const FileEntry& e);
+void from_json(const nlohmann::json& j, FileEntry& e);
+void to_json(nlohmann::json& j, const TorrentLayout& t);
+void from_json(const nlohmann::json& j, TorrentLayout& t);
+void to_json(nlohmann::json& j, const TextBlob& t);
+void from_json(const nlohmann::json& j, TextBlob& t);
+void to_json(nlohmann::json& j, const Manifest& m);
+void from_json(const nlohmann::json& j, Manifest& m);
+void to_json(nlohmann::json& j, const Evidence& e);
+void from_json(const nlohmann::json& j, Evidence& e);
+void to_json(nlohmann::json& j, const Sighting& s);
+void from_json(const nlohmann::json& j, Sighting& s);
+void to_json(nlohmann::json& j, const ScanRecord& r);
+void from_json(const nlohmann::json& j, ScanRecord& r);
+void to_json(nlohmann::json& j, const HeadPiece& p);
+void from_json(const nlohmann::json& j, HeadPiece& p);
+void to_json(nlohmann::json& j, const SignatureFile& f);
+void from_json(const nlohmann::json& j, SignatureFile& f);
+void to_json(nlohmann::json& j, const Signature& s);
+void from_json(const nlohmann::json& j, Signature& s);
+
+// One-line JSON text of a model value, and the way back with errors as values
+// (`what` names the input in the error: a file name, a store key).
+std::string to_json_text(const Sighting& s);
+std::string to_json_text(const ScanRecord& r);
+std::string to_json_text(const Signature& s);
+std::string to_json_text(const Manifest& m);
+Result<Sighting> sighting_from_json_text(std::string_view text, std::string_view what);
+Result<ScanRecord> scan_record_from_json_text(std::string_view text, std::string_view what);
+Result<Signature> signature_from_json_text(std::string_view text, std::string_view what);
+Result<Manifest> manifest_from_json_text(std::string_view text, std::string_view what);
+
+}  // namespace leakwatch

@@ -1,0 +1,49 @@
+// Manifest: what one fetch of one index revealed. Produced by the crawler, consumed by the
+// matcher; a plain value with no behaviour, so both sides can be tested on their own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/digest.h"
+#include "model/time.h"
+
+namespace leakwatch {
+
+struct FileEntry {
+  std::string path;                   // relative to the index root, '/'-separated, URL-decoded
+  std::optional<std::uint64_t> size;  // unknown when the index does not say
+  std::vector<Digest> digests;        // whatever the index carried (or content hashing produced)
+  std::string url;                    // where the file itself lives, when known
+  // Torrents: the file's byte offset in the concatenated payload; pad files (BEP 47) are marked.
+  std::optional<std::uint64_t> torrent_offset;
+  bool pad = false;
+};
+
+// A torrent's piece layout, for v1 piece-hash matching.
+struct TorrentLayout {
+  std::string name;
+  std::string infohash_v1;  // hex, empty if none
+  std::string infohash_v2;  // hex, empty if none
+  std::uint64_t piece_length = 0;
+  std::vector<std::array<std::uint8_t, 20>> piece_hashes;
+};
+
+// A text dump (paste, .txt, .csv, page text) handed to the record matcher, already capped.
+struct TextBlob {
+  std::string origin;  // URL or remote path
+  std::string text;
+};
+
+struct Manifest {
+  std::string source;   // config source name ("adhoc" for `check`)
+  std::string locator;  // URL, magnet/infohash, or `URL!path/inside.zip`
+  Timestamp fetched_at{};
+  std::vector<FileEntry> entries;
+  std::vector<TextBlob> texts;
+  std::optional<TorrentLayout> torrent;
+};
+
+}  // namespace leakwatch

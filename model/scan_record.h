@@ -1,0 +1,36 @@
+// ScanRecord (contract, see DESIGN.md): what one run did for one source. `verify` computes
+// coverage from these, so a failed scan is recorded as faithfully as a successful one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/time.h"
+
+namespace leakwatch {
+
+enum class ScanStatus : std::uint8_t { ok, partial, failed };
+
+std::string_view scan_status_name(ScanStatus s);
+std::optional<ScanStatus> parse_scan_status(std::string_view name);
+
+struct ScanRecord {
+  std::string scan_id;  // unique per run; shared by every source of one `scan`
+  std::string source;
+  std::string locator;
+  Timestamp started{};
+  Timestamp ended{};
+  ScanStatus status = ScanStatus::failed;
+  std::string error;
+  std::uint64_t entries_seen = 0;
+  std::uint64_t bytes_fetched = 0;
+  std::uint64_t pages_fetched = 0;
+  std::string proxy;  // proxy name, empty when direct
+  bool content_checked = false;  // fetch_content was on and at least one file was hashed
+
+  friend bool operator==(const ScanRecord&, const ScanRecord&) = default;
+};
+
+}  // namespace leakwatch
