@@ -33,7 +33,8 @@ std::filesystem::path Context::data_dir() {
 }
 
 Result<store::Store*> Context::store(store::OpenMode mode) {
-  if (store_ && (store_mode_ == store::OpenMode::read_write || mode == store::OpenMode::read_only)) {
+  if (store_ &&
+      (store_mode_ == store::OpenMode::read_write || mode == store::OpenMode::read_only)) {
     return store_.get();
   }
   store_.reset();

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.add_option("--config", options.config_file,
                  "config file (TOML); default $LEAKWATCH_CONFIG, else ./leakwatch.toml if present");
-  app.add_option("--data-dir", options.data_dir, "data directory (overrides the config's data_dir)");
+  app.add_option("--data-dir", options.data_dir,
+                 "data directory (overrides the config's data_dir)");
   app.add_flag("-v,--verbose", options.verbosity, "more log output (-vv for trace)");
   app.add_flag("-q,--quiet", options.quiet, "only warnings and errors; no progress display");
   app.add_option("--log-format", options.log_format, "log format on stderr")

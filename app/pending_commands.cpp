@@ -9,9 +9,11 @@ namespace leakwatch::app {
 
 namespace {
 
-void pending(CLI::App* cmd, CommandRun& run, const std::string& name, const std::string& when) {
+// `keep` holds the storage CLI11 writes the options into for as long as the app lives.
+void pending(CLI::App* cmd, CommandRun& run, const std::string& name, const std::string& when,
+             std::shared_ptr<void> keep = nullptr) {
   cmd->footer("Not available yet: " + when + ".");
-  cmd->callback([&run, name, when] {
+  cmd->callback([&run, name, when, keep] {
     run = [name, when] { return fail(kExitUsage, name + ": not available yet; " + when); };
   });
 }
@@ -23,17 +25,20 @@ void register_pending(CLI::App& app, Context& /*ctx*/, CommandRun& run) {
     std::string dataset, as_of, since, format = "text", output;
   };
   auto va = std::make_shared<VerifyArgs>();
-  auto* verify = app.add_subcommand(
-      "verify", "Evaluate the claim \"DATASET was not identified\": refuted, not-observed or insufficient-coverage");
+  auto* verify = app.add_subcommand("verify",
+                                    "Evaluate the claim \"DATASET was not identified\": refuted, "
+                                    "not-observed or insufficient-coverage");
   verify->add_option("--dataset", va->dataset, "dataset name")->required();
-  verify->add_option("--as-of", va->as_of, "evaluate the claim as of this time (RFC 3339; default now)");
+  verify->add_option("--as-of", va->as_of,
+                     "evaluate the claim as of this time (RFC 3339; default now)");
   verify->add_option("--since", va->since, "start of the window (RFC 3339)");
   verify->add_option("--format", va->format, "text, json, markdown or html")
       ->check(CLI::IsMember({"text", "json", "markdown", "html"}));
   verify->add_option("--output", va->output, "write the report to this file");
-  pending(verify, run, "verify", "it lands with issue #8 (verify and query)");
+  pending(verify, run, "verify", "it lands with issue #8 (verify and query)", va);
 
-  auto* daemon = app.add_subcommand("daemon", "Run scheduled scans, alert delivery and the HTTP API");
+  auto* daemon =
+      app.add_subcommand("daemon", "Run scheduled scans, alert delivery and the HTTP API");
   pending(daemon, run, "daemon", "no issue has delivered the scheduler yet");
 
   auto* alerts = app.add_subcommand("alerts", "List, retry or test alert deliveries to hooks");
@@ -45,7 +50,7 @@ void register_pending(CLI::App& app, Context& /*ctx*/, CommandRun& run) {
   auto hook = std::make_shared<std::string>();
   auto* test = alerts->add_subcommand("test", "Send a test alert to one hook");
   test->add_option("HOOK", *hook, "hook name")->required();
-  pending(test, run, "alerts test", "no issue has delivered alert hooks yet");
+  pending(test, run, "alerts test", "no issue has delivered alert hooks yet", hook);
 
   auto* db = app.add_subcommand("db", "Database operations: stats, backup, compact");
   db->require_subcommand(1);
@@ -54,8 +59,9 @@ void register_pending(CLI::App& app, Context& /*ctx*/, CommandRun& run) {
   auto dir = std::make_shared<std::string>();
   auto* backup = db->add_subcommand("backup", "Write a restorable backup to DIR");
   backup->add_option("DIR", *dir, "backup folder")->required();
-  pending(backup, run, "db backup", "it lands with issue #4 (store)");
-  pending(db->add_subcommand("compact", "Compact the database"), run, "db compact", "it lands with issue #4 (store)");
+  pending(backup, run, "db backup", "it lands with issue #4 (store)", dir);
+  pending(db->add_subcommand("compact", "Compact the database"), run, "db compact",
+          "it lands with issue #4 (store)");
 }
 
 }  // namespace leakwatch::app

@@ -1,9 +1,10 @@
 // `leakwatch scan` (every enabled source once) and `leakwatch check URL` (one ad hoc fetch).
 // Both run the same pipeline; scan always records, check records unless --no-record.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "app/commands.h"
 #include "app/scan_pipeline.h"
@@ -21,8 +22,8 @@ Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
 }
 
 // Prints the run and records it; returns the exit code.
-int finish_run(Context& ctx, const std::string& scan_id, std::vector<SourceOutcome>& outcomes, bool record,
-               const std::string& format) {
+int finish_run(Context& ctx, const std::string& scan_id, std::vector<SourceOutcome>& outcomes,
+               bool record, const std::string& format) {
   std::vector<ScanRecord> records;
   std::vector<Sighting> sightings;
   bool any_failed = false;
@@ -32,17 +33,22 @@ int finish_run(Context& ctx, const std::string& scan_id, std::vector<SourceOutco
       auto store = ctx.store(store::OpenMode::read_write);
       if (!store) return fail(kExitRuntime, store.error().message);
       auto merged = (*store)->record_fetch(o.record, o.sightings);
-      if (!merged) return fail(kExitRuntime, "source '" + o.record.source + "': " + merged.error().message);
+      if (!merged)
+        return fail(kExitRuntime, "source '" + o.record.source + "': " + merged.error().message);
       stored = std::move(merged).value();
     }
     any_failed |= o.record.status == ScanStatus::failed;
     records.push_back(o.record);
     for (auto& s : stored) sightings.push_back(std::move(s));
   }
-  std::stable_sort(sightings.begin(), sightings.end(),
-                   [](const Sighting& a, const Sighting& b) { return a.confidence > b.confidence; });
+  std::stable_sort(sightings.begin(), sightings.end(), [](const Sighting& a, const Sighting& b) {
+    return a.confidence > b.confidence;
+  });
   if (format == "json") {
-    std::cout << nlohmann::json{{"scan_id", scan_id}, {"recorded", record}, {"scans", records}, {"sightings", sightings}}
+    std::cout << nlohmann::json{{"scan_id", scan_id},
+                                {"recorded", record},
+                                {"scans", records},
+                                {"sightings", sightings}}
                      .dump()
               << "\n";
   } else {
@@ -66,13 +72,16 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
     std::string format = "text";
   };
   auto sa = std::make_shared<ScanArgs>();
-  auto* scan = app.add_subcommand("scan", "Scan every enabled source once (or the named ones) and record the results");
+  auto* scan = app.add_subcommand(
+      "scan", "Scan every enabled source once (or the named ones) and record the results");
   scan->footer(
       "Each source is fetched through its proxy (never directly when one is configured), parsed,\n"
-      "matched against every stored signature, and recorded: a scan record per source (coverage for\n"
+      "matched against every stored signature, and recorded: a scan record per source (coverage "
+      "for\n"
       "verify) and one sighting per dataset and locator. Exit code 1 when any source failed.");
   scan->add_option("--source", sa->sources, "only this source (repeatable)");
-  scan->add_option("--format", sa->format, "text or json (one object)")->check(CLI::IsMember({"text", "json"}));
+  scan->add_option("--format", sa->format, "text or json (one object)")
+      ->check(CLI::IsMember({"text", "json"}));
   scan->callback([&ctx, &run, sa] {
     run = [&ctx, sa]() -> int {
       auto cfg = ctx.config();
@@ -81,7 +90,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       std::vector<const config::SourceConfig*> chosen;
       for (const auto& name : sa->sources) {
         const auto* s = config.find_source(name);
-        if (!s) return fail(kExitUsage, "scan: no source named '" + name + "' in " + config.file.string());
+        if (!s)
+          return fail(kExitUsage,
+                      "scan: no source named '" + name + "' in " + config.file.string());
         chosen.push_back(s);
       }
       if (sa->sources.empty()) {
@@ -90,18 +101,23 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         }
       }
       if (chosen.empty()) {
-        return fail(kExitUsage, "scan: no enabled sources" +
-                                    (config.file.empty() ? std::string(" (no config file; use --config)")
-                                                         : " in " + config.file.string()));
+        return fail(kExitUsage,
+                    "scan: no enabled sources" +
+                        (config.file.empty() ? std::string(" (no config file; use --config)")
+                                             : " in " + config.file.string()));
       }
       auto sigs = load_signatures(ctx, true);
       if (!sigs) return fail(kExitRuntime, sigs.error().message);
-      if (sigs->empty()) spdlog::warn("no signatures stored: the scan records coverage but can find nothing (run leakwatch sign)");
+      if (sigs->empty())
+        spdlog::warn(
+            "no signatures stored: the scan records coverage but can find nothing (run leakwatch "
+            "sign)");
       const matcher::FingerprintIndex index(std::move(sigs).value());
       crawler::HttpClient client;
       const auto scan_id = new_scan_id();
       std::vector<SourceOutcome> outcomes;
-      for (const auto* s : chosen) outcomes.push_back(scan_source(*s, config, index, client, scan_id));
+      for (const auto* s : chosen)
+        outcomes.push_back(scan_source(*s, config, index, client, scan_id));
       return finish_run(ctx, scan_id, outcomes, true, sa->format);
     };
   });
@@ -113,13 +129,20 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
     int depth = 4;
   };
   auto ca = std::make_shared<CheckArgs>();
-  auto* check = app.add_subcommand("check", "Fetch one URL (a leak index) now and match it against every signature");
+  auto* check = app.add_subcommand(
+      "check", "Fetch one URL (a leak index) now and match it against every signature");
   check->footer(
-      "Example: leakwatch check --proxy socks5h://127.0.0.1:9050 http://exampleleakxyz.onion/files/\n"
-      "A .onion URL needs a socks5h:// proxy. The result is recorded as source 'adhoc' unless --no-record.");
-  check->add_option("TARGET", ca->target, "URL of a directory listing (magnets and .torrent files: issue #6)")->required();
+      "Example: leakwatch check --proxy socks5h://127.0.0.1:9050 "
+      "http://exampleleakxyz.onion/files/\n"
+      "A .onion URL needs a socks5h:// proxy. The result is recorded as source 'adhoc' unless "
+      "--no-record.");
+  check
+      ->add_option("TARGET", ca->target,
+                   "URL of a directory listing (magnets and .torrent files: issue #6)")
+      ->required();
   check->add_option("--proxy", ca->proxy, "proxy URL: socks5h://, socks5://, http:// or https://");
-  check->add_option("--format", ca->format, "text or json (one object)")->check(CLI::IsMember({"text", "json"}));
+  check->add_option("--format", ca->format, "text or json (one object)")
+      ->check(CLI::IsMember({"text", "json"}));
   check->add_option("--depth", ca->depth, "folder levels to follow")->check(CLI::Range(0, 64));
   check->add_flag("--fetch-content", ca->fetch_content,
                   "hash (in memory, then discard) files whose size equals a signature file's");
@@ -127,7 +150,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
   check->callback([&ctx, &run, ca] {
     run = [&ctx, ca]() -> int {
       if (ca->target.starts_with("magnet:") || ca->target.ends_with(".torrent")) {
-        return fail(kExitUsage, "check: magnet links and .torrent files are not available yet; they land with issue #6");
+        return fail(kExitUsage,
+                    "check: magnet links and .torrent files are not available yet; they land with "
+                    "issue #6");
       }
       const auto url = parse_url(ca->target);
       if (!url || (url->scheme != "http" && url->scheme != "https")) {
@@ -138,22 +163,27 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       source.name = "adhoc";
       source.url = ca->target;
       source.depth = ca->depth;
-      source.fetch_content = ca->fetch_content ? config::FetchContent::candidates : config::FetchContent::never;
+      source.fetch_content =
+          ca->fetch_content ? config::FetchContent::candidates : config::FetchContent::never;
       if (!ca->proxy.empty()) {
         const auto parsed = parse_url(ca->proxy);
-        if (!parsed || (parsed->scheme != "socks5h" && parsed->scheme != "socks5" && parsed->scheme != "http" &&
-                        parsed->scheme != "https")) {
-          return fail(kExitUsage, "check: --proxy '" + ca->proxy + "' is not a socks5h://, socks5://, http:// or https:// URL");
+        if (!parsed || (parsed->scheme != "socks5h" && parsed->scheme != "socks5" &&
+                        parsed->scheme != "http" && parsed->scheme != "https")) {
+          return fail(kExitUsage, "check: --proxy '" + ca->proxy +
+                                      "' is not a socks5h://, socks5://, http:// or https:// URL");
         }
         config.proxies.push_back({.name = "cli", .url = ca->proxy, .parsed = *parsed});
         source.proxy = "cli";
       }
       if (url->is_onion() && (ca->proxy.empty() || !ca->proxy.starts_with("socks5h://"))) {
-        return fail(kExitUsage, "check: a .onion URL needs --proxy socks5h://... (it is never fetched directly or resolved locally)");
+        return fail(kExitUsage,
+                    "check: a .onion URL needs --proxy socks5h://... (it is never fetched directly "
+                    "or resolved locally)");
       }
       auto sigs = load_signatures(ctx, !ca->no_record);
       if (!sigs) return fail(kExitRuntime, sigs.error().message);
-      if (sigs->empty()) spdlog::warn("no signatures stored: nothing can match (run leakwatch sign)");
+      if (sigs->empty())
+        spdlog::warn("no signatures stored: nothing can match (run leakwatch sign)");
       const matcher::FingerprintIndex index(std::move(sigs).value());
       crawler::HttpClient client;
       const auto scan_id = new_scan_id();

@@ -52,15 +52,19 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
     rec.proxy = proxy->name;
   }
   if (source.fetch_content == config::FetchContent::candidates) {
-    options.wants_content = [&index](const FileEntry& e) { return e.size && index.has_size(*e.size); };
+    options.wants_content = [&index](const FileEntry& e) {
+      return e.size && index.has_size(*e.size);
+    };
     options.make_digester = [] { return std::make_unique<matcher::MultiHasher>(); };
     options.content_budget = source.content_budget;
   }
 
-  const bool supported = source.kind == config::SourceKind::auto_detect || source.kind == config::SourceKind::listing;
+  const bool supported =
+      source.kind == config::SourceKind::auto_detect || source.kind == config::SourceKind::listing;
   if (!supported) {
     rec.status = ScanStatus::failed;
-    rec.error = "source '" + source.name + "': kind '" + std::string(config::source_kind_name(source.kind)) +
+    rec.error = "source '" + source.name + "': kind '" +
+                std::string(config::source_kind_name(source.kind)) +
                 "' is not supported by this version yet (directory listings only)";
     rec.ended = now();
     return out;
@@ -79,9 +83,10 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   out.problems = std::move(crawl.problems);
   for (const auto& p : out.problems) spdlog::warn("source={} problem: {}", source.name, p);
   out.sightings = matcher::score(crawl.manifest, index);
-  spdlog::info("scan finished source={} status={} entries={} pages={} bytes={} files_hashed={} sightings={}",
-               source.name, scan_status_name(rec.status), rec.entries_seen, rec.pages_fetched,
-               rec.bytes_fetched, crawl.files_hashed, out.sightings.size());
+  spdlog::info(
+      "scan finished source={} status={} entries={} pages={} bytes={} files_hashed={} sightings={}",
+      source.name, scan_status_name(rec.status), rec.entries_seen, rec.pages_fetched,
+      rec.bytes_fetched, crawl.files_hashed, out.sightings.size());
   return out;
 }
 

@@ -16,20 +16,23 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+// Digests are shortened to a recognisable prefix; other details are shown whole.
 std::string short_detail(const std::string& detail) {
-  return detail.size() > 24 ? detail.substr(0, 16) + "…" : detail;
+  const bool hex =
+      detail.size() >= 32 && detail.find_first_not_of("0123456789abcdef") == std::string::npos;
+  return hex ? detail.substr(0, 16) + "…" : detail;
 }
 
 }  // namespace
 
 void print_sighting_text(std::ostream& out, const Sighting& s, std::size_t max_evidence) {
-  out << upper(confidence_name(s.confidence)) << "  dataset '" << s.dataset << "' seen at " << s.locator
-      << " (source " << s.source << ")\n";
+  out << upper(confidence_name(s.confidence)) << "  dataset '" << s.dataset << "' seen at "
+      << s.locator << " (source " << s.source << ")\n";
   out << "  files matched " << s.files_matched << " of " << s.dataset_files << ", "
       << format_size(s.bytes_matched);
   if (s.records_matched) out << ", records matched " << s.records_matched;
-  out << "; first seen " << format_rfc3339(s.first_seen) << ", last seen " << format_rfc3339(s.last_seen)
-      << "\n";
+  out << "; first seen " << format_rfc3339(s.first_seen) << ", last seen "
+      << format_rfc3339(s.last_seen) << "\n";
   const auto shown = std::min(max_evidence, s.evidence.size());
   for (std::size_t i = 0; i < shown; ++i) {
     const auto& e = s.evidence[i];
@@ -38,27 +41,34 @@ void print_sighting_text(std::ostream& out, const Sighting& s, std::size_t max_e
     if (!e.detail.empty()) out << "  [" << short_detail(e.detail) << "]";
     out << "\n";
   }
-  if (shown < s.evidence.size()) out << "  … " << (s.evidence.size() - shown) << " more evidence rows (use --format json)\n";
+  if (shown < s.evidence.size())
+    out << "  … " << (s.evidence.size() - shown) << " more evidence rows (use --format json)\n";
 }
 
 void print_scan_text(std::ostream& out, const ScanRecord& r) {
   out << std::left << std::setw(8) << scan_status_name(r.status) << " " << r.source << ": "
-      << r.entries_seen << " entries, " << r.pages_fetched << " pages, " << format_size(r.bytes_fetched)
-      << " fetched" << (r.proxy.empty() ? ", direct" : ", via proxy " + r.proxy);
+      << r.entries_seen << " entries, " << r.pages_fetched << " pages, "
+      << format_size(r.bytes_fetched) << " fetched"
+      << (r.proxy.empty() ? ", direct" : ", via proxy " + r.proxy);
   if (r.content_checked) out << ", content checked";
   out << "\n";
   if (!r.error.empty()) out << "         " << r.error << "\n";
 }
 
 void print_sighting_table_header(std::ostream& out) {
-  out << std::left << std::setw(21) << "LAST SEEN" << std::setw(10) << "CONFIDENCE" << "  " << std::setw(20)
-      << "DATASET" << "  " << std::setw(16) << "SOURCE" << "  " << std::setw(9) << "FILES" << "  LOCATOR\n";
+  out << std::left << std::setw(26) << "LAST SEEN" << std::setw(10) << "CONFIDENCE"
+      << "  " << std::setw(20) << "DATASET"
+      << "  " << std::setw(16) << "SOURCE"
+      << "  " << std::setw(9) << "FILES"
+      << "  LOCATOR\n";
 }
 
 void print_sighting_table_row(std::ostream& out, const Sighting& s) {
-  out << std::left << std::setw(21) << format_rfc3339(s.last_seen) << std::setw(10) << confidence_name(s.confidence)
-      << "  " << std::setw(20) << s.dataset << "  " << std::setw(16) << s.source << "  " << std::setw(9)
-      << (std::to_string(s.files_matched) + "/" + std::to_string(s.dataset_files)) << "  " << s.locator << "\n";
+  out << std::left << std::setw(26) << format_rfc3339(s.last_seen) << std::setw(10)
+      << confidence_name(s.confidence) << "  " << std::setw(20) << s.dataset << "  "
+      << std::setw(16) << s.source << "  " << std::setw(9)
+      << (std::to_string(s.files_matched) + "/" + std::to_string(s.dataset_files)) << "  "
+      << s.locator << "\n";
 }
 
 std::string csv_field(const std::string& value) {
@@ -72,7 +82,8 @@ std::string csv_field(const std::string& value) {
 }
 
 void print_sighting_csv_header(std::ostream& out) {
-  out << "dataset,source,locator,confidence,files_matched,dataset_files,bytes_matched,records_matched,"
+  out << "dataset,source,locator,confidence,files_matched,dataset_files,bytes_matched,records_"
+         "matched,"
          "first_seen,last_seen,evidence_kinds\n";
 }
 

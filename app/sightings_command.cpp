@@ -14,7 +14,9 @@ namespace {
 std::optional<Timestamp> parse_time_arg(const std::string& flag, const std::string& value) {
   if (value.empty()) return std::nullopt;
   const auto t = parse_rfc3339(value);
-  if (!t) throw UsageError{flag + ": '" + value + "' is not an RFC 3339 time (2026-11-23T14:00:00Z or 2026-11-23)"};
+  if (!t)
+    throw UsageError{flag + ": '" + value +
+                     "' is not an RFC 3339 time (2026-11-23T14:00:00Z or 2026-11-23)"};
   return t;
 }
 
@@ -33,7 +35,8 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
   cmd->add_option("--until", a->until, "first seen at or before this time (RFC 3339)");
   cmd->add_option("--min-confidence", a->min_confidence, "possible, likely or confirmed")
       ->check(CLI::IsMember({"possible", "likely", "confirmed"}));
-  cmd->add_option("--format", a->format, "table, json (JSON Lines) or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->add_option("--format", a->format, "table, json (JSON Lines) or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--limit", a->limit, "at most this many (0: all)");
   cmd->callback([&ctx, &run, a] {
     run = [&ctx, a]() -> int {

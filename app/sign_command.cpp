@@ -1,5 +1,6 @@
 // `leakwatch sign` and `leakwatch signatures ...`: make, list, show, share and remove dataset
 // signatures. Signatures hold hashes only; bundles are versioned JSON another team can import.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -10,7 +11,6 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 #include <sstream>
 
 #include "app/commands.h"
@@ -27,7 +27,8 @@ constexpr const char* kBundleFormat = "leakwatch-signature-bundle";
 // A one-line progress display on stderr, only on a terminal and not with -q.
 class ProgressLine {
  public:
-  explicit ProgressLine(bool enabled) : enabled_(enabled), started_(std::chrono::steady_clock::now()) {}
+  explicit ProgressLine(bool enabled)
+      : enabled_(enabled), started_(std::chrono::steady_clock::now()) {}
   ~ProgressLine() {
     if (enabled_ && drawn_) std::fputs("\r\033[K", stderr);
   }
@@ -42,9 +43,12 @@ class ProgressLine {
     last_ = t;
     const double secs = std::chrono::duration<double>(t - started_).count();
     const double rate = secs > 0 ? static_cast<double>(bytes) / secs : 0;
-    const double eta = done > 0 && done < total ? secs * static_cast<double>(total - done) / static_cast<double>(done) : 0;
+    const double eta = done > 0 && done < total
+                           ? secs * static_cast<double>(total - done) / static_cast<double>(done)
+                           : 0;
     std::fprintf(stderr, "\r\033[Ksigning: %zu/%zu files, %s, %s/s, ETA %.0fs", done, total,
-                 format_size(bytes).c_str(), format_size(static_cast<std::uint64_t>(rate)).c_str(), eta);
+                 format_size(bytes).c_str(), format_size(static_cast<std::uint64_t>(rate)).c_str(),
+                 eta);
     drawn_ = true;
   }
 
@@ -71,52 +75,72 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
     unsigned threads = 0;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("sign", "Sign a sensitive dataset: hash its files into a signature (hashes only)");
+  auto* cmd = app.add_subcommand(
+      "sign", "Sign a sensitive dataset: hash its files into a signature (hashes only)");
   cmd->footer(
-      "Every file under each PATH is hashed in one streaming pass (size, sha256, xxh3-128 so far);\n"
+      "Every file under each PATH is hashed in one streaming pass (size, sha256, xxh3-128 so "
+      "far);\n"
       "the signature stores the hashes and relative paths, never content. Signing an existing\n"
       "dataset name replaces its signature. Unreadable files are reported and skipped.\n"
-      "Example: leakwatch sign --dataset perceptics-images --description 'plate images' /srv/images");
+      "Example: leakwatch sign --dataset perceptics-images --description 'plate images' "
+      "/srv/images");
   cmd->add_option("--dataset", args->dataset, "dataset name (letters, digits, - _ .)")->required();
   cmd->add_option("--description", args->description, "free-text description");
-  cmd->add_option("--records", args->records, "CSV file whose chosen columns are fingerprinted (record issue #7)");
-  cmd->add_option("--columns", args->columns, "CSV columns to fingerprint, with --records")->delimiter(',');
-  cmd->add_option("--honeytoken", args->honeytokens, "a planted unique string (stored hashed); repeatable");
+  cmd->add_option("--records", args->records,
+                  "CSV file whose chosen columns are fingerprinted (record issue #7)");
+  cmd->add_option("--columns", args->columns, "CSV columns to fingerprint, with --records")
+      ->delimiter(',');
+  cmd->add_option("--honeytoken", args->honeytokens,
+                  "a planted unique string (stored hashed); repeatable");
   cmd->add_option("--threads", args->threads, "hashing threads (default: every core)");
   cmd->add_option("PATH", args->paths, "files or folders to sign");
   cmd->callback([&ctx, &run, args] {
     run = [&ctx, args]() -> int {
       if (!args->records.empty() || !args->columns.empty()) {
-        return fail(kExitUsage, "sign --records/--columns: record fingerprints are not available yet; they land with issue #7");
+        return fail(kExitUsage,
+                    "sign --records/--columns: record fingerprints are not available yet; they "
+                    "land with issue #7");
       }
-      if (args->paths.empty() && args->honeytokens.empty()) return fail(kExitUsage, "sign: give at least one PATH");
+      if (args->paths.empty() && args->honeytokens.empty())
+        return fail(kExitUsage, "sign: give at least one PATH");
       const auto& name = args->dataset;
-      if (name.size() > 128 || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos) {
-        return fail(kExitUsage, "sign: dataset name '" + name + "' may use only letters, digits, '-', '_' and '.'");
+      if (name.size() > 128 ||
+          name.find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+              std::string::npos) {
+        return fail(kExitUsage, "sign: dataset name '" + name +
+                                    "' may use only letters, digits, '-', '_' and '.'");
       }
       auto store = ctx.store(store::OpenMode::read_write);
       if (!store) return fail(kExitRuntime, store.error().message);
 
       ProgressLine progress(!ctx.options().quiet && ::isatty(STDERR_FILENO));
-      matcher::SignOptions options{.dataset = args->dataset,
-                                   .description = args->description,
-                                   .honeytokens = args->honeytokens,
-                                   .threads = args->threads,
-                                   .on_progress = [&progress](std::size_t d, std::size_t t, std::uint64_t b) {
-                                     progress.update(d, t, b);
-                                   }};
+      matcher::SignOptions options{
+          .dataset = args->dataset,
+          .description = args->description,
+          .honeytokens = args->honeytokens,
+          .threads = args->threads,
+          .on_progress = [&progress](std::size_t d, std::size_t t, std::uint64_t b) {
+            progress.update(d, t, b);
+          }};
       std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
       const auto started = std::chrono::steady_clock::now();
       auto report = matcher::sign_paths(paths, options);
       if (!report) return fail(kExitRuntime, report.error().message);
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      for (const auto& s : report->skipped) spdlog::warn("sign dataset={} skipped: {}", args->dataset, s);
-      if (auto put = (*store)->put_signature(report->signature); !put) return fail(kExitRuntime, put.error().message);
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      for (const auto& s : report->skipped)
+        spdlog::warn("sign dataset={} skipped: {}", args->dataset, s);
+      if (auto put = (*store)->put_signature(report->signature); !put)
+        return fail(kExitRuntime, put.error().message);
       const auto& sig = report->signature;
       std::cout << "signed dataset '" << sig.dataset << "': " << sig.files.size() << " files, "
-                << format_size(total_size(sig)) << " in " << std::fixed << std::setprecision(1) << secs << " s";
-      if (!sig.honeytoken_hashes.empty()) std::cout << ", " << sig.honeytoken_hashes.size() << " honeytokens";
-      if (!report->skipped.empty()) std::cout << "; " << report->skipped.size() << " skipped (see warnings)";
+                << format_size(total_size(sig)) << " in " << std::fixed << std::setprecision(1)
+                << secs << " s";
+      if (!sig.honeytoken_hashes.empty())
+        std::cout << ", " << sig.honeytoken_hashes.size() << " honeytokens";
+      if (!report->skipped.empty())
+        std::cout << "; " << report->skipped.size() << " skipped (see warnings)";
       std::cout << "\n";
       return kExitOk;
     };
@@ -124,7 +148,8 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
 }
 
 void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
-  auto* group = app.add_subcommand("signatures", "List, show, export, import or remove dataset signatures");
+  auto* group =
+      app.add_subcommand("signatures", "List, show, export, import or remove dataset signatures");
   group->require_subcommand(1);
 
   auto* list = group->add_subcommand("list", "List the stored signatures");
@@ -139,19 +164,22 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!sigs) return fail(kExitRuntime, sigs.error().message);
       if (*list_format == "json") {
         for (const auto& s : *sigs) {
-          std::cout << nlohmann::json{{"dataset", s.dataset}, {"description", s.description},
-                                      {"created", format_rfc3339(s.created)}, {"files", s.files.size()},
-                                      {"bytes", total_size(s)}}
-                           .dump()
-                    << "\n";
+          const nlohmann::json row{{"dataset", s.dataset},
+                                   {"description", s.description},
+                                   {"created", format_rfc3339(s.created)},
+                                   {"files", s.files.size()},
+                                   {"bytes", total_size(s)}};
+          std::cout << dump_json(row) << "\n";
         }
         return kExitOk;
       }
-      std::cout << std::left << std::setw(24) << "DATASET" << std::setw(8) << "FILES" << std::setw(12) << "SIZE"
-                << std::setw(22) << "CREATED" << "DESCRIPTION\n";
+      std::cout << std::left << std::setw(24) << "DATASET" << std::setw(8) << "FILES"
+                << std::setw(12) << "SIZE" << std::setw(22) << "CREATED"
+                << "DESCRIPTION\n";
       for (const auto& s : *sigs) {
-        std::cout << std::left << std::setw(24) << s.dataset << std::setw(8) << s.files.size() << std::setw(12)
-                  << format_size(total_size(s)) << std::setw(22) << format_rfc3339(s.created) << s.description << "\n";
+        std::cout << std::left << std::setw(24) << s.dataset << std::setw(8) << s.files.size()
+                  << std::setw(12) << format_size(total_size(s)) << std::setw(22)
+                  << format_rfc3339(s.created) << s.description << "\n";
       }
       return kExitOk;
     };
@@ -161,7 +189,8 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
   auto show_name = std::make_shared<std::string>();
   auto show_format = std::make_shared<std::string>("text");
   show->add_option("NAME", *show_name, "dataset name")->required();
-  show->add_option("--format", *show_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  show->add_option("--format", *show_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
   show->callback([&ctx, &run, show_name, show_format] {
     run = [&ctx, show_name, show_format]() -> int {
       auto store = ctx.store(store::OpenMode::read_only);
@@ -171,22 +200,25 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!*sig) return fail(kExitRuntime, "no signature named '" + *show_name + "'");
       const auto& s = **sig;
       if (*show_format == "json") {
-        std::cout << nlohmann::json(s).dump(2) << "\n";
+        std::cout << dump_json(nlohmann::json(s), 2) << "\n";
         return kExitOk;
       }
       std::cout << "dataset:     " << s.dataset << "\ndescription: " << s.description
-                << "\ncreated:     " << format_rfc3339(s.created) << "\nfiles:       " << s.files.size() << " ("
-                << format_size(total_size(s)) << ")\nhoneytokens: " << s.honeytoken_hashes.size() << "\n";
+                << "\ncreated:     " << format_rfc3339(s.created)
+                << "\nfiles:       " << s.files.size() << " (" << format_size(total_size(s))
+                << ")\nhoneytokens: " << s.honeytoken_hashes.size() << "\n";
       for (const auto& f : s.files) {
         std::cout << "  " << f.path << "  " << f.size;
-        for (const auto& d : f.digests) std::cout << "  " << digest_kind_name(d.kind) << ":" << d.hex();
+        for (const auto& d : f.digests)
+          std::cout << "  " << digest_kind_name(d.kind) << ":" << d.hex();
         std::cout << "\n";
       }
       return kExitOk;
     };
   });
 
-  auto* exp = group->add_subcommand("export", "Write one signature to a bundle file another team can import");
+  auto* exp = group->add_subcommand("export",
+                                    "Write one signature to a bundle file another team can import");
   auto exp_args = std::make_shared<std::pair<std::string, std::string>>();
   exp->add_option("NAME", exp_args->first, "dataset name")->required();
   exp->add_option("FILE", exp_args->second, "bundle file to write (JSON)")->required();
@@ -202,7 +234,7 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
                                   {"exported", format_rfc3339(now())},
                                   {"signature", **sig}};
       std::ofstream out(exp_args->second, std::ios::binary | std::ios::trunc);
-      out << bundle.dump(1) << "\n";
+      out << dump_json(bundle, 1) << "\n";
       out.close();
       if (!out) return fail(kExitRuntime, exp_args->second + ": cannot write bundle");
       std::cout << "exported '" << exp_args->first << "' to " << exp_args->second << "\n";
@@ -210,7 +242,8 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
     };
   });
 
-  auto* imp = group->add_subcommand("import", "Import a signature bundle (replaces a signature of the same name)");
+  auto* imp = group->add_subcommand(
+      "import", "Import a signature bundle (replaces a signature of the same name)");
   auto imp_file = std::make_shared<std::string>();
   imp->add_option("FILE", *imp_file, "bundle file")->required();
   imp->callback([&ctx, &run, imp_file] {
@@ -226,7 +259,8 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
         return fail(kExitRuntime, *imp_file + ": not a JSON bundle: " + e.what());
       }
       if (!bundle.is_object() || bundle.value("format", "") != kBundleFormat) {
-        return fail(kExitRuntime, *imp_file + ": not a leakwatch signature bundle (format field missing)");
+        return fail(kExitRuntime,
+                    *imp_file + ": not a leakwatch signature bundle (format field missing)");
       }
       const int version = bundle.value("version", 0);
       if (version < 1 || version > kSignatureBundleVersion) {
@@ -234,12 +268,14 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
                                       " is not supported (this leakwatch reads up to " +
                                       std::to_string(kSignatureBundleVersion) + ")");
       }
-      if (!bundle.contains("signature")) return fail(kExitRuntime, *imp_file + ": bundle has no signature");
-      auto sig = signature_from_json_text(bundle["signature"].dump(), *imp_file);
+      if (!bundle.contains("signature"))
+        return fail(kExitRuntime, *imp_file + ": bundle has no signature");
+      auto sig = signature_from_json_text(dump_json(bundle["signature"]), *imp_file);
       if (!sig) return fail(kExitRuntime, sig.error().message);
       auto store = ctx.store(store::OpenMode::read_write);
       if (!store) return fail(kExitRuntime, store.error().message);
-      if (auto put = (*store)->put_signature(*sig); !put) return fail(kExitRuntime, put.error().message);
+      if (auto put = (*store)->put_signature(*sig); !put)
+        return fail(kExitRuntime, put.error().message);
       std::cout << "imported '" << sig->dataset << "' (" << sig->files.size() << " files)\n";
       return kExitOk;
     };

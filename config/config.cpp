@@ -1,10 +1,12 @@
 #include "config/config.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
+#include <tuple>
 
 #include "model/units.h"
 
@@ -12,8 +14,8 @@ namespace leakwatch::config {
 
 namespace {
 
-constexpr std::string_view kSourceKinds[] = {"auto",     "listing", "json-tree", "checksums", "archive",
-                                             "torrent",  "magnet",  "text",      "page"};
+constexpr std::string_view kSourceKinds[] = {
+    "auto", "listing", "json-tree", "checksums", "archive", "torrent", "magnet", "text", "page"};
 
 // Collects every problem in one pass, so a user fixes a config in one go.
 class Validator {
@@ -24,7 +26,7 @@ class Validator {
     std::ostringstream out;
     out << file_ << ':' << where.begin.line << ':' << where.begin.column << ": " << key << ": "
         << message;
-    errors_.push_back(out.str());
+    errors_.push_back({where.begin.line, where.begin.column, out.str()});
   }
 
   void check_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
@@ -33,7 +35,8 @@ class Validator {
       if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
         std::string known;
         for (const auto a : allowed) known += (known.empty() ? "" : ", ") + std::string(a);
-        fail(key.source(), qualified(context, key.str()), "unknown key (known keys: " + known + ")");
+        fail(key.source(), qualified(context, key.str()),
+             "unknown key (known keys: " + known + ")");
       }
       (void)node;
     }
@@ -57,7 +60,8 @@ class Validator {
     return std::nullopt;
   }
 
-  std::optional<bool> boolean(const toml::table& t, std::string_view key, std::string_view context) {
+  std::optional<bool> boolean(const toml::table& t, std::string_view key,
+                              std::string_view context) {
     const auto* node = t.get(key);
     if (!node) return std::nullopt;
     if (const auto* b = node->as_boolean()) return b->get();
@@ -66,7 +70,8 @@ class Validator {
   }
 
   std::optional<std::int64_t> integer(const toml::table& t, std::string_view key,
-                                      std::string_view context, std::int64_t min, std::int64_t max) {
+                                      std::string_view context, std::int64_t min,
+                                      std::int64_t max) {
     const auto* node = t.get(key);
     if (!node) return std::nullopt;
     const auto* i = node->as_integer();
@@ -87,7 +92,8 @@ class Validator {
                                     std::string_view context) {
     const auto* node = t.get(key);
     if (!node) return std::nullopt;
-    if (const auto* i = node->as_integer(); i && i->get() > 0) return static_cast<std::uint64_t>(i->get());
+    if (const auto* i = node->as_integer(); i && i->get() > 0)
+      return static_cast<std::uint64_t>(i->get());
     if (const auto* s = node->as_string()) {
       if (const auto v = parse_size(s->get()); v && *v > 0) return v;
     }
@@ -108,18 +114,37 @@ class Validator {
     return std::nullopt;
   }
 
-  const std::vector<std::string>& errors() const { return errors_; }
+  // Every problem, in file order.
+  std::vector<std::string> errors() const {
+    auto sorted = errors_;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    std::vector<std::string> out;
+    for (auto& e : sorted) out.push_back(std::move(e.text));
+    return out;
+  }
 
   static std::string qualified(std::string_view context, std::string_view key) {
     return context.empty() ? std::string(key) : std::string(context) + "." + std::string(key);
   }
 
  private:
+  struct Problem {
+    toml::source_index line = 0;
+    toml::source_index column = 0;
+    std::string text;
+  };
   std::string file_;
-  std::vector<std::string> errors_;
+  std::vector<Problem> errors_;
 };
 
-// Cron: five fields of numbers, names, ranges, steps, lists or '*'; range checks per field.
+bool all_digits(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// Cron: five fields of numbers, ranges, steps, lists or '*'; range checks per field.
+// (Month and weekday names are not accepted.)
 bool valid_cron(std::string_view expr) {
   std::istringstream in{std::string(expr)};
   std::vector<std::string> fields;
@@ -134,7 +159,7 @@ bool valid_cron(std::string_view expr) {
       std::string range = part;
       if (const auto slash = part.find('/'); slash != std::string::npos) {
         const auto step = part.substr(slash + 1);
-        if (step.empty() || !std::all_of(step.begin(), step.end(), ::isdigit) || std::stoi(step) == 0) {
+        if (step.empty() || !all_digits(step) || std::stoi(step) == 0) {
           return false;
         }
         range = part.substr(0, slash);
@@ -144,7 +169,7 @@ bool valid_cron(std::string_view expr) {
       const auto lo = range.substr(0, dash);
       const auto hi = dash == std::string::npos ? lo : range.substr(dash + 1);
       for (const auto& n : {lo, hi}) {
-        if (n.empty() || n.size() > 2 || !std::all_of(n.begin(), n.end(), ::isdigit)) return false;
+        if (n.empty() || n.size() > 2 || !all_digits(n)) return false;
         const int v = std::stoi(n);
         if (v < kMin[i] || v > kMax[i]) return false;
       }
@@ -163,15 +188,19 @@ bool valid_name(std::string_view name) {
 
 }  // namespace
 
-std::string_view source_kind_name(SourceKind k) { return kSourceKinds[static_cast<int>(k)]; }
+std::string_view source_kind_name(SourceKind k) {
+  return kSourceKinds[static_cast<int>(k)];
+}
 
 const ProxyConfig* Config::find_proxy(std::string_view name) const {
-  const auto it = std::find_if(proxies.begin(), proxies.end(), [&](const auto& p) { return p.name == name; });
+  const auto it =
+      std::find_if(proxies.begin(), proxies.end(), [&](const auto& p) { return p.name == name; });
   return it == proxies.end() ? nullptr : &*it;
 }
 
 const SourceConfig* Config::find_source(std::string_view name) const {
-  const auto it = std::find_if(sources.begin(), sources.end(), [&](const auto& s) { return s.name == name; });
+  const auto it =
+      std::find_if(sources.begin(), sources.end(), [&](const auto& s) { return s.name == name; });
   return it == sources.end() ? nullptr : &*it;
 }
 
@@ -192,7 +221,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   config.file = file_name;
   v.check_keys(root, {"data_dir", "proxy", "source", "hook"}, "");
 
-  const auto base = file_name.has_parent_path() ? file_name.parent_path() : std::filesystem::path(".");
+  const auto base =
+      file_name.has_parent_path() ? file_name.parent_path() : std::filesystem::path(".");
   if (const auto dir = v.string(root, "data_dir", "", false)) {
     const std::filesystem::path p(*dir);
     config.data_dir = p.is_absolute() ? p : base / p;
@@ -220,8 +250,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   };
 
   std::set<std::string> names;
-  auto unique_name = [&](const toml::table& t, const std::string& ctx, std::set<std::string>& seen)
-      -> std::optional<std::string> {
+  auto unique_name = [&](const toml::table& t, const std::string& ctx,
+                         std::set<std::string>& seen) -> std::optional<std::string> {
     auto name = v.string(t, "name", ctx, true);
     if (!name) return std::nullopt;
     if (!valid_name(*name)) {
@@ -250,7 +280,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
       static constexpr std::string_view kSchemes[] = {"socks5h", "socks5", "http", "https"};
       if (!parsed) {
         v.fail(t->get("url")->source(), ctx + ".url", "'" + *url + "' is not a URL");
-      } else if (std::find(std::begin(kSchemes), std::end(kSchemes), parsed->scheme) == std::end(kSchemes)) {
+      } else if (std::find(std::begin(kSchemes), std::end(kSchemes), parsed->scheme) ==
+                 std::end(kSchemes)) {
         v.fail(t->get("url")->source(), ctx + ".url",
                "scheme '" + parsed->scheme + "' is not one of socks5h, socks5, http, https");
       } else {
@@ -269,20 +300,21 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   index = 0;
   for (const auto* t : array_of_tables("source")) {
     const std::string ctx = "source[" + std::to_string(index++) + "]";
-    v.check_keys(*t,
-                 {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
-                  "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout"},
-                 ctx);
     SourceConfig s;
     s.line = static_cast<int>(t->source().begin.line);
     const auto name = unique_name(*t, ctx, source_names);
     const std::string sctx = name ? "source '" + *name + "'" : ctx;
+    v.check_keys(*t,
+                 {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
+                  "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout"},
+                 sctx);
     if (const auto kind = v.string(*t, "kind", sctx, false)) {
       const auto it = std::find(std::begin(kSourceKinds), std::end(kSourceKinds), *kind);
       if (it == std::end(kSourceKinds)) {
         v.fail(t->get("kind")->source(), sctx + ".kind",
-               "'" + *kind + "' is not one of auto, listing, json-tree, checksums, archive, torrent, "
-               "magnet, text, page");
+               "'" + *kind +
+                   "' is not one of auto, listing, json-tree, checksums, archive, torrent, "
+                   "magnet, text, page");
       } else {
         s.kind = static_cast<SourceKind>(it - std::begin(kSourceKinds));
       }
@@ -311,14 +343,16 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
       if (it == config.proxies.end()) {
         std::string known;
         for (const auto& p : config.proxies) known += (known.empty() ? "" : ", ") + p.name;
-        v.fail(t->get("proxy")->source(), sctx + ".proxy",
-               "unknown proxy '" + *proxy + "' (defined: " + (known.empty() ? "none" : known) + ")");
+        v.fail(
+            t->get("proxy")->source(), sctx + ".proxy",
+            "unknown proxy '" + *proxy + "' (defined: " + (known.empty() ? "none" : known) + ")");
       } else {
         s.proxy = *proxy;
         if (parsed_url && parsed_url->is_onion() && it->parsed.scheme != "socks5h") {
-          v.fail(t->get("proxy")->source(), sctx + ".proxy",
-                 "a .onion source needs a socks5h:// proxy so the proxy resolves the name; proxy '" +
-                     *proxy + "' is " + it->parsed.scheme + "://");
+          v.fail(
+              t->get("proxy")->source(), sctx + ".proxy",
+              "a .onion source needs a socks5h:// proxy so the proxy resolves the name; proxy '" +
+                  *proxy + "' is " + it->parsed.scheme + "://");
         }
       }
     } else if (parsed_url && parsed_url->is_onion()) {
@@ -345,10 +379,11 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
       }
     }
     s.enabled = v.boolean(*t, "enabled", sctx).value_or(true);
-    s.max_pages = static_cast<std::uint64_t>(v.integer(*t, "max_pages", sctx, 1, 10'000'000).value_or(
-        static_cast<std::int64_t>(s.max_pages)));
-    s.max_entries = static_cast<std::uint64_t>(
-        v.integer(*t, "max_entries", sctx, 1, 1'000'000'000).value_or(static_cast<std::int64_t>(s.max_entries)));
+    s.max_pages = static_cast<std::uint64_t>(v.integer(*t, "max_pages", sctx, 1, 10'000'000)
+                                                 .value_or(static_cast<std::int64_t>(s.max_pages)));
+    s.max_entries =
+        static_cast<std::uint64_t>(v.integer(*t, "max_entries", sctx, 1, 1'000'000'000)
+                                       .value_or(static_cast<std::int64_t>(s.max_entries)));
     s.max_page_bytes = v.size(*t, "max_page_bytes", sctx).value_or(s.max_page_bytes);
     s.content_budget = v.size(*t, "content_budget", sctx).value_or(s.content_budget);
     s.timeout = v.duration(*t, "timeout", sctx).value_or(s.timeout);
@@ -362,11 +397,11 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   index = 0;
   for (const auto* t : array_of_tables("hook")) {
     const std::string ctx = "hook[" + std::to_string(index++) + "]";
-    v.check_keys(*t, {"name", "kind", "url", "min_confidence", "format"}, ctx);
     HookConfig h;
     h.line = static_cast<int>(t->source().begin.line);
     const auto name = unique_name(*t, ctx, hook_names);
     const std::string hctx = name ? "hook '" + *name + "'" : ctx;
+    v.check_keys(*t, {"name", "kind", "url", "min_confidence", "format"}, hctx);
     if (const auto kind = v.string(*t, "kind", hctx, true)) {
       if (*kind == "syslog") {
         h.kind = HookKind::syslog;
@@ -387,8 +422,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
       static constexpr std::string_view kSchemes[] = {"tcp", "udp", "tls", "http", "https", "file"};
       if (!parsed && !url->starts_with("file:")) {
         v.fail(t->get("url")->source(), hctx + ".url", "'" + *url + "' is not a URL");
-      } else if (parsed &&
-                 std::find(std::begin(kSchemes), std::end(kSchemes), parsed->scheme) == std::end(kSchemes)) {
+      } else if (parsed && std::find(std::begin(kSchemes), std::end(kSchemes), parsed->scheme) ==
+                               std::end(kSchemes)) {
         v.fail(t->get("url")->source(), hctx + ".url",
                "scheme '" + parsed->scheme + "' is not one of tcp, udp, tls, http, https, file");
       }
@@ -405,7 +440,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
       if (h.kind != HookKind::syslog) {
         v.fail(t->get("format")->source(), hctx + ".format", "only syslog hooks take a format");
       } else if (*fmt != "rfc5424" && *fmt != "cef" && *fmt != "leef") {
-        v.fail(t->get("format")->source(), hctx + ".format", "'" + *fmt + "' is not one of rfc5424, cef, leef");
+        v.fail(t->get("format")->source(), hctx + ".format",
+               "'" + *fmt + "' is not one of rfc5424, cef, leef");
       } else {
         h.format = *fmt;
       }
@@ -418,9 +454,9 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
     }
   }
 
-  if (!v.errors().empty()) {
+  if (const auto errors = v.errors(); !errors.empty()) {
     std::string message;
-    for (const auto& e : v.errors()) message += (message.empty() ? "" : "\n") + e;
+    for (const auto& e : errors) message += (message.empty() ? "" : "\n") + e;
     return Error{message};
   }
   return config;

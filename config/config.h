@@ -26,7 +26,17 @@ struct ProxyConfig {
   int line = 0;
 };
 
-enum class SourceKind { auto_detect, listing, json_tree, checksums, archive, torrent, magnet, text, page };
+enum class SourceKind {
+  auto_detect,
+  listing,
+  json_tree,
+  checksums,
+  archive,
+  torrent,
+  magnet,
+  text,
+  page
+};
 std::string_view source_kind_name(SourceKind k);
 
 enum class FetchContent { never, candidates };

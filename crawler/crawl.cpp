@@ -35,11 +35,10 @@ void hash_candidates(HttpClient& client, const CrawlOptions& options, CrawlResul
     HttpRequest request{.url = entry.url, .proxy_url = options.proxy_url, .limits = options.limits};
     request.limits.max_body_bytes = *entry.size;  // a candidate is exactly the signature's size
     auto digester = options.make_digester();
-    const auto response =
-        client.get(request, [&](std::span<const std::uint8_t> chunk) {
-          digester->update(chunk);
-          return true;
-        });
+    const auto response = client.get(request, [&](std::span<const std::uint8_t> chunk) {
+      digester->update(chunk);
+      return true;
+    });
     if (!response) {
       result.problems.push_back(response.error().message);
       continue;
@@ -80,7 +79,8 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
 
   while (!queue.empty()) {
     if (result.pages_fetched >= options.max_pages) {
-      result.problems.push_back(options.url + ": stopped at max_pages=" + std::to_string(options.max_pages) +
+      result.problems.push_back(options.url +
+                                ": stopped at max_pages=" + std::to_string(options.max_pages) +
                                 " with " + std::to_string(queue.size()) + " folders left");
       incomplete = true;
       break;
@@ -102,7 +102,9 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
       incomplete = true;
       continue;
     }
-    const std::size_t room = options.max_entries - std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
+    const std::size_t room =
+        options.max_entries -
+        std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
     auto listing = parse_listing(response->body, response->content_type, room + 1);
     if (!listing) {
       result.problems.push_back(page_url + ": " + listing.error().message);
@@ -120,7 +122,8 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
         continue;
       }
       if (result.manifest.entries.size() >= options.max_entries) {
-        result.problems.push_back(page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
+        result.problems.push_back(
+            page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
         incomplete = true;
         queue.clear();
         break;

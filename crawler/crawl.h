@@ -40,7 +40,7 @@ struct CrawlResult {
   std::string error;                  // first error; more in `problems`
   std::vector<std::string> problems;  // every page or file that failed, with its URL
   std::uint64_t pages_fetched = 0;
-  std::uint64_t bytes_fetched = 0;    // index bytes plus content bytes
+  std::uint64_t bytes_fetched = 0;  // index bytes plus content bytes
   std::uint64_t files_hashed = 0;
   std::uint64_t content_bytes = 0;
 };

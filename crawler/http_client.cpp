@@ -17,7 +17,8 @@ struct SlistDeleter {
 };
 
 // A user agent shared with Tor Browser, so requests do not single leakwatch out.
-constexpr const char* kUserAgent = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0";
+constexpr const char* kUserAgent =
+    "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0";
 
 struct Transfer {
   const ChunkSink* sink = nullptr;
@@ -96,7 +97,9 @@ struct HttpClient::Impl {
 HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {}
 HttpClient::~HttpClient() = default;
 
-Result<HttpResponse> HttpClient::get(const HttpRequest& request) { return get(request, ChunkSink{}); }
+Result<HttpResponse> HttpClient::get(const HttpRequest& request) {
+  return get(request, ChunkSink{});
+}
 
 Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink& sink) {
   CURL* h = impl_->handle.get();
@@ -122,7 +125,8 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request.limits.connect_timeout.count()));
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, request.limits.low_speed_bytes);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.limits.low_speed_time.count()));
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+                   static_cast<long>(request.limits.low_speed_time.count()));
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
                    static_cast<curl_off_t>(request.limits.max_body_bytes));
   curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
@@ -147,7 +151,8 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
     headers.reset(curl_slist_append(headers.release(), line.c_str()));
   };
   if (!request.if_none_match.empty()) add_header("If-None-Match: " + request.if_none_match);
-  if (!request.if_modified_since.empty()) add_header("If-Modified-Since: " + request.if_modified_since);
+  if (!request.if_modified_since.empty())
+    add_header("If-Modified-Since: " + request.if_modified_since);
   if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   std::string range;
   if (request.range) {
@@ -176,16 +181,22 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
     return Error{request.url + via + ": " + detail};
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
-  if (const char* eff = nullptr; curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff) {
+  if (const char* eff = nullptr;
+      curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff) {
     response.effective_url = eff;
   }
-  if (const char* ct = nullptr; curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
+  if (const char* ct = nullptr;
+      curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
     response.content_type = ct;
   }
   return response;
 }
 
-CurlGlobal::CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-CurlGlobal::~CurlGlobal() { curl_global_cleanup(); }
+CurlGlobal::CurlGlobal() {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+CurlGlobal::~CurlGlobal() {
+  curl_global_cleanup();
+}
 
 }  // namespace leakwatch::crawler

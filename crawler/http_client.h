@@ -31,7 +31,7 @@ struct HttpRequest {
   std::string proxy_url;  // empty: direct (only where the operator configured no proxy)
   FetchLimits limits;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> range;  // inclusive byte range
-  std::string if_none_match;                                      // ETag for a conditional GET
+  std::string if_none_match;                                     // ETag for a conditional GET
   std::string if_modified_since;
 };
 

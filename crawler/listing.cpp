@@ -93,7 +93,8 @@ std::string decode_html_entities(std::string_view text) {
       std::uint32_t cp = 0;
       const bool hex = entity[1] == 'x' || entity[1] == 'X';
       const auto digits = entity.substr(hex ? 2 : 1);
-      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+      const auto [ptr, ec] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
       if (ec != std::errc{} || ptr != digits.data() + digits.size()) {
         out += '&';
         continue;
@@ -139,10 +140,12 @@ Result<Listing> parse_nginx_html_listing(std::string_view body, std::size_t max_
     ListingEntry entry = make_entry(std::move(href));
     // The last whitespace-separated token of the line's tail is the size column.
     auto tail = body.substr(close + 4, line_end - close - 4);
-    while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back()))) tail.remove_suffix(1);
+    while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())))
+      tail.remove_suffix(1);
     const auto space = tail.find_last_of(" \t");
     const auto size_token = space == std::string_view::npos ? tail : tail.substr(space + 1);
-    if (!entry.is_dir && !size_token.empty() && size_token != "-") entry.size = parse_size(size_token);
+    if (!entry.is_dir && !size_token.empty() && size_token != "-")
+      entry.size = parse_size(size_token);
     listing.entries.push_back(std::move(entry));
   }
   return listing;
@@ -164,7 +167,8 @@ Result<Listing> parse_nginx_json_listing(std::string_view body, std::size_t max_
     if (!item.is_object()) continue;
     const auto name = item.find("name");
     const auto type = item.find("type");
-    if (name == item.end() || !name->is_string() || type == item.end() || !type->is_string()) continue;
+    if (name == item.end() || !name->is_string() || type == item.end() || !type->is_string())
+      continue;
     const auto n = name->get<std::string>();
     if (n.empty() || n == "." || n == ".." || n.find('/') != std::string::npos) continue;
     if (listing.entries.size() >= max_entries) {
@@ -199,10 +203,12 @@ Result<Listing> parse_listing(std::string_view body, std::string_view content_ty
                               std::size_t max_entries) {
   std::size_t first = 0;
   while (first < body.size() && std::isspace(static_cast<unsigned char>(body[first]))) ++first;
-  if (content_type.find("json") != std::string_view::npos || (first < body.size() && body[first] == '[')) {
+  if (content_type.find("json") != std::string_view::npos ||
+      (first < body.size() && body[first] == '[')) {
     return parse_nginx_json_listing(body, max_entries);
   }
-  if (ifind(body, "<title>index of") != std::string_view::npos && ifind(body, "<pre>") != std::string_view::npos) {
+  if (ifind(body, "<title>index of") != std::string_view::npos &&
+      ifind(body, "<pre>") != std::string_view::npos) {
     return parse_nginx_html_listing(body, max_entries);
   }
   return Error{"not a directory listing this version understands (nginx autoindex html/json)"};

@@ -64,7 +64,8 @@ std::vector<Digest> MultiHasher::finish() {
   out.push_back(Digest::from_bytes(DigestKind::sha256, {sha, len}));
   XXH128_canonical_t canonical;
   XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state_->xxh3.get()));
-  out.push_back(Digest::from_bytes(DigestKind::xxh3_128, {canonical.digest, sizeof canonical.digest}));
+  out.push_back(
+      Digest::from_bytes(DigestKind::xxh3_128, {canonical.digest, sizeof canonical.digest}));
   return out;
 }
 

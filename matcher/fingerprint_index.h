@@ -25,7 +25,9 @@ class FingerprintIndex {
   explicit FingerprintIndex(std::vector<Signature> signatures);
 
   const std::vector<Signature>& signatures() const { return signatures_; }
-  const SignatureFile& file(FileRef ref) const { return signatures_[ref.signature].files[ref.file]; }
+  const SignatureFile& file(FileRef ref) const {
+    return signatures_[ref.signature].files[ref.file];
+  }
 
   std::span<const FileRef> by_digest(const Digest& digest) const;
   std::span<const FileRef> by_name_size(std::string_view normalised_name, std::uint64_t size) const;

@@ -20,14 +20,17 @@ struct DatasetMatches {
   std::map<std::uint32_t, FileMatch> files;  // best match per signature file
 };
 
-void offer(DatasetMatches& dm, std::uint32_t file, Strength strength, Evidence evidence, std::uint64_t bytes) {
+void offer(DatasetMatches& dm, std::uint32_t file, Strength strength, Evidence evidence,
+           std::uint64_t bytes) {
   auto [it, inserted] = dm.files.try_emplace(file);
   if (inserted || strength > it->second.strength) {
     it->second = FileMatch{strength, std::move(evidence), bytes};
   }
 }
 
-bool is_content_digest(DigestKind k) { return k != DigestKind::crc32; }
+bool is_content_digest(DigestKind k) {
+  return k != DigestKind::crc32;
+}
 
 }  // namespace
 
@@ -44,9 +47,10 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
                 {std::string(digest_kind_name(digest.kind)), file.path, entry.path, digest.hex()},
                 file.size);
         } else if (entry.size && *entry.size == file.size) {
-          offer(per_dataset[ref.signature], ref.file, Strength::crc_size,
-                {"crc32+size", file.path, entry.path, digest.hex() + " " + std::to_string(file.size)},
-                file.size);
+          offer(
+              per_dataset[ref.signature], ref.file, Strength::crc_size,
+              {"crc32+size", file.path, entry.path, digest.hex() + " " + std::to_string(file.size)},
+              file.size);
         }
       }
     }
@@ -64,7 +68,8 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
       std::string detail = entry.size ? "size " + std::to_string(*entry.size) + " differs from " +
                                             std::to_string(file.size)
                                       : "size unknown";
-      offer(per_dataset[ref.signature], ref.file, Strength::name, {"name", file.path, entry.path, detail}, 0);
+      offer(per_dataset[ref.signature], ref.file, Strength::name,
+            {"name", file.path, entry.path, detail}, 0);
     }
   }
 
@@ -98,8 +103,9 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
       s.confidence = Confidence::possible;
     }
     // Strongest evidence first, so a capped list keeps what proves the sighting.
-    std::stable_sort(ordered.begin(), ordered.end(),
-                     [](const FileMatch* a, const FileMatch* b) { return a->strength > b->strength; });
+    std::stable_sort(ordered.begin(), ordered.end(), [](const FileMatch* a, const FileMatch* b) {
+      return a->strength > b->strength;
+    });
     for (const auto* m : ordered) {
       if (s.evidence.size() >= rules.max_evidence) break;
       s.evidence.push_back(m->evidence);

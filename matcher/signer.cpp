@@ -28,7 +28,8 @@ Digest sha256_of(std::string_view text) {
 
 }  // namespace
 
-Result<SignReport> sign_paths(const std::vector<std::filesystem::path>& paths, const SignOptions& options) {
+Result<SignReport> sign_paths(const std::vector<std::filesystem::path>& paths,
+                              const SignOptions& options) {
   namespace fs = std::filesystem;
   if (options.dataset.empty()) return Error{"sign: a dataset name is required"};
   SignReport report;
@@ -60,20 +61,23 @@ Result<SignReport> sign_paths(const std::vector<std::filesystem::path>& paths, c
       }
       const auto st = it->symlink_status(ec);
       if (ec || !fs::is_regular_file(st)) continue;
-      jobs.push_back({it->path(), fs::relative(it->path(), root, ec).generic_string(),
-                      it->file_size(ec)});
+      jobs.push_back(
+          {it->path(), fs::relative(it->path(), root, ec).generic_string(), it->file_size(ec)});
     }
   }
   // Largest first, so one big file does not end up alone on one core at the end.
-  std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.size_hint > b.size_hint; });
+  std::sort(jobs.begin(), jobs.end(),
+            [](const Job& a, const Job& b) { return a.size_hint > b.size_hint; });
 
   std::vector<std::optional<SignatureFile>> results(jobs.size());
   std::vector<std::string> errors(jobs.size());
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   std::atomic<std::uint64_t> bytes{0};
-  const unsigned threads = std::max(1u, std::min<unsigned>(options.threads ? options.threads : std::thread::hardware_concurrency(),
-                                                          static_cast<unsigned>(std::max<std::size_t>(1, jobs.size()))));
+  const unsigned threads = std::max(
+      1u,
+      std::min<unsigned>(options.threads ? options.threads : std::thread::hardware_concurrency(),
+                         static_cast<unsigned>(std::max<std::size_t>(1, jobs.size()))));
   auto worker = [&] {
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
       auto hashed = hash_file(jobs[i].file, jobs[i].relative);
@@ -104,7 +108,8 @@ Result<SignReport> sign_paths(const std::vector<std::filesystem::path>& paths, c
       report.skipped.push_back(errors[i]);
     }
   }
-  std::sort(sig.files.begin(), sig.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::sort(sig.files.begin(), sig.files.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
   for (const auto& token : options.honeytokens) sig.honeytoken_hashes.push_back(sha256_of(token));
   report.bytes_hashed = bytes.load();
   if (sig.files.empty() && sig.honeytoken_hashes.empty()) {

@@ -30,6 +30,7 @@ struct SignReport {
 
 // `paths` are files or folders (walked recursively, symlinks not followed). Relative paths in the
 // signature are relative to each given folder (or the file's own name for a file argument).
-Result<SignReport> sign_paths(const std::vector<std::filesystem::path>& paths, const SignOptions& options);
+Result<SignReport> sign_paths(const std::vector<std::filesystem::path>& paths,
+                              const SignOptions& options);
 
 }  // namespace leakwatch::matcher

@@ -56,7 +56,9 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
-std::string Digest::hex() const { return to_hex(view()); }
+std::string Digest::hex() const {
+  return to_hex(view());
+}
 
 Digest Digest::from_bytes(DigestKind kind, std::span<const std::uint8_t> raw) {
   assert(raw.size() == digest_size(kind));

@@ -20,9 +20,9 @@ enum class DigestKind : std::uint8_t {
   btv2_root,  // BitTorrent v2 pieces root (BEP 52)
 };
 
-inline constexpr std::array kAllDigestKinds = {DigestKind::sha256,   DigestKind::sha1,
-                                               DigestKind::md5,      DigestKind::xxh3_128,
-                                               DigestKind::crc32,    DigestKind::btv2_root};
+inline constexpr std::array kAllDigestKinds = {DigestKind::sha256, DigestKind::sha1,
+                                               DigestKind::md5,    DigestKind::xxh3_128,
+                                               DigestKind::crc32,  DigestKind::btv2_root};
 
 std::size_t digest_size(DigestKind kind);
 std::string_view digest_kind_name(DigestKind kind);  // "sha256", "xxh3", "btv2-root", ...

@@ -56,7 +56,8 @@ void to_json(json& j, const FileEntry& e) {
 void from_json(const json& j, FileEntry& e) {
   e = FileEntry{};
   j.at("path").get_to(e.path);
-  if (const auto it = j.find("size"); it != j.end() && !it->is_null()) e.size = it->get<std::uint64_t>();
+  if (const auto it = j.find("size"); it != j.end() && !it->is_null())
+    e.size = it->get<std::uint64_t>();
   get_optional(j, "digests", e.digests);
   get_optional(j, "url", e.url);
   if (const auto it = j.find("torrent_offset"); it != j.end() && !it->is_null()) {
@@ -92,7 +93,9 @@ void from_json(const json& j, TorrentLayout& t) {
   }
 }
 
-void to_json(json& j, const TextBlob& t) { j = json{{"origin", t.origin}, {"text", t.text}}; }
+void to_json(json& j, const TextBlob& t) {
+  j = json{{"origin", t.origin}, {"text", t.text}};
+}
 
 void from_json(const json& j, TextBlob& t) {
   j.at("origin").get_to(t.origin);
@@ -121,7 +124,8 @@ void from_json(const json& j, Manifest& m) {
 }
 
 void to_json(json& j, const Evidence& e) {
-  j = json{{"kind", e.kind}, {"file", e.file}, {"remote_path", e.remote_path}, {"detail", e.detail}};
+  j = json{
+      {"kind", e.kind}, {"file", e.file}, {"remote_path", e.remote_path}, {"detail", e.detail}};
 }
 
 void from_json(const json& j, Evidence& e) {
@@ -238,10 +242,24 @@ void from_json(const json& j, Signature& s) {
   get_optional(j, "honeytoken_hashes", s.honeytoken_hashes);
 }
 
-std::string to_json_text(const Sighting& s) { return json(s).dump(); }
-std::string to_json_text(const ScanRecord& r) { return json(r).dump(); }
-std::string to_json_text(const Signature& s) { return json(s).dump(); }
-std::string to_json_text(const Manifest& m) { return json(m).dump(); }
+// Remote names are whatever bytes a listing carried (often Latin-1): invalid UTF-8 becomes
+// U+FFFD instead of nlohmann's default, an exception that would lose the whole record.
+std::string dump_json(const json& j, int indent) {
+  return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+std::string to_json_text(const Sighting& s) {
+  return dump_json(json(s));
+}
+std::string to_json_text(const ScanRecord& r) {
+  return dump_json(json(r));
+}
+std::string to_json_text(const Signature& s) {
+  return dump_json(json(s));
+}
+std::string to_json_text(const Manifest& m) {
+  return dump_json(json(m));
+}
 
 Result<Sighting> sighting_from_json_text(std::string_view text, std::string_view what) {
   return parse_text<Sighting>(text, what);

@@ -38,6 +38,10 @@ void from_json(const nlohmann::json& j, SignatureFile& f);
 void to_json(nlohmann::json& j, const Signature& s);
 void from_json(const nlohmann::json& j, Signature& s);
 
+// JSON text that never throws: bytes that are not UTF-8 (common in leaked file names) become
+// U+FFFD. indent -1 is one line.
+std::string dump_json(const nlohmann::json& j, int indent = -1);
+
 // One-line JSON text of a model value, and the way back with errors as values
 // (`what` names the input in the error: a file name, a store key).
 std::string to_json_text(const Sighting& s);

@@ -27,7 +27,7 @@ struct ScanRecord {
   std::uint64_t entries_seen = 0;
   std::uint64_t bytes_fetched = 0;
   std::uint64_t pages_fetched = 0;
-  std::string proxy;  // proxy name, empty when direct
+  std::string proxy;             // proxy name, empty when direct
   bool content_checked = false;  // fetch_content was on and at least one file was hashed
 
   friend bool operator==(const ScanRecord&, const ScanRecord&) = default;

@@ -21,7 +21,7 @@ struct HeadPiece {
 struct SignatureFile {
   std::string path;  // relative to the signed root, '/'-separated
   std::uint64_t size = 0;
-  std::vector<Digest> digests;        // one per kind computed
+  std::vector<Digest> digests;         // one per kind computed
   std::vector<HeadPiece> head_pieces;  // BitTorrent v1 first-piece SHA-1 per piece length
 
   friend bool operator==(const SignatureFile&, const SignatureFile&) = default;

@@ -10,9 +10,13 @@ Timestamp now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-std::int64_t to_unix_ms(Timestamp t) { return t.time_since_epoch().count(); }
+std::int64_t to_unix_ms(Timestamp t) {
+  return t.time_since_epoch().count();
+}
 
-Timestamp from_unix_ms(std::int64_t ms) { return Timestamp{std::chrono::milliseconds{ms}}; }
+Timestamp from_unix_ms(std::int64_t ms) {
+  return Timestamp{std::chrono::milliseconds{ms}};
+}
 
 std::string format_rfc3339(Timestamp t) {
   using namespace std::chrono;
@@ -95,13 +99,15 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
     for (int i = digits; i < 3; ++i) ms *= 10;
     t += milliseconds{ms};
   }
-  if (expect(s, pos, 'Z') || expect(s, pos, 'z')) return pos == s.size() ? std::optional{t} : std::nullopt;
+  if (expect(s, pos, 'Z') || expect(s, pos, 'z'))
+    return pos == s.size() ? std::optional{t} : std::nullopt;
   const bool plus = expect(s, pos, '+');
   if (!plus && !expect(s, pos, '-')) return std::nullopt;
+  // RFC 3339 section 5.6: time-numoffset is hh (00-23) ":" mm (00-59).
   const auto oh = read_digits(s, pos, 2);
-  if (!oh || !expect(s, pos, ':')) return std::nullopt;
+  if (!oh || *oh > 23 || !expect(s, pos, ':')) return std::nullopt;
   const auto om = read_digits(s, pos, 2);
-  if (!om || pos != s.size()) return std::nullopt;
+  if (!om || *om > 59 || pos != s.size()) return std::nullopt;
   const auto offset = hours{*oh} + minutes{*om};
   return plus ? t - offset : t + offset;
 }

@@ -93,7 +93,8 @@ std::string format_size(std::uint64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   double v = static_cast<double>(bytes);
   int u = 0;
-  while (v >= 1024 && u < 5) {
+  // Move up a unit before printf would round to "1024.0".
+  while (v >= 1023.95 && u < 5) {
     v /= 1024;
     ++u;
   }

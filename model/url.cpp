@@ -54,7 +54,9 @@ std::string remove_dot_segments(std::string_view path) {
 
 }  // namespace
 
-int Url::effective_port() const { return port ? port : default_port(scheme); }
+int Url::effective_port() const {
+  return port ? port : default_port(scheme);
+}
 
 std::string Url::origin() const {
   std::string out = scheme + "://" + host;
@@ -72,7 +74,13 @@ std::string Url::str(bool with_userinfo) const {
   return out;
 }
 
-bool Url::is_onion() const { return host == "onion" || host.ends_with(".onion"); }
+bool Url::is_onion() const {
+  // "x.onion." is the same name as "x.onion" (a fully qualified name); it must not slip past the
+  // proxy rules.
+  const std::string_view h = host.ends_with('.') ? std::string_view(host).substr(0, host.size() - 1)
+                                                 : std::string_view(host);
+  return h == "onion" || h.ends_with(".onion");
+}
 
 std::optional<Url> parse_url(std::string_view text) {
   const auto colon = text.find(':');
@@ -140,13 +148,22 @@ std::optional<Url> resolve_url(const Url& base, std::string_view ref) {
   const auto colon = ref.find(':');
   const auto slash = ref.find_first_of("/?");
   if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash)) {
-    auto parsed = parse_url(ref);
-    if (parsed) parsed->path = remove_dot_segments(parsed->path);
-    return parsed;
+    // RFC 3986 5.2.2, non-strict: "http:g" against an http base is the relative "g" (the
+    // backward-compatible reading of section 5.4.2, which browsers also use).
+    if (lower(ref.substr(0, colon)) == base.scheme && !ref.substr(colon + 1).starts_with("//")) {
+      ref.remove_prefix(colon + 1);
+    } else {
+      auto parsed = parse_url(ref);
+      if (parsed) parsed->path = remove_dot_segments(parsed->path);
+      return parsed;
+    }
   }
   Url out = base;
   if (ref.starts_with("//")) {
-    return parse_url(base.scheme + ":" + std::string(ref));
+    // RFC 3986 5.2.2: a network-path reference also has its dot segments removed.
+    auto parsed = parse_url(base.scheme + ":" + std::string(ref));
+    if (parsed) parsed->path = remove_dot_segments(parsed->path);
+    return parsed;
   }
   std::string_view path = ref;
   std::string query;

@@ -64,7 +64,8 @@ struct Store::Impl {
   }
 
   Result<void> writable(std::string_view op) const {
-    if (read_only) return Error{path.string() + ": " + std::string(op) + ": store opened read-only"};
+    if (read_only)
+      return Error{path.string() + ": " + std::string(op) + ": store opened read-only"};
     return {};
   }
 };
@@ -110,7 +111,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& data_dir
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return Error{impl->path.string() +
                    ": the database is in use by another leakwatch process (only one writer at a "
-                   "time; read-only commands still work): " + s.ToString()};
+                   "time; read-only commands still work): " +
+                   s.ToString()};
     }
     return status_error(impl->path.string() + ": cannot open database", s);
   }
@@ -149,7 +151,8 @@ Result<void> Store::put_signature(const Signature& signature) {
 
 Result<std::optional<Signature>> Store::get_signature(std::string_view dataset) {
   std::string value;
-  const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->signatures, rocksdb::Slice(dataset.data(), dataset.size()), &value);
+  const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->signatures,
+                                rocksdb::Slice(dataset.data(), dataset.size()), &value);
   if (s.IsNotFound()) return std::optional<Signature>{};
   if (!s.ok()) return status_error("signature '" + std::string(dataset) + "'", s);
   auto sig = signature_from_json_text(value, "stored signature '" + std::string(dataset) + "'");
@@ -159,9 +162,11 @@ Result<std::optional<Signature>> Store::get_signature(std::string_view dataset) 
 
 Result<std::vector<Signature>> Store::list_signatures() {
   std::vector<Signature> out;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->signatures));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->signatures));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto sig = signature_from_json_text(it->value().ToStringView(), "stored signature '" + it->key().ToString() + "'");
+    auto sig = signature_from_json_text(it->value().ToStringView(),
+                                        "stored signature '" + it->key().ToString() + "'");
     if (!sig) return sig.error();
     out.push_back(std::move(sig).value());
   }
@@ -176,7 +181,8 @@ Result<bool> Store::remove_signature(std::string_view dataset) {
   if (!*existing) return false;
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  const auto s = impl_->db->Delete(wo, impl_->signatures, rocksdb::Slice(dataset.data(), dataset.size()));
+  const auto s =
+      impl_->db->Delete(wo, impl_->signatures, rocksdb::Slice(dataset.data(), dataset.size()));
   if (!s.ok()) return status_error("removing signature '" + std::string(dataset) + "'", s);
   return true;
 }
@@ -222,8 +228,10 @@ Result<void> Store::for_each_sighting(const SightingFilter& filter,
   // Foundation: a filtered pass over the sightings family, sorted in memory. The store issue adds
   // the dataset+time and source+time indexes that make this a streamed range scan.
   std::vector<Sighting> matched;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->sightings));
-  const std::string prefix = filter.dataset ? *filter.dataset + std::string(1, '\0') : std::string();
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->sightings));
+  const std::string prefix =
+      filter.dataset ? *filter.dataset + std::string(1, '\0') : std::string();
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto s = sighting_from_json_text(it->value().ToStringView(), "stored sighting");
     if (!s) return s.error();
@@ -242,8 +250,10 @@ Result<void> Store::for_each_sighting(const SightingFilter& filter,
   return {};
 }
 
-Result<void> Store::for_each_scan(const ScanFilter& filter, const std::function<bool(const ScanRecord&)>& visit) {
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->scans));
+Result<void> Store::for_each_scan(const ScanFilter& filter,
+                                  const std::function<bool(const ScanRecord&)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->scans));
   const std::string prefix = filter.source ? *filter.source + std::string(1, '\0') : std::string();
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto r = scan_record_from_json_text(it->value().ToStringView(), "stored scan record");

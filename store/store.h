@@ -55,12 +55,14 @@ class Store {
   // One fetch, atomically: the scan record and every sighting, merged with what is stored
   // (first_seen never moves later, last_seen never earlier, confidence never drops). Returns the
   // sightings as stored after the merge.
-  Result<std::vector<Sighting>> record_fetch(const ScanRecord& scan, const std::vector<Sighting>& sightings);
+  Result<std::vector<Sighting>> record_fetch(const ScanRecord& scan,
+                                             const std::vector<Sighting>& sightings);
 
   // Streams matching sightings, newest last_seen first, until `visit` returns false.
   Result<void> for_each_sighting(const SightingFilter& filter,
                                  const std::function<bool(const Sighting&)>& visit);
-  Result<void> for_each_scan(const ScanFilter& filter, const std::function<bool(const ScanRecord&)>& visit);
+  Result<void> for_each_scan(const ScanFilter& filter,
+                             const std::function<bool(const ScanRecord&)>& visit);
 
  private:
   struct Impl;

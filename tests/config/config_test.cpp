@@ -1,1 +1,430 @@
-// placeholder
+// Configuration: TOML into typed structs, every problem reported as FILE:LINE:COL: KEY: message.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "tests/support/temp_dir.h"
+
+namespace leakwatch::config {
+namespace {
+
+using leakwatch::testing::TempDir;
+using leakwatch::testing::write_file;
+
+// The file name errors must carry; parse_config never touches it on disk.
+const std::filesystem::path kFile = "/etc/leakwatch/leakwatch.toml";
+
+// DESIGN.md's example, with every source and hook option spelled out once.
+constexpr std::string_view kFullConfig = R"(data_dir = "leakwatch-data"
+
+[[proxy]]
+name = "tor"
+url  = "socks5h://127.0.0.1:9050"
+isolate = true
+
+[[proxy]]
+name = "corp"
+url  = "http://proxy.corp.example:3128"
+
+[[source]]
+name     = "perceptics-dump"
+url      = "http://exampleleakxyz.onion/files/"
+kind     = "auto"
+proxy    = "tor"
+schedule = "6h"
+depth    = 4
+fetch_content = "never"
+
+[[source]]
+name     = "mirror-a"
+url      = "https://mirror.example/leaks/"
+kind     = "listing"
+proxy    = "corp"
+schedule = "*/15 * * * *"
+depth    = 2
+fetch_content = "candidates"
+enabled  = false
+max_pages = 50
+max_entries = 10000
+max_page_bytes = "8MiB"
+content_budget = 1073741824
+timeout = "30s"
+
+[[source]]
+name = "magnet-1"
+url  = "magnet:?xt=urn:btih:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+kind = "magnet"
+
+[[hook]]
+name = "siem"
+kind = "syslog"
+url  = "tcp://127.0.0.1:6514"
+min_confidence = "likely"
+
+[[hook]]
+name = "chat"
+kind = "webhook"
+url  = "https://hooks.example/T000"
+min_confidence = "confirmed"
+)";
+
+Result<Config> parse(std::string_view text) {
+  return parse_config(text, kFile);
+}
+
+// The error text of a config that must fail (an empty string, and a test failure, if it passed).
+std::string error_of(std::string_view text) {
+  const auto config = parse(text);
+  EXPECT_FALSE(config) << "config was accepted:\n" << text;
+  return config ? std::string() : config.error().message;
+}
+
+// `message` has a line `FILE:LINE:COL: ...` that names `key` and contains `words`.
+::testing::AssertionResult has_error(const std::string& message, int line, int column,
+                                     const std::string& key, const std::string& words) {
+  const auto prefix =
+      kFile.string() + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+  std::size_t start = 0;
+  while (start <= message.size()) {
+    const auto end = std::min(message.find('\n', start), message.size());
+    const auto text = message.substr(start, end - start);
+    if (text.starts_with(prefix) && text.find(key) != std::string::npos &&
+        text.find(words) != std::string::npos) {
+      return ::testing::AssertionSuccess();
+    }
+    start = end + 1;
+  }
+  return ::testing::AssertionFailure()
+         << "no error line starting with \"" << prefix << "\" naming \"" << key
+         << "\" and containing \"" << words << "\" in:\n"
+         << message;
+}
+
+TEST(Config, ParsesTheDesignExampleIntoTypedValues) {
+  const auto config = parse(kFullConfig);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->file, kFile);
+  EXPECT_EQ(config->data_dir, std::filesystem::path("/etc/leakwatch/leakwatch-data"));
+
+  ASSERT_EQ(config->proxies.size(), 2u);
+  const auto* tor = config->find_proxy("tor");
+  ASSERT_NE(tor, nullptr);
+  EXPECT_EQ(tor->url, "socks5h://127.0.0.1:9050");
+  EXPECT_EQ(tor->parsed.scheme, "socks5h");
+  EXPECT_EQ(tor->parsed.host, "127.0.0.1");
+  EXPECT_EQ(tor->parsed.port, 9050);
+  EXPECT_TRUE(tor->isolate);
+  EXPECT_EQ(tor->line, 3);
+  EXPECT_FALSE(config->find_proxy("corp")->isolate);
+  EXPECT_EQ(config->find_proxy("nope"), nullptr);
+
+  ASSERT_EQ(config->sources.size(), 3u);
+  const auto* dump = config->find_source("perceptics-dump");
+  ASSERT_NE(dump, nullptr);
+  EXPECT_EQ(dump->url, "http://exampleleakxyz.onion/files/");
+  EXPECT_EQ(dump->kind, SourceKind::auto_detect);
+  EXPECT_EQ(dump->proxy, "tor");
+  EXPECT_EQ(dump->schedule, "6h");
+  EXPECT_EQ(dump->depth, 4);
+  EXPECT_EQ(dump->fetch_content, FetchContent::never);
+  EXPECT_TRUE(dump->enabled);
+  EXPECT_EQ(dump->line, 12);
+
+  const auto* mirror = config->find_source("mirror-a");
+  ASSERT_NE(mirror, nullptr);
+  EXPECT_EQ(mirror->kind, SourceKind::listing);
+  EXPECT_EQ(source_kind_name(mirror->kind), "listing");
+  EXPECT_EQ(mirror->proxy, "corp");
+  EXPECT_EQ(mirror->schedule, "*/15 * * * *");
+  EXPECT_EQ(mirror->depth, 2);
+  EXPECT_EQ(mirror->fetch_content, FetchContent::candidates);
+  EXPECT_FALSE(mirror->enabled);
+  EXPECT_EQ(mirror->max_pages, 50u);
+  EXPECT_EQ(mirror->max_entries, 10000u);
+  EXPECT_EQ(mirror->max_page_bytes, 8u << 20);
+  EXPECT_EQ(mirror->content_budget, 1u << 30);
+  EXPECT_EQ(mirror->timeout, std::chrono::seconds{30});
+
+  const auto* magnet = config->find_source("magnet-1");
+  ASSERT_NE(magnet, nullptr);
+  EXPECT_EQ(magnet->kind, SourceKind::magnet);
+  EXPECT_FALSE(magnet->proxy);
+  EXPECT_EQ(magnet->schedule, "24h");  // defaults
+  EXPECT_EQ(magnet->max_pages, 2000u);
+
+  ASSERT_EQ(config->hooks.size(), 2u);
+  EXPECT_EQ(config->hooks[0].name, "siem");
+  EXPECT_EQ(config->hooks[0].kind, HookKind::syslog);
+  EXPECT_EQ(config->hooks[0].url, "tcp://127.0.0.1:6514");
+  EXPECT_EQ(config->hooks[0].min_confidence, Confidence::likely);
+  EXPECT_EQ(config->hooks[0].format, "cef");  // syslog default payload
+  EXPECT_EQ(config->hooks[1].kind, HookKind::webhook);
+  EXPECT_EQ(config->hooks[1].min_confidence, Confidence::confirmed);
+  EXPECT_EQ(config->hooks[1].format, "");
+}
+
+TEST(Config, AnEmptyFileIsValidWithDefaults) {
+  const auto config = parse("");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->data_dir, std::filesystem::path("/etc/leakwatch/leakwatch-data"));
+  EXPECT_TRUE(config->sources.empty());
+}
+
+TEST(Config, ResolvesDataDirRelativeToTheConfigFilesFolder) {
+  TempDir dir;
+  write_file(dir / "etc/leakwatch.toml", "data_dir = \"../var/lw\"\n");
+  const auto relative = load_config(dir / "etc/leakwatch.toml");
+  ASSERT_TRUE(relative) << relative.error().message;
+  EXPECT_EQ(relative->data_dir, dir.path() / "etc/../var/lw");
+
+  write_file(dir / "abs.toml", "data_dir = \"/srv/leakwatch\"\n");
+  const auto absolute = load_config(dir / "abs.toml");
+  ASSERT_TRUE(absolute) << absolute.error().message;
+  EXPECT_EQ(absolute->data_dir, std::filesystem::path("/srv/leakwatch"));
+}
+
+TEST(Config, LoadingAMissingFileNamesIt) {
+  TempDir dir;
+  const auto config = load_config(dir / "missing.toml");
+  ASSERT_FALSE(config);
+  EXPECT_NE(config.error().message.find((dir / "missing.toml").string()), std::string::npos);
+}
+
+TEST(Config, TomlSyntaxErrorsNameFileLineAndColumn) {
+  const auto message = error_of("data_dir = \"x\"\n[[source]\n");
+  EXPECT_TRUE(message.starts_with(kFile.string() + ":2:")) << message;
+}
+
+TEST(Config, RejectsUnknownTopLevelKeys) {
+  const auto message = error_of("data_dir = \"x\"\ndatadir = \"y\"\n");
+  EXPECT_TRUE(has_error(message, 2, 1, "datadir", "unknown key"));
+  EXPECT_TRUE(has_error(message, 2, 1, "datadir", "data_dir"));  // lists known keys
+}
+
+TEST(Config, RejectsUnknownKeysInsideASource) {
+  const auto message = error_of(R"([[source]]
+name = "a"
+url = "https://a.example/"
+shedule = "6h"
+)");
+  EXPECT_TRUE(has_error(message, 4, 1, ".shedule", "unknown key"));
+  EXPECT_TRUE(has_error(message, 4, 1, ".shedule", "schedule"));
+}
+
+TEST(Config, RejectsValuesOfTheWrongType) {
+  const auto message = error_of(R"(data_dir = 5
+[[source]]
+name = "a"
+url = "https://a.example/"
+depth = "four"
+enabled = "yes"
+[[proxy]]
+name = "p"
+url = "socks5h://127.0.0.1:9050"
+isolate = 1
+)");
+  EXPECT_TRUE(has_error(message, 1, 12, "data_dir", "must be a string"));
+  EXPECT_TRUE(has_error(message, 5, 9, "source 'a'.depth", "must be an integer"));
+  EXPECT_TRUE(has_error(message, 6, 11, "source 'a'.enabled", "true or false"));
+  EXPECT_TRUE(has_error(message, 10, 11, ".isolate", "true or false"));
+}
+
+TEST(Config, RejectsAProxyKeyThatIsNotAnArrayOfTables) {
+  const auto message = error_of("proxy = \"socks5h://127.0.0.1:9050\"\n");
+  EXPECT_TRUE(has_error(message, 1, 9, "proxy", "[[proxy]]"));
+}
+
+TEST(Config, RejectsMissingRequiredKeys) {
+  const auto message = error_of("[[source]]\nname = \"a\"\n");
+  EXPECT_TRUE(has_error(message, 1, 1, "source 'a'.url", "required key is missing"));
+}
+
+TEST(Config, RejectsBadUrls) {
+  const auto message = error_of(R"([[source]]
+name = "a"
+url = "a.example/files/"
+[[source]]
+name = "b"
+url = "ftp://b.example/"
+[[source]]
+name = "c"
+url = "http://c.example:99999/"
+[[proxy]]
+name = "p"
+url = "gopher://127.0.0.1:70"
+)");
+  EXPECT_TRUE(has_error(message, 3, 7, "source 'a'.url", "is not a URL"));
+  EXPECT_TRUE(has_error(message, 6, 7, "source 'b'.url", "not http or https"));
+  EXPECT_TRUE(has_error(message, 9, 7, "source 'c'.url", "is not a URL"));
+  EXPECT_TRUE(has_error(message, 12, 7, ".url", "gopher"));
+}
+
+TEST(Config, RejectsASourceNamingAnUnknownProxy) {
+  const auto message = error_of(R"([[proxy]]
+name = "tor"
+url = "socks5h://127.0.0.1:9050"
+[[source]]
+name = "a"
+url = "https://a.example/"
+proxy = "tor2"
+)");
+  EXPECT_TRUE(has_error(message, 7, 9, "source 'a'.proxy", "unknown proxy 'tor2'"));
+  EXPECT_TRUE(has_error(message, 7, 9, "source 'a'.proxy", "defined: tor"));
+}
+
+TEST(Config, RejectsDuplicateNamesWithinEachSection) {
+  const auto message = error_of(R"([[source]]
+name = "a"
+url = "https://a.example/"
+[[source]]
+name = "a"
+url = "https://b.example/"
+[[hook]]
+name = "h"
+kind = "jsonl"
+url = "file:///var/log/leakwatch.jsonl"
+[[hook]]
+name = "h"
+kind = "jsonl"
+url = "file:///var/log/other.jsonl"
+)");
+  EXPECT_TRUE(has_error(message, 5, 8, ".name", "duplicate name 'a'"));
+  EXPECT_TRUE(has_error(message, 12, 8, ".name", "duplicate name 'h'"));
+}
+
+TEST(Config, AcceptsADurationOrACronExpressionAsSchedule) {
+  for (const char* schedule :
+       {"6h", "30m", "1d", "*/15 * * * *", "0 3 * * 1-5", "5,35 */2 1 1-12/3 0"}) {
+    const auto config =
+        parse(std::string("[[source]]\nname = \"a\"\nurl = \"https://a.example/\"\n") +
+              "schedule = \"" + schedule + "\"\n");
+    ASSERT_TRUE(config) << schedule << ": " << config.error().message;
+    EXPECT_EQ(config->sources[0].schedule, schedule);
+  }
+}
+
+TEST(Config, RejectsSchedulesThatAreNeitherDurationNorCron) {
+  for (const char* schedule : {"61 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "*/0 * * * *",
+                               "* * * *", "* * * * * *", "5-1 * * * *", "6 hours", "0s"}) {
+    const auto message =
+        error_of(std::string("[[source]]\nname = \"a\"\nurl = \"https://a.example/\"\n") +
+                 "schedule = \"" + schedule + "\"\n");
+    EXPECT_TRUE(has_error(message, 4, 12, "source 'a'.schedule", "neither a duration")) << schedule;
+  }
+}
+
+TEST(Config, RejectsAnOnionSourceWithoutAProxy) {
+  const auto message = error_of(R"([[source]]
+name = "hidden"
+url = "http://exampleleakxyz.onion/files/"
+)");
+  EXPECT_TRUE(has_error(message, 3, 7, "source 'hidden'.url", "needs a proxy"));
+}
+
+TEST(Config, RejectsAnOnionSourceBehindAProxyThatResolvesNamesLocally) {
+  const auto message = error_of(R"([[proxy]]
+name = "local-dns"
+url = "socks5://127.0.0.1:9050"
+[[proxy]]
+name = "web"
+url = "http://127.0.0.1:3128"
+[[source]]
+name = "hidden"
+url = "http://exampleleakxyz.onion/files/"
+proxy = "local-dns"
+[[source]]
+name = "hidden2"
+url = "http://exampleleakxyz.onion/other/"
+proxy = "web"
+)");
+  EXPECT_TRUE(has_error(message, 10, 9, "source 'hidden'.proxy", "socks5h://"));
+  EXPECT_TRUE(has_error(message, 14, 9, "source 'hidden2'.proxy", "socks5h://"));
+}
+
+TEST(Config, RejectsBadHookKindAndMinConfidence) {
+  const auto message = error_of(R"([[hook]]
+name = "h"
+kind = "email"
+url = "https://hooks.example/"
+min_confidence = "high"
+)");
+  EXPECT_TRUE(has_error(message, 3, 8, "hook 'h'.kind", "'email' is not one of"));
+  EXPECT_TRUE(has_error(message, 5, 18, "hook 'h'.min_confidence", "possible, likely, confirmed"));
+}
+
+TEST(Config, RejectsAFormatOnHooksOtherThanSyslog) {
+  const auto message = error_of(R"([[hook]]
+name = "h"
+kind = "webhook"
+url = "https://hooks.example/"
+format = "cef"
+)");
+  EXPECT_TRUE(has_error(message, 5, 10, "hook 'h'.format", "only syslog"));
+}
+
+TEST(Config, ReportsEveryErrorAtOnce) {
+  const auto message = error_of(R"(colour = "blue"
+[[source]]
+name = "a"
+url = "http://x.onion/"
+schedule = "61 * * * *"
+[[hook]]
+name = "h"
+kind = "pager"
+url = "https://hooks.example/"
+)");
+  EXPECT_TRUE(has_error(message, 1, 1, "colour", "unknown key"));
+  EXPECT_TRUE(has_error(message, 4, 7, "source 'a'.url", "needs a proxy"));
+  EXPECT_TRUE(has_error(message, 5, 12, "source 'a'.schedule", "neither"));
+  EXPECT_TRUE(has_error(message, 8, 8, "hook 'h'.kind", "pager"));
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 3) << message;
+}
+
+TEST(ProxyUrlForSource, GivesEachSourceItsOwnCredentialsWhenIsolating) {
+  const auto config = parse(kFullConfig);
+  ASSERT_TRUE(config) << config.error().message;
+  const auto& tor = *config->find_proxy("tor");
+  const auto a = proxy_url_for_source(tor, "perceptics-dump");
+  const auto b = proxy_url_for_source(tor, "mirror-a");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, proxy_url_for_source(tor, "perceptics-dump"));  // stable per source
+  const auto parsed_a = parse_url(a);
+  const auto parsed_b = parse_url(b);
+  ASSERT_TRUE(parsed_a && parsed_b) << a << " " << b;
+  EXPECT_EQ(parsed_a->scheme, "socks5h");
+  EXPECT_EQ(parsed_a->host, "127.0.0.1");
+  EXPECT_EQ(parsed_a->port, 9050);
+  EXPECT_FALSE(parsed_a->userinfo.empty());
+  EXPECT_NE(parsed_a->userinfo, parsed_b->userinfo);
+}
+
+TEST(ProxyUrlForSource, AddsNoCredentialsWithoutIsolation) {
+  const auto config = parse(R"([[proxy]]
+name = "tor"
+url = "socks5h://127.0.0.1:9050"
+isolate = false
+)");
+  ASSERT_TRUE(config) << config.error().message;
+  const auto& tor = config->proxies[0];
+  const auto url = proxy_url_for_source(tor, "a");
+  EXPECT_EQ(url, proxy_url_for_source(tor, "b"));
+  const auto parsed = parse_url(url);
+  ASSERT_TRUE(parsed) << url;
+  EXPECT_EQ(parsed->userinfo, "");
+  EXPECT_EQ(parsed->host, "127.0.0.1");
+  EXPECT_EQ(parsed->port, 9050);
+}
+
+TEST(Config, AnnotatedExampleConfigLoads) {
+  const std::filesystem::path example = LEAKWATCH_SOURCE_DIR "/config/leakwatch.example.toml";
+  if (!std::filesystem::exists(example)) GTEST_SKIP() << example << " does not exist yet";
+  const auto config = load_config(example);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_FALSE(config->sources.empty());
+}
+
+}  // namespace
+}  // namespace leakwatch::config

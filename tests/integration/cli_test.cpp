@@ -1,1 +1,105 @@
-// placeholder
+// The CLI contract through the real binary: help, usage errors, config errors, commands that
+// have not landed yet, and `scan` over a config file.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/nginx_server.h"
+#include "tests/support/process.h"
+
+namespace leakwatch {
+namespace {
+
+using testing::CommandResult;
+using testing::run_command;
+using testing::TempDir;
+using testing::write_file;
+
+CommandResult leakwatch(const TempDir& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), {LEAKWATCH_BINARY, "--data-dir", (dir / "data").string()});
+  return run_command(args);
+}
+
+TEST(Cli, HelpListsEveryContractCommandAndExitsZero) {
+  TempDir dir;
+  const auto r = leakwatch(dir, {"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const auto* cmd :
+       {"sign", "signatures", "scan", "check", "sightings", "verify", "daemon", "alerts", "db"}) {
+    EXPECT_NE(r.out.find(std::string("  ") + cmd + " "), std::string::npos) << cmd << "\n" << r.out;
+  }
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  TempDir dir;
+  EXPECT_EQ(leakwatch(dir, {}).exit_code, 2);
+  EXPECT_EQ(leakwatch(dir, {"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(leakwatch(dir, {"sign", "x"}).exit_code, 2) << "--dataset is required";
+  EXPECT_EQ(leakwatch(dir, {"sightings", "--format", "xml"}).exit_code, 2);
+  const auto r = leakwatch(dir, {"sightings", "--since", "yesterday"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not an RFC 3339 time"), std::string::npos) << r.err;
+}
+
+TEST(Cli, CommandsNotLandedYetSaySoAndExitTwo) {
+  TempDir dir;
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"verify", "--dataset", "x"},
+                                               {"daemon"},
+                                               {"alerts", "list"},
+                                               {"db", "stats"}}) {
+    const auto r = leakwatch(dir, args);
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_NE(r.err.find("not available yet"), std::string::npos) << r.err;
+  }
+}
+
+TEST(Cli, BadConfigNamesFileLineAndKey) {
+  TempDir dir;
+  const auto config = dir / "bad.toml";
+  write_file(config,
+             "data_dir = \"d\"\n"
+             "[[source]]\n"
+             "name = \"s\"\n"
+             "url = \"http://example.org/\"\n"
+             "proxy = \"tor\"\n"
+             "colour = \"red\"\n");
+  const auto r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(config.string() + ":5:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown proxy 'tor'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(config.string() + ":6:1: source 's'.colour: unknown key"), std::string::npos)
+      << r.err;
+}
+
+TEST(Cli, ScanRecordsEverySourceFromTheConfig) {
+  TempDir dir;
+  write_file(dir / "dataset" / "a.bin", testing::random_bytes(4096, 7));
+  write_file(dir / "site" / "a.bin", testing::random_bytes(4096, 7));
+  testing::NginxServer server(dir / "site");
+  const auto config = dir / "leakwatch.toml";
+  write_file(config, "data_dir = \"data\"\n[[source]]\nname = \"site\"\nurl = \"" +
+                         server.url("/") +
+                         "\"\nfetch_content = \"candidates\"\n[[source]]\nname = \"down\"\nurl = "
+                         "\"http://127.0.0.1:" +
+                         std::to_string(testing::free_port()) + "/\"\ntimeout = \"5s\"\n");
+  auto r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "sign", "--dataset", "d",
+                        (dir / "dataset").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1) << "one source is down: " << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["scans"].size(), 2u);
+  EXPECT_EQ(j["scans"][0]["source"], "site");
+  EXPECT_EQ(j["scans"][0]["status"], "ok");
+  EXPECT_EQ(j["scans"][1]["source"], "down");
+  EXPECT_EQ(j["scans"][1]["status"], "failed");
+  ASSERT_EQ(j["sightings"].size(), 1u);
+  EXPECT_EQ(j["sightings"][0]["confidence"], "confirmed");
+  // data_dir is relative to the config file.
+  EXPECT_TRUE(std::filesystem::exists(dir / "data" / "db" / "CURRENT"));
+  r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--source", "nope"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace leakwatch

@@ -1,1 +1,304 @@
-// placeholder
+// JSON forms of the model types: the contract shapes of `--format json`, the store and bundles.
+#include "model/json.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+namespace leakwatch {
+namespace {
+
+using nlohmann::json;
+
+Digest digest_of(DigestKind kind, char fill) {
+  return *Digest::from_hex(kind, std::string(2 * digest_size(kind), fill));
+}
+
+Timestamp at(std::string_view rfc3339) {
+  const auto t = parse_rfc3339(rfc3339);
+  EXPECT_TRUE(t) << rfc3339;
+  return t.value_or(Timestamp{});
+}
+
+Sighting sample_sighting() {
+  Sighting s;
+  s.dataset = "hr-2025";
+  s.source = "perceptics-dump";
+  s.locator = "http://exampleleakxyz.onion/files/";
+  s.confidence = Confidence::likely;
+  s.evidence = {{"name+size", "payroll/2025.csv", "dump/PAYROLL/2025.csv", "1048576"},
+                {"sha256", "contracts/a.pdf", "dump/a.pdf", std::string(64, 'a')}};
+  s.files_matched = 2;
+  s.dataset_files = 10;
+  s.bytes_matched = 1048576 + 2000;
+  s.records_matched = 7;
+  s.first_seen = at("2026-11-23T14:22:37Z");
+  s.last_seen = at("2026-11-24T08:00:00.125Z");
+  return s;
+}
+
+TEST(SightingJson, UsesExactlyTheContractFieldNames) {
+  const auto j = json::parse(to_json_text(sample_sighting()));
+  std::set<std::string> keys;
+  for (const auto& [key, value] : j.items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"dataset", "source", "locator", "confidence", "evidence",
+                                         "files_matched", "dataset_files", "bytes_matched",
+                                         "records_matched", "first_seen", "last_seen"}));
+  ASSERT_EQ(j.at("evidence").size(), 2u);
+  std::set<std::string> evidence_keys;
+  for (const auto& [key, value] : j.at("evidence")[0].items()) evidence_keys.insert(key);
+  EXPECT_EQ(evidence_keys, (std::set<std::string>{"kind", "file", "remote_path", "detail"}));
+}
+
+TEST(SightingJson, WritesContractValuesAsNamesNumbersAndUtcTimes) {
+  const auto j = json::parse(to_json_text(sample_sighting()));
+  EXPECT_EQ(j.at("dataset"), "hr-2025");
+  EXPECT_EQ(j.at("source"), "perceptics-dump");
+  EXPECT_EQ(j.at("locator"), "http://exampleleakxyz.onion/files/");
+  EXPECT_EQ(j.at("confidence"), "likely");
+  EXPECT_EQ(j.at("evidence")[0].at("kind"), "name+size");
+  EXPECT_EQ(j.at("evidence")[0].at("file"), "payroll/2025.csv");
+  EXPECT_EQ(j.at("evidence")[0].at("remote_path"), "dump/PAYROLL/2025.csv");
+  EXPECT_EQ(j.at("evidence")[0].at("detail"), "1048576");
+  EXPECT_EQ(j.at("files_matched"), 2);
+  EXPECT_EQ(j.at("dataset_files"), 10);
+  EXPECT_EQ(j.at("bytes_matched"), 1050576);
+  EXPECT_EQ(j.at("records_matched"), 7);
+  EXPECT_EQ(j.at("first_seen"), "2026-11-23T14:22:37Z");
+  EXPECT_EQ(j.at("last_seen"), "2026-11-24T08:00:00.125Z");
+}
+
+TEST(SightingJson, RoundTripsEveryField) {
+  const auto original = sample_sighting();
+  const auto back = sighting_from_json_text(to_json_text(original), "test");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, original);
+}
+
+TEST(SightingJson, RoundTripsEachConfidence) {
+  for (const auto c : {Confidence::possible, Confidence::likely, Confidence::confirmed}) {
+    auto s = sample_sighting();
+    s.confidence = c;
+    const auto back = sighting_from_json_text(to_json_text(s), "test");
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->confidence, c);
+  }
+}
+
+TEST(SightingJson, RejectsUnknownConfidenceAndBadTimes) {
+  auto j = json::parse(to_json_text(sample_sighting()));
+  j["confidence"] = "certain";
+  EXPECT_FALSE(sighting_from_json_text(j.dump(), "test"));
+  j = json::parse(to_json_text(sample_sighting()));
+  j["first_seen"] = "2026-02-30T00:00:00Z";
+  const auto bad_time = sighting_from_json_text(j.dump(), "sightings.jsonl:3");
+  ASSERT_FALSE(bad_time);
+  EXPECT_NE(bad_time.error().message.find("sightings.jsonl:3"), std::string::npos);
+  EXPECT_NE(bad_time.error().message.find("2026-02-30"), std::string::npos);
+}
+
+TEST(ScanRecordJson, RoundTripsEveryField) {
+  ScanRecord r;
+  r.scan_id = "20261123T142237Z-1";
+  r.source = "mirror-a";
+  r.locator = "https://mirror.example/files/";
+  r.started = at("2026-11-23T14:22:37Z");
+  r.ended = at("2026-11-23T14:25:01.500Z");
+  r.status = ScanStatus::partial;
+  r.error = "page limit reached after 2000 pages";
+  r.entries_seen = 123456;
+  r.bytes_fetched = 9876543210;
+  r.pages_fetched = 2000;
+  r.proxy = "tor";
+  r.content_checked = true;
+  const auto text = to_json_text(r);
+  const auto j = json::parse(text);
+  EXPECT_EQ(j.at("start"), "2026-11-23T14:22:37Z");
+  EXPECT_EQ(j.at("end"), "2026-11-23T14:25:01.500Z");
+  EXPECT_EQ(j.at("status"), "partial");
+  EXPECT_EQ(j.at("proxy"), "tor");
+  const auto back = scan_record_from_json_text(text, "test");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, r);
+}
+
+TEST(ScanRecordJson, RejectsUnknownStatus) {
+  auto j = json::parse(to_json_text(ScanRecord{}));
+  j["source"] = "s";
+  EXPECT_TRUE(scan_record_from_json_text(j.dump(), "test"));
+  j["status"] = "crashed";
+  EXPECT_FALSE(scan_record_from_json_text(j.dump(), "test"));
+}
+
+Signature sample_signature() {
+  Signature s;
+  s.dataset = "hr-2025";
+  s.description = "HR exports, quarterly";
+  s.created = at("2026-01-02T03:04:05.006Z");
+  SignatureFile big;
+  big.path = "payroll/2025 Q1.csv";
+  big.size = 40u << 20;
+  big.digests = {digest_of(DigestKind::sha256, '1'), digest_of(DigestKind::xxh3_128, '2'),
+                 digest_of(DigestKind::sha1, '3'),   digest_of(DigestKind::md5, '4'),
+                 digest_of(DigestKind::crc32, '5'),  digest_of(DigestKind::btv2_root, '6')};
+  for (std::uint64_t len = 16 << 10; len <= 32ull << 20 && len <= big.size; len *= 2) {
+    HeadPiece p;
+    p.piece_length = len;
+    p.sha1.fill(static_cast<std::uint8_t>(len >> 14));
+    big.head_pieces.push_back(p);
+  }
+  SignatureFile small;
+  small.path = "readme.txt";
+  small.size = 3;
+  small.digests = {digest_of(DigestKind::sha256, 'f')};
+  s.files = {big, small};
+  s.name_patterns = {"*payroll*", "hr-export-*.zip"};
+  s.honeytoken_hashes = {digest_of(DigestKind::sha256, 'c'), digest_of(DigestKind::sha256, 'd')};
+  return s;
+}
+
+TEST(SignatureJson, RoundTripsFilesHeadPiecesPatternsAndHoneytokenHashes) {
+  const auto original = sample_signature();
+  ASSERT_EQ(original.files[0].head_pieces.size(), 12u);  // 16 KiB .. 32 MiB
+  const auto back = signature_from_json_text(to_json_text(original), "bundle.json");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, original);
+}
+
+TEST(SignatureJson, WritesDigestsAsKindAndLowerCaseHex) {
+  const auto j = json::parse(to_json_text(sample_signature()));
+  const auto& digests = j.at("files")[0].at("digests");
+  ASSERT_EQ(digests.size(), 6u);
+  EXPECT_EQ(digests[1].at("kind"), "xxh3");
+  EXPECT_EQ(digests[1].at("hex"), std::string(32, '2'));
+  EXPECT_EQ(digests[5].at("kind"), "btv2-root");
+  EXPECT_EQ(j.at("honeytoken_hashes")[0].at("kind"), "sha256");
+  EXPECT_EQ(j.at("files")[0].at("head_pieces")[0].at("piece_length"), 16384);
+  std::string first_head_piece;
+  for (int i = 0; i < 20; ++i) first_head_piece += "01";
+  EXPECT_EQ(j.at("files")[0].at("head_pieces")[0].at("sha1"), first_head_piece);
+  // A file without head pieces writes no head_pieces key at all.
+  EXPECT_FALSE(j.at("files")[1].contains("head_pieces"));
+}
+
+TEST(SignatureJson, RejectsDigestsOfUnknownKindOrWrongLength) {
+  auto j = json::parse(to_json_text(sample_signature()));
+  j["files"][0]["digests"][0]["kind"] = "sha512";
+  const auto unknown = signature_from_json_text(j.dump(), "bundle.json");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("sha512"), std::string::npos);
+  j = json::parse(to_json_text(sample_signature()));
+  j["files"][0]["digests"][0]["hex"] = "abcd";
+  EXPECT_FALSE(signature_from_json_text(j.dump(), "bundle.json"));
+}
+
+Manifest sample_manifest() {
+  Manifest m;
+  m.source = "adhoc";
+  m.locator = "magnet:?xt=urn:btih:" + std::string(40, 'a');
+  m.fetched_at = at("2026-11-23T14:22:37.250Z");
+  FileEntry sized;
+  sized.path = "leak/payroll.csv";
+  sized.size = 1048576;
+  sized.digests = {digest_of(DigestKind::sha1, 'b')};
+  sized.url = "https://mirror.example/leak/payroll.csv";
+  sized.torrent_offset = 0;
+  FileEntry pad;
+  pad.path = ".pad/16";
+  pad.size = 16;
+  pad.torrent_offset = 1048576;
+  pad.pad = true;
+  FileEntry unknown_size;
+  unknown_size.path = "leak/unknown.bin";
+  m.entries = {sized, pad, unknown_size};
+  m.texts = {{"https://paste.example/raw/1", "alice@example.com,555-0100\n"}};
+  TorrentLayout t;
+  t.name = "leak";
+  t.infohash_v1 = std::string(40, 'a');
+  t.piece_length = 262144;
+  std::array<std::uint8_t, 20> h1{};
+  h1.fill(0x11);
+  std::array<std::uint8_t, 20> h2{};
+  h2.fill(0xfe);
+  t.piece_hashes = {h1, h2};
+  m.torrent = t;
+  return m;
+}
+
+TEST(ManifestJson, RoundTripsEntriesTextsAndTorrentLayout) {
+  const auto original = sample_manifest();
+  const auto back = manifest_from_json_text(to_json_text(original), "manifest");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->source, original.source);
+  EXPECT_EQ(back->locator, original.locator);
+  EXPECT_EQ(back->fetched_at, original.fetched_at);
+  ASSERT_EQ(back->entries.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& a = back->entries[i];
+    const auto& b = original.entries[i];
+    EXPECT_EQ(a.path, b.path);
+    EXPECT_EQ(a.size, b.size) << a.path;
+    EXPECT_EQ(a.digests, b.digests) << a.path;
+    EXPECT_EQ(a.url, b.url) << a.path;
+    EXPECT_EQ(a.torrent_offset, b.torrent_offset) << a.path;
+    EXPECT_EQ(a.pad, b.pad) << a.path;
+  }
+  EXPECT_FALSE(back->entries[2].size);  // unknown size stays unknown, not 0
+  ASSERT_EQ(back->texts.size(), 1u);
+  EXPECT_EQ(back->texts[0].origin, original.texts[0].origin);
+  EXPECT_EQ(back->texts[0].text, original.texts[0].text);
+  ASSERT_TRUE(back->torrent);
+  EXPECT_EQ(back->torrent->name, "leak");
+  EXPECT_EQ(back->torrent->infohash_v1, original.torrent->infohash_v1);
+  EXPECT_EQ(back->torrent->infohash_v2, "");
+  EXPECT_EQ(back->torrent->piece_length, 262144u);
+  EXPECT_EQ(back->torrent->piece_hashes, original.torrent->piece_hashes);
+}
+
+TEST(ManifestJson, OmitsTextsAndTorrentWhenThereAreNone) {
+  Manifest m;
+  m.source = "mirror-a";
+  m.locator = "https://mirror.example/";
+  const auto j = json::parse(to_json_text(m));
+  EXPECT_FALSE(j.contains("texts"));
+  EXPECT_FALSE(j.contains("torrent"));
+  const auto back = manifest_from_json_text(j.dump(), "manifest");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_FALSE(back->torrent);
+  EXPECT_TRUE(back->texts.empty());
+  EXPECT_TRUE(back->entries.empty());
+}
+
+TEST(JsonText, InvalidTextGivesAnErrorNamingTheInput) {
+  const auto broken = sighting_from_json_text("{\"dataset\": ", "sightings.jsonl line 7");
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().message.find("sightings.jsonl line 7"), std::string::npos);
+  EXPECT_NE(broken.error().message.find("invalid JSON"), std::string::npos);
+
+  EXPECT_FALSE(scan_record_from_json_text("", "scans/x"));
+  EXPECT_NE(scan_record_from_json_text("", "scans/x").error().message.find("scans/x"),
+            std::string::npos);
+  const auto wrong_shape = signature_from_json_text("[1, 2, 3]", "bundle.json");
+  ASSERT_FALSE(wrong_shape);
+  EXPECT_NE(wrong_shape.error().message.find("bundle.json"), std::string::npos);
+  const auto missing = manifest_from_json_text("{\"source\": \"a\"}", "manifest of a");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("manifest of a"), std::string::npos);
+}
+
+TEST(JsonText, SerialisesPathsThatAreNotUtf8InsteadOfThrowing) {
+  // Listings carry whatever bytes the leaker's file system had, e.g. Latin-1 names.
+  auto s = sample_sighting();
+  s.evidence[0].remote_path = "dump/r\xe9sum\xe9.pdf";
+  std::string text;
+  EXPECT_NO_THROW(text = to_json_text(s));
+  const auto back = sighting_from_json_text(text, "test");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->evidence[0].file, s.evidence[0].file);
+  EXPECT_NE(back->evidence[0].remote_path.find("sum"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace leakwatch

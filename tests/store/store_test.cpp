@@ -1,1 +1,386 @@
-// placeholder
+// The store on a real RocksDB in a temporary folder: round trips, merge rules, filters, locking.
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+
+namespace leakwatch::store {
+namespace {
+
+using leakwatch::testing::TempDir;
+using leakwatch::testing::write_file;
+
+Timestamp at(std::string_view rfc3339) {
+  const auto t = parse_rfc3339(rfc3339);
+  EXPECT_TRUE(t) << rfc3339;
+  return t.value_or(Timestamp{});
+}
+
+std::unique_ptr<Store> open_store(const std::filesystem::path& dir,
+                                  OpenMode mode = OpenMode::read_write) {
+  auto store = Store::open(dir, mode);
+  EXPECT_TRUE(store) << store.error().message;
+  return store ? std::move(store).value() : nullptr;
+}
+
+Signature signature(const std::string& dataset) {
+  Signature s;
+  s.dataset = dataset;
+  s.description = "files of " + dataset;
+  s.created = at("2026-01-02T03:04:05Z");
+  SignatureFile f;
+  f.path = "a/b.csv";
+  f.size = 1234;
+  f.digests = {*Digest::from_hex(DigestKind::sha256, std::string(64, '7'))};
+  f.head_pieces = {HeadPiece{16384, {}}};
+  s.files = {f};
+  s.honeytoken_hashes = {*Digest::from_hex(DigestKind::sha256, std::string(64, 'e'))};
+  return s;
+}
+
+Sighting sighting(const std::string& dataset, const std::string& source, const std::string& locator,
+                  Confidence confidence, std::string_view first, std::string_view last) {
+  Sighting s;
+  s.dataset = dataset;
+  s.source = source;
+  s.locator = locator;
+  s.confidence = confidence;
+  s.evidence = {{"name+size", "a/b.csv", "dump/b.csv", "1234"}};
+  s.files_matched = 1;
+  s.dataset_files = 1;
+  s.bytes_matched = 1234;
+  s.first_seen = at(first);
+  s.last_seen = at(last);
+  return s;
+}
+
+ScanRecord scan(const std::string& source, std::string_view started, const std::string& id) {
+  ScanRecord r;
+  r.scan_id = id;
+  r.source = source;
+  r.locator = "https://" + source + ".example/";
+  r.started = at(started);
+  r.ended = r.started + std::chrono::minutes{2};
+  r.status = ScanStatus::ok;
+  r.entries_seen = 10;
+  return r;
+}
+
+std::vector<Sighting> all_sightings(Store& store, const SightingFilter& filter = {}) {
+  std::vector<Sighting> out;
+  const auto r = store.for_each_sighting(filter, [&](const Sighting& s) {
+    out.push_back(s);
+    return true;
+  });
+  EXPECT_TRUE(r) << r.error().message;
+  return out;
+}
+
+std::vector<std::string> scan_ids(Store& store, const ScanFilter& filter = {}) {
+  std::vector<std::string> out;
+  const auto r = store.for_each_scan(filter, [&](const ScanRecord& s) {
+    out.push_back(s.scan_id);
+    return true;
+  });
+  EXPECT_TRUE(r) << r.error().message;
+  return out;
+}
+
+TEST(Store, SignaturesRoundTripThroughPutGetListAndRemove) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->put_signature(signature("hr")));
+  ASSERT_TRUE(store->put_signature(signature("finance")));
+
+  const auto hr = store->get_signature("hr");
+  ASSERT_TRUE(hr) << hr.error().message;
+  ASSERT_TRUE(*hr);
+  EXPECT_EQ(**hr, signature("hr"));
+  const auto missing = store->get_signature("nope");
+  ASSERT_TRUE(missing) << missing.error().message;
+  EXPECT_FALSE(*missing);
+
+  const auto list = store->list_signatures();
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].dataset, "finance");  // key order
+  EXPECT_EQ((*list)[1].dataset, "hr");
+
+  // Putting again replaces.
+  auto changed = signature("hr");
+  changed.description = "updated";
+  ASSERT_TRUE(store->put_signature(changed));
+  EXPECT_EQ((*store->get_signature("hr"))->description, "updated");
+
+  const auto removed = store->remove_signature("hr");
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_TRUE(*removed);
+  const auto removed_again = store->remove_signature("hr");
+  ASSERT_TRUE(removed_again);
+  EXPECT_FALSE(*removed_again);
+  EXPECT_FALSE(*store->get_signature("hr"));
+  EXPECT_EQ(store->list_signatures()->size(), 1u);
+}
+
+TEST(Store, DataSurvivesClosingAndReopening) {
+  TempDir dir;
+  {
+    auto store = open_store(dir.path());
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->put_signature(signature("hr")));
+    ASSERT_TRUE(store->record_fetch(scan("mirror", "2026-11-01T00:00:00Z", "s1"),
+                                    {sighting("hr", "mirror", "https://m/", Confidence::likely,
+                                              "2026-11-01T00:01:00Z", "2026-11-01T00:01:00Z")}));
+  }
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  EXPECT_EQ((*store->get_signature("hr"))->files.size(), 1u);
+  EXPECT_EQ(all_sightings(*store).size(), 1u);
+  EXPECT_EQ(scan_ids(*store), std::vector<std::string>{"s1"});
+}
+
+TEST(Store, RecordingTheSameDatasetAndLocatorTwiceKeepsOneMergedSighting) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  const std::string locator = "https://m.example/leak/";
+  auto first = store->record_fetch(scan("m", "2026-11-10T00:00:00Z", "s1"),
+                                   {sighting("hr", "m", locator, Confidence::confirmed,
+                                             "2026-11-10T00:05:00Z", "2026-11-10T00:05:00Z")});
+  ASSERT_TRUE(first) << first.error().message;
+  // Seen again later, with weaker evidence (e.g. the content check was skipped this time).
+  auto weaker = sighting("hr", "m", locator, Confidence::possible, "2026-11-12T00:05:00Z",
+                         "2026-11-12T00:05:00Z");
+  weaker.evidence = {{"name", "a/b.csv", "dump/b.csv", "size unknown"}};
+  const auto second = store->record_fetch(scan("m", "2026-11-12T00:00:00Z", "s2"), {weaker});
+  ASSERT_TRUE(second) << second.error().message;
+  ASSERT_EQ(second->size(), 1u);
+
+  const auto stored = all_sightings(*store);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0], (*second)[0]);                      // record_fetch returns what it stored
+  EXPECT_EQ(stored[0].confidence, Confidence::confirmed);  // never drops
+  EXPECT_EQ(stored[0].first_seen, at("2026-11-10T00:05:00Z"));  // never later
+  EXPECT_EQ(stored[0].last_seen, at("2026-11-12T00:05:00Z"));   // moves on
+  EXPECT_EQ(stored[0].evidence[0].kind, "name+size");           // the confirming evidence is kept
+
+  // A late report of an older observation moves neither end inwards.
+  const auto third =
+      store->record_fetch(scan("m", "2026-11-13T00:00:00Z", "s3"),
+                          {sighting("hr", "m", locator, Confidence::confirmed,
+                                    "2026-11-09T00:00:00Z", "2026-11-11T00:00:00Z")});
+  ASSERT_TRUE(third) << third.error().message;
+  const auto after = all_sightings(*store);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].first_seen, at("2026-11-09T00:00:00Z"));
+  EXPECT_EQ(after[0].last_seen, at("2026-11-12T00:05:00Z"));
+  EXPECT_EQ(scan_ids(*store), (std::vector<std::string>{"s1", "s2", "s3"}));
+}
+
+TEST(Store, StrongerEvidenceReplacesWeakerOnMerge) {
+  const auto weak = sighting("hr", "m", "l", Confidence::possible, "2026-11-01T00:00:00Z",
+                             "2026-11-01T00:00:00Z");
+  auto strong = sighting("hr", "m", "l", Confidence::confirmed, "2026-11-02T00:00:00Z",
+                         "2026-11-02T00:00:00Z");
+  strong.evidence = {{"sha256", "a/b.csv", "x", std::string(64, '7')}};
+  strong.files_matched = 5;
+  const auto merged = merge_sighting(weak, strong);
+  EXPECT_EQ(merged.confidence, Confidence::confirmed);
+  EXPECT_EQ(merged.evidence, strong.evidence);
+  EXPECT_EQ(merged.files_matched, 5u);
+  EXPECT_EQ(merged.first_seen, weak.first_seen);
+  EXPECT_EQ(merged.last_seen, strong.last_seen);
+}
+
+TEST(Store, DifferentLocatorsOrDatasetsAreSeparateSightings) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->record_fetch(scan("m", "2026-11-10T00:00:00Z", "s1"),
+                                  {sighting("hr", "m", "https://m/a/", Confidence::likely,
+                                            "2026-11-10T00:00:00Z", "2026-11-10T00:00:00Z"),
+                                   sighting("hr", "m", "https://m/b/", Confidence::likely,
+                                            "2026-11-10T00:00:00Z", "2026-11-10T00:00:00Z"),
+                                   sighting("finance", "m", "https://m/a/", Confidence::likely,
+                                            "2026-11-10T00:00:00Z", "2026-11-10T00:00:00Z")}));
+  EXPECT_EQ(all_sightings(*store).size(), 3u);
+}
+
+class SightingFilters : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = open_store(dir_.path());
+    ASSERT_TRUE(store_);
+    // hr seen by two sources, finance by one, over November 2026.
+    ASSERT_TRUE(
+        store_->record_fetch(scan("alpha", "2026-11-01T00:00:00Z", "s1"),
+                             {sighting("hr", "alpha", "https://alpha/1", Confidence::possible,
+                                       "2026-11-01T00:00:00Z", "2026-11-03T00:00:00Z"),
+                              sighting("finance", "alpha", "https://alpha/2", Confidence::confirmed,
+                                       "2026-11-05T00:00:00Z", "2026-11-20T00:00:00Z")}));
+    ASSERT_TRUE(
+        store_->record_fetch(scan("beta", "2026-11-02T00:00:00Z", "s2"),
+                             {sighting("hr", "beta", "https://beta/1", Confidence::likely,
+                                       "2026-11-10T00:00:00Z", "2026-11-15T00:00:00Z"),
+                              sighting("hr", "beta", "https://beta/2", Confidence::confirmed,
+                                       "2026-11-25T00:00:00Z", "2026-11-28T00:00:00Z")}));
+  }
+
+  std::vector<std::string> locators(const SightingFilter& filter) {
+    std::vector<std::string> out;
+    for (const auto& s : all_sightings(*store_, filter)) out.push_back(s.locator);
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SightingFilters, ListsEverythingNewestLastSeenFirst) {
+  EXPECT_EQ(locators({}), (std::vector<std::string>{"https://beta/2", "https://alpha/2",
+                                                    "https://beta/1", "https://alpha/1"}));
+}
+
+TEST_F(SightingFilters, FiltersByDataset) {
+  SightingFilter f;
+  f.dataset = "hr";
+  EXPECT_EQ(locators(f),
+            (std::vector<std::string>{"https://beta/2", "https://beta/1", "https://alpha/1"}));
+  f.dataset = "h";  // a prefix of a dataset name is not that dataset
+  EXPECT_TRUE(locators(f).empty());
+}
+
+TEST_F(SightingFilters, FiltersBySource) {
+  SightingFilter f;
+  f.source = "alpha";
+  EXPECT_EQ(locators(f), (std::vector<std::string>{"https://alpha/2", "https://alpha/1"}));
+  f.dataset = "finance";
+  EXPECT_EQ(locators(f), (std::vector<std::string>{"https://alpha/2"}));
+}
+
+TEST_F(SightingFilters, FiltersByTimeWindow) {
+  SightingFilter f;
+  f.since = at("2026-11-15T00:00:00Z");  // last_seen >= since, inclusive
+  EXPECT_EQ(locators(f),
+            (std::vector<std::string>{"https://beta/2", "https://alpha/2", "https://beta/1"}));
+  f.until = at("2026-11-10T00:00:00Z");  // first_seen <= until, inclusive
+  EXPECT_EQ(locators(f), (std::vector<std::string>{"https://alpha/2", "https://beta/1"}));
+  f.since.reset();
+  f.until = at("2026-11-01T00:00:00Z");
+  EXPECT_EQ(locators(f), (std::vector<std::string>{"https://alpha/1"}));
+}
+
+TEST_F(SightingFilters, FiltersByMinimumConfidence) {
+  SightingFilter f;
+  f.min_confidence = Confidence::likely;
+  EXPECT_EQ(locators(f),
+            (std::vector<std::string>{"https://beta/2", "https://alpha/2", "https://beta/1"}));
+  f.min_confidence = Confidence::confirmed;
+  EXPECT_EQ(locators(f), (std::vector<std::string>{"https://beta/2", "https://alpha/2"}));
+}
+
+TEST_F(SightingFilters, StopsWhenTheVisitorSaysSo) {
+  int visited = 0;
+  ASSERT_TRUE(store_->for_each_sighting({}, [&](const Sighting&) { return ++visited < 2; }));
+  EXPECT_EQ(visited, 2);
+}
+
+TEST(Store, ScansAreFilteredBySourceAndStartTime) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  for (const auto& r :
+       {scan("alpha", "2026-11-01T00:00:00Z", "a1"), scan("alpha", "2026-11-03T00:00:00Z", "a2"),
+        scan("alphabet", "2026-11-02T00:00:00Z", "ab1"),
+        scan("beta", "2026-11-02T00:00:00Z", "b1")}) {
+    ASSERT_TRUE(store->record_fetch(r, {}));
+  }
+  EXPECT_EQ(scan_ids(*store).size(), 4u);
+
+  ScanFilter by_source;
+  by_source.source = "alpha";  // not "alphabet"
+  EXPECT_EQ(scan_ids(*store, by_source), (std::vector<std::string>{"a1", "a2"}));
+
+  ScanFilter window;
+  window.since = at("2026-11-02T00:00:00Z");
+  window.until = at("2026-11-02T00:00:00Z");
+  auto ids = scan_ids(*store, window);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"ab1", "b1"}));
+
+  std::vector<ScanRecord> records;
+  ASSERT_TRUE(store->for_each_scan(by_source, [&](const ScanRecord& r) {
+    records.push_back(r);
+    return true;
+  }));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0], scan("alpha", "2026-11-01T00:00:00Z", "a1"));
+}
+
+TEST(Store, ASecondWriterIsToldTheDatabaseIsInUse) {
+  TempDir dir;
+  auto first = open_store(dir.path());
+  ASSERT_TRUE(first);
+  const auto second = Store::open(dir.path(), OpenMode::read_write);
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message.find("in use"), std::string::npos) << second.error().message;
+  EXPECT_NE(second.error().message.find(dir.path().string()), std::string::npos);
+}
+
+TEST(Store, AReaderCanOpenWhileAWriterHoldsTheDatabase) {
+  TempDir dir;
+  auto writer = open_store(dir.path());
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->put_signature(signature("hr")));
+  ASSERT_TRUE(writer->record_fetch(scan("m", "2026-11-10T00:00:00Z", "s1"),
+                                   {sighting("hr", "m", "https://m/", Confidence::likely,
+                                             "2026-11-10T00:00:00Z", "2026-11-10T00:00:00Z")}));
+
+  auto reader = open_store(dir.path(), OpenMode::read_only);
+  ASSERT_TRUE(reader);
+  const auto sig = reader->get_signature("hr");
+  ASSERT_TRUE(sig) << sig.error().message;
+  EXPECT_TRUE(*sig);
+  EXPECT_EQ(all_sightings(*reader).size(), 1u);
+  EXPECT_EQ(scan_ids(*reader), std::vector<std::string>{"s1"});
+
+  const auto refused = reader->put_signature(signature("other"));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("read-only"), std::string::npos);
+  EXPECT_FALSE(reader->record_fetch(scan("m", "2026-11-11T00:00:00Z", "s2"), {}));
+  EXPECT_FALSE(reader->remove_signature("hr"));
+}
+
+TEST(Store, ADataDirThatIsAFileIsAClearError) {
+  TempDir dir;
+  write_file(dir / "data", "not a folder");
+  for (const auto mode : {OpenMode::read_write, OpenMode::read_only}) {
+    const auto store = Store::open(dir / "data", mode);
+    ASSERT_FALSE(store);
+    EXPECT_NE(store.error().message.find((dir / "data").string()), std::string::npos);
+    EXPECT_NE(store.error().message.find("not a folder"), std::string::npos)
+        << store.error().message;
+  }
+}
+
+TEST(Store, ReadOnlyOpenOfAnEmptyFolderFailsWithoutCreatingADatabase) {
+  TempDir dir;
+  const auto store = Store::open(dir.path(), OpenMode::read_only);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().message.find(dir.path().string()), std::string::npos);
+  EXPECT_NE(store.error().message.find("no leakwatch database"), std::string::npos)
+      << store.error().message;
+  EXPECT_FALSE(std::filesystem::exists(dir / "db"));
+}
+
+// Not covered here: refusing a database whose schema_version is newer than kSchemaVersion. Making
+// one needs a raw RocksDB write, and RocksDB headers stay in store/rocks_store.cpp.
+
+}  // namespace
+}  // namespace leakwatch::store

@@ -7,22 +7,28 @@ namespace leakwatch::testing {
 
 NginxServer::NginxServer(const std::filesystem::path& root, const NginxOptions& options) {
   const auto nginx = find_program("nginx");
-  if (nginx.empty()) throw std::runtime_error("nginx is not installed (deploy/install-deps.sh installs it)");
+  if (nginx.empty())
+    throw std::runtime_error("nginx is not installed (deploy/install-deps.sh installs it)");
   const auto w = work_.path().string();
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_port();
     const std::string conf =
-        "daemon off;\nmaster_process off;\nworker_processes 1;\npid " + w + "/nginx.pid;\nerror_log " + w +
+        "daemon off;\nmaster_process off;\nworker_processes 1;\npid " + w +
+        "/nginx.pid;\nerror_log " + w +
         "/error.log warn;\nevents { worker_connections 256; }\nhttp {\n  access_log " + w +
         "/access.log;\n  client_body_temp_path " + w + "/body;\n  proxy_temp_path " + w +
-        "/proxy;\n  fastcgi_temp_path " + w + "/fastcgi;\n  uwsgi_temp_path " + w + "/uwsgi;\n  scgi_temp_path " +
-        w + "/scgi;\n  types { text/plain txt; text/csv csv; application/zip zip; }\n  default_type "
+        "/proxy;\n  fastcgi_temp_path " + w + "/fastcgi;\n  uwsgi_temp_path " + w +
+        "/uwsgi;\n  scgi_temp_path " + w +
+        "/scgi;\n  types { text/plain txt; text/csv csv; application/zip zip; }\n  default_type "
         "application/octet-stream;\n  server {\n    listen 127.0.0.1:" +
-        std::to_string(port_) + ";\n    root " + root.string() + ";\n    location / {\n      autoindex on;\n      autoindex_format " +
-        options.autoindex_format + ";\n      autoindex_exact_size " + (options.exact_size ? "on" : "off") +
-        ";\n    }\n" + options.extra_server_config + "\n  }\n}\n";
+        std::to_string(port_) + ";\n    root " + root.string() +
+        ";\n    location / {\n      autoindex on;\n      autoindex_format " +
+        options.autoindex_format + ";\n      autoindex_exact_size " +
+        (options.exact_size ? "on" : "off") + ";\n    }\n" + options.extra_server_config +
+        "\n  }\n}\n";
     write_file(work_.path() / "nginx.conf", conf);
-    process_ = BackgroundProcess({nginx, "-p", w, "-c", w + "/nginx.conf"}, work_.path() / "nginx.out");
+    process_ =
+        BackgroundProcess({nginx, "-p", w, "-c", w + "/nginx.conf"}, work_.path() / "nginx.out");
     if (wait_for_port(port_)) return;
     process_.stop();
   }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The bundled demo: generate a synthetic sensitive dataset and a local leak site, serve the site
+# with a real nginx on 127.0.0.1, sign the dataset, scan the site through the real crawler with
+# the bundled default config (config/demo.toml), and print the sightings. Nothing is canned.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+bin=${LEAKWATCH_BIN:-$repo/build/app/leakwatch}
+out=$repo/demo-out
+port=${LEAKWATCH_DEMO_PORT:-48080}
+
+python3 deploy/demo/make-demo-data.py "$out"
+rm -rf "$out/data" "$out/nginx"
+mkdir -p "$out/nginx"
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  echo "demo: port $port on 127.0.0.1 is busy; set LEAKWATCH_DEMO_PORT to a free one" >&2
+  exit 1
+fi
+cat >"$out/nginx/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $out/nginx/nginx.pid;
+error_log $out/nginx/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log $out/nginx/access.log;
+  client_body_temp_path $out/nginx/body;
+  proxy_temp_path $out/nginx/proxy;
+  fastcgi_temp_path $out/nginx/fastcgi;
+  uwsgi_temp_path $out/nginx/uwsgi;
+  scgi_temp_path $out/nginx/scgi;
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:$port;
+    root $out/site;
+    location / { autoindex on; }
+  }
+}
+NGINX
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+"$nginx_bin" -p "$out/nginx" -c "$out/nginx/nginx.conf" &
+nginx_pid=$!
+trap 'kill $nginx_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.05
+done
+
+# The bundled default config, with the port this run serves on.
+sed "s/127.0.0.1:48080/127.0.0.1:$port/g" config/demo.toml >"$out/leakwatch.toml"
+lw() { "$bin" --config "$out/leakwatch.toml" "$@"; }
+
+echo "== leakwatch sign: the organisation's dataset (hashes only)"
+lw sign --dataset perceptics-images --description "Perceptics licence-plate images (synthetic)" "$out/sensitive"
+echo
+echo "== leakwatch scan: every source in $out/leakwatch.toml, served by nginx on 127.0.0.1:$port"
+set +e
+lw scan
+rc=$?
+set -e
+echo
+echo "== leakwatch sightings: what the store now holds"
+lw sightings
+echo
+echo "nginx served $(wc -l <"$out/nginx/access.log") requests; leaked content was hashed in memory only."
+exit $rc
