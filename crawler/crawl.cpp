@@ -1,8 +1,11 @@
 #include "crawler/crawl.h"
 
+#include <algorithm>
 #include <deque>
 #include <set>
+#include <unordered_map>
 
+#include "crawler/checksum_list.h"
 #include "crawler/listing.h"
 #include "model/url.h"
 
@@ -54,6 +57,63 @@ void hash_candidates(HttpClient& client, const CrawlOptions& options, CrawlResul
     }
     for (const auto& d : digester->finish()) entry.digests.push_back(d);
     ++result.files_hashed;
+  }
+}
+
+// Checksum lists published beside the files prove content without downloading it: fetch each
+// (an index page, same limits), and attach its digests to the entries it names. Files it names
+// that the listing did not show are added: the list is evidence of them too.
+void apply_checksum_lists(HttpClient& client, const CrawlOptions& options, CrawlResult& result) {
+  std::vector<std::size_t> lists;
+  for (std::size_t i = 0; i < result.manifest.entries.size(); ++i) {
+    const auto& e = result.manifest.entries[i];
+    const auto slash = e.path.rfind('/');
+    if (!e.url.empty() &&
+        looks_like_checksum_file(slash == std::string::npos ? e.path : e.path.substr(slash + 1))) {
+      lists.push_back(i);
+    }
+  }
+  std::unordered_map<std::string, std::size_t> by_path;
+  for (std::size_t i = 0; i < result.manifest.entries.size(); ++i)
+    by_path[result.manifest.entries[i].path] = i;
+  for (const auto index : lists) {
+    if (result.pages_fetched >= options.max_pages) break;
+    const FileEntry list_entry = result.manifest.entries[index];
+    HttpRequest request{
+        .url = list_entry.url, .proxy_url = options.proxy_url, .limits = options.limits};
+    const auto response = client.get(request);
+    ++result.pages_fetched;
+    if (!response) {
+      result.problems.push_back(response.error().message);
+      continue;
+    }
+    result.bytes_fetched += response->body_bytes;
+    if (response->status != 200) {
+      result.problems.push_back(list_entry.url + ": HTTP " + std::to_string(response->status));
+      continue;
+    }
+    const auto slash = list_entry.path.rfind('/');
+    const std::string folder =
+        slash == std::string::npos ? "" : list_entry.path.substr(0, slash + 1);
+    auto parsed = parse_checksum_list(response->body, list_entry.path, options.max_entries);
+    if (!parsed) {
+      result.problems.push_back(list_entry.url + ": " + parsed.error().message);
+      continue;
+    }
+    for (const auto& line : parsed->lines) {
+      const std::string path = folder + line.path;
+      auto it = by_path.find(path);
+      if (it == by_path.end()) {
+        if (result.manifest.entries.size() >= options.max_entries) break;
+        FileEntry added;
+        added.path = path;
+        it = by_path.emplace(path, result.manifest.entries.size()).first;
+        result.manifest.entries.push_back(std::move(added));
+      }
+      auto& digests = result.manifest.entries[it->second].digests;
+      if (std::find(digests.begin(), digests.end(), line.digest) == digests.end())
+        digests.push_back(line.digest);
+    }
   }
 }
 
@@ -130,11 +190,13 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
       }
       FileEntry entry;
       entry.path = page.prefix + e.name;
-      entry.size = e.size;
+      (e.size_exact ? entry.size : entry.size_estimate) = e.size;
       entry.url = target->str(true);
       result.manifest.entries.push_back(std::move(entry));
     }
   }
+
+  if (root_ok) apply_checksum_lists(client, options, result);
 
   if (options.wants_content && options.make_digester && options.content_budget > 0 && root_ok) {
     hash_candidates(client, options, result);

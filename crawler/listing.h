@@ -1,7 +1,7 @@
 // Directory listings as web servers produce them, parsed into entries. Pure functions from bytes
 // to entries with an entry limit: no I/O, no recursion (the crawl decides what to follow).
-// Formats so far: nginx autoindex (html and json). The crawler issue adds Apache, lighttpd,
-// Python http.server and generic "Index of" pages behind the same parse_listing().
+// Formats: nginx autoindex (html, json), Apache mod_autoindex (fancy table, fancy pre, plain
+// list), lighttpd mod_dirlisting, Python http.server, and generic "Index of" pages.
 #pragma once
 
 #include <cstdint>
@@ -19,10 +19,11 @@ struct ListingEntry {
   std::string name;  // percent-decoded, without a trailing '/'
   bool is_dir = false;
   std::optional<std::uint64_t> size;
+  bool size_exact = true;  // false for rounded sizes ("1.2M", "0.1K")
 };
 
 struct Listing {
-  std::string format;  // "nginx-html", "nginx-json"
+  std::string format;  // "nginx-html", "nginx-json", "apache", "lighttpd", "python", "generic"
   std::vector<ListingEntry> entries;
   bool truncated = false;  // stopped at max_entries
 };
@@ -32,6 +33,17 @@ Result<Listing> parse_listing(std::string_view body, std::string_view content_ty
                               std::size_t max_entries);
 Result<Listing> parse_nginx_html_listing(std::string_view body, std::size_t max_entries);
 Result<Listing> parse_nginx_json_listing(std::string_view body, std::size_t max_entries);
+// Any HTML listing (parsed with gumbo): each relative link is an entry; its size is read from
+// the table row or the <pre> line it sits in. Pages with no entry links are an error.
+Result<Listing> parse_html_listing(std::string_view body, std::size_t max_entries);
+
+// A size column token: exact when it is a plain number, an estimate when it has a unit.
+// nullopt for "-", dates and anything else.
+struct SizeToken {
+  std::uint64_t bytes = 0;
+  bool exact = true;
+};
+std::optional<SizeToken> parse_size_token(std::string_view token);
 
 // &amp; &lt; &gt; &quot; &#39; &#NN; &#xHH; — enough for hrefs and names in listings.
 std::string decode_html_entities(std::string_view text);

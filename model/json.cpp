@@ -47,6 +47,7 @@ void from_json(const json& j, Digest& d) {
 void to_json(json& j, const FileEntry& e) {
   j = json{{"path", e.path}};
   if (e.size) j["size"] = *e.size;
+  if (e.size_estimate) j["size_estimate"] = *e.size_estimate;
   if (!e.digests.empty()) j["digests"] = e.digests;
   if (!e.url.empty()) j["url"] = e.url;
   if (e.torrent_offset) j["torrent_offset"] = *e.torrent_offset;
@@ -58,6 +59,9 @@ void from_json(const json& j, FileEntry& e) {
   j.at("path").get_to(e.path);
   if (const auto it = j.find("size"); it != j.end() && !it->is_null())
     e.size = it->get<std::uint64_t>();
+  if (const auto it = j.find("size_estimate"); it != j.end() && !it->is_null()) {
+    e.size_estimate = it->get<std::uint64_t>();
+  }
   get_optional(j, "digests", e.digests);
   get_optional(j, "url", e.url);
   if (const auto it = j.find("torrent_offset"); it != j.end() && !it->is_null()) {

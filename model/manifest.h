@@ -14,9 +14,11 @@ namespace leakwatch {
 
 struct FileEntry {
   std::string path;                   // relative to the index root, '/'-separated, URL-decoded
-  std::optional<std::uint64_t> size;  // unknown when the index does not say
-  std::vector<Digest> digests;        // whatever the index carried (or content hashing produced)
-  std::string url;                    // where the file itself lives, when known
+  std::optional<std::uint64_t> size;  // exact bytes; unknown when the index does not say
+  // A rounded size from a listing that prints "1.2M" or "0.1K": never used as an exact size.
+  std::optional<std::uint64_t> size_estimate;
+  std::vector<Digest> digests;  // whatever the index carried (or content hashing produced)
+  std::string url;              // where the file itself lives, when known
   // Torrents: the file's byte offset in the concatenated payload; pad files (BEP 47) are marked.
   std::optional<std::uint64_t> torrent_offset;
   bool pad = false;
