@@ -1,12 +1,14 @@
 #include "crawler/crawl.h"
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <set>
 #include <unordered_map>
 
 #include "crawler/checksum_list.h"
 #include "crawler/listing.h"
+#include "crawler/zip_directory.h"
 #include "model/url.h"
 
 namespace leakwatch::crawler {
@@ -117,6 +119,99 @@ void apply_checksum_lists(HttpClient& client, const CrawlOptions& options, Crawl
   }
 }
 
+bool is_zip_name(std::string_view path) {
+  if (path.size() < 4) return false;
+  std::string ext(path.substr(path.size() - 4));
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".zip";
+}
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// Lists a remote zip with two Range requests (tail, then central directory unless the tail
+// already holds it). Entries are named "archive.zip!inner/path" and carry size and CRC-32.
+Result<std::vector<FileEntry>> list_remote_zip(HttpClient& client, const CrawlOptions& options,
+                                               const std::string& url, const std::string& prefix,
+                                               CrawlResult& result) {
+  HttpRequest tail_request{.url = url, .proxy_url = options.proxy_url, .limits = options.limits};
+  tail_request.tail_bytes = kZipTailBytes;
+  tail_request.limits.max_body_bytes = kZipTailBytes;  // a server ignoring Range is cut off here
+  const auto tail = client.get(tail_request);
+  if (!tail) return tail.error();
+  result.bytes_fetched += tail->body_bytes;
+  result.archive_bytes += tail->body_bytes;
+  if (tail->status != 206 && tail->status != 200)
+    return Error{url + ": HTTP " + std::to_string(tail->status)};
+  const std::uint64_t file_size =
+      tail->status == 206 && tail->total_size ? *tail->total_size : tail->body.size();
+  const std::uint64_t tail_offset =
+      tail->status == 206 && tail->range_start ? *tail->range_start : 0;
+  auto where = parse_zip_tail(bytes_of(tail->body), tail_offset, file_size);
+  if (!where) return Error{url + ": " + where.error().message};
+  if (where->cd_size > options.limits.max_body_bytes) {
+    return Error{url + ": zip central directory of " + std::to_string(where->cd_size) +
+                 " bytes exceeds the page limit"};
+  }
+  std::string directory;
+  if (where->cd_offset >= tail_offset) {
+    directory = tail->body.substr(where->cd_offset - tail_offset, where->cd_size);
+  } else if (where->cd_size > 0) {
+    HttpRequest cd_request{.url = url, .proxy_url = options.proxy_url, .limits = options.limits};
+    cd_request.range = {where->cd_offset, where->cd_offset + where->cd_size - 1};
+    cd_request.limits.max_body_bytes = where->cd_size;
+    const auto cd = client.get(cd_request);
+    if (!cd) return cd.error();
+    result.bytes_fetched += cd->body_bytes;
+    result.archive_bytes += cd->body_bytes;
+    if (cd->status != 206 || cd->body.size() != where->cd_size) {
+      return Error{url + ": range request for the zip central directory returned HTTP " +
+                   std::to_string(cd->status)};
+    }
+    directory = cd->body;
+  }
+  const std::uint64_t room =
+      options.max_entries -
+      std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
+  auto listed = parse_zip_central_directory(bytes_of(directory), room);
+  if (!listed) return Error{url + ": " + listed.error().message};
+  if (listed->truncated) result.problems.push_back(url + ": zip listing stopped at max_entries");
+  std::vector<FileEntry> out;
+  for (const auto& z : listed->entries) {
+    FileEntry e;
+    e.path = prefix + "!" + z.path;
+    e.size = z.size;
+    const std::uint8_t crc[4] = {
+        static_cast<std::uint8_t>(z.crc32 >> 24), static_cast<std::uint8_t>(z.crc32 >> 16),
+        static_cast<std::uint8_t>(z.crc32 >> 8), static_cast<std::uint8_t>(z.crc32)};
+    e.digests.push_back(Digest::from_bytes(DigestKind::crc32, crc));
+    out.push_back(std::move(e));
+  }
+  ++result.archives_listed;
+  return out;
+}
+
+void list_archives(HttpClient& client, const CrawlOptions& options, CrawlResult& result) {
+  std::vector<std::pair<std::string, std::string>> archives;  // url, path
+  for (const auto& e : result.manifest.entries) {
+    if (!e.url.empty() && is_zip_name(e.path)) archives.emplace_back(e.url, e.path);
+  }
+  for (const auto& [url, path] : archives) {
+    if (result.archives_listed >= options.max_archives) {
+      result.problems.push_back(options.url + ": stopped listing archives at max_archives=" +
+                                std::to_string(options.max_archives));
+      break;
+    }
+    auto entries = list_remote_zip(client, options, url, path, result);
+    if (!entries) {
+      result.problems.push_back(entries.error().message);
+      continue;
+    }
+    for (auto& e : *entries) result.manifest.entries.push_back(std::move(e));
+  }
+}
+
 }  // namespace
 
 CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
@@ -128,6 +223,20 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
   auto root = parse_url(options.url);
   if (!root) {
     result.error = options.url + ": not a URL";
+    return result;
+  }
+  if (is_zip_name(root->path)) {
+    const auto slash = root->path.rfind('/');
+    auto entries = list_remote_zip(client, options, options.url,
+                                   percent_decode(root->path.substr(slash + 1)), result);
+    ++result.pages_fetched;
+    if (!entries) {
+      result.error = entries.error().message;
+      return result;
+    }
+    result.manifest.entries = std::move(entries).value();
+    result.status = result.problems.empty() ? ScanStatus::ok : ScanStatus::partial;
+    if (!result.problems.empty()) result.error = result.problems.front();
     return result;
   }
   if (!root->path.ends_with('/')) root->path += '/';
@@ -197,6 +306,7 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
   }
 
   if (root_ok) apply_checksum_lists(client, options, result);
+  if (root_ok && options.max_archives > 0) list_archives(client, options, result);
 
   if (options.wants_content && options.make_digester && options.content_budget > 0 && root_ok) {
     hash_candidates(client, options, result);

@@ -26,6 +26,8 @@ struct CrawlOptions {
   int depth = 4;
   std::uint64_t max_pages = 2000;
   std::uint64_t max_entries = 1'000'000;
+  // Zip archives whose central directory is read with two Range requests per archive.
+  std::uint64_t max_archives = 50;
   FetchLimits limits;
   // Content hashing: off unless both are set. Files for which `wants_content` is true are
   // streamed through a fresh digester; their digests join the entry.
@@ -43,8 +45,11 @@ struct CrawlResult {
   std::uint64_t bytes_fetched = 0;  // index bytes plus content bytes
   std::uint64_t files_hashed = 0;
   std::uint64_t content_bytes = 0;
+  std::uint64_t archives_listed = 0;
+  std::uint64_t archive_bytes = 0;  // bytes fetched to list them (ranges, not the archives)
 };
 
+// A source URL ending in ".zip" is listed as one archive; anything else as a directory listing.
 CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options);
 
 }  // namespace leakwatch::crawler

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <cctype>
+#include <cstdio>
 #include <string_view>
 
 namespace leakwatch::crawler {
@@ -63,6 +64,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
   if (line.starts_with("HTTP/")) {
     t->response->etag.clear();
     t->response->last_modified.clear();
+    t->response->total_size.reset();
+    t->response->range_start.reset();
     return n;
   }
   const auto colon = line.find(':');
@@ -72,6 +75,15 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
   const auto value = trim(line.substr(colon + 1));
   if (name == "etag") t->response->etag = std::string(value);
   if (name == "last-modified") t->response->last_modified = std::string(value);
+  if (name == "content-range") {
+    // "bytes FIRST-LAST/TOTAL" (RFC 9110 14.4); TOTAL may be "*".
+    unsigned long long first = 0, last = 0, total = 0;
+    const std::string v(value);
+    if (std::sscanf(v.c_str(), "bytes %llu-%llu/%llu", &first, &last, &total) == 3) {
+      t->response->range_start = first;
+      t->response->total_size = total;
+    }
+  }
   return n;
 }
 
@@ -157,6 +169,9 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
   std::string range;
   if (request.range) {
     range = std::to_string(request.range->first) + "-" + std::to_string(request.range->second);
+    curl_easy_setopt(h, CURLOPT_RANGE, range.c_str());
+  } else if (request.tail_bytes) {
+    range = "-" + std::to_string(*request.tail_bytes);
     curl_easy_setopt(h, CURLOPT_RANGE, range.c_str());
   }
 

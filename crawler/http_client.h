@@ -31,7 +31,8 @@ struct HttpRequest {
   std::string proxy_url;  // empty: direct (only where the operator configured no proxy)
   FetchLimits limits;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> range;  // inclusive byte range
-  std::string if_none_match;                                     // ETag for a conditional GET
+  std::optional<std::uint64_t> tail_bytes;  // suffix range: the last N bytes ("bytes=-N")
+  std::string if_none_match;                // ETag for a conditional GET
   std::string if_modified_since;
 };
 
@@ -42,6 +43,9 @@ struct HttpResponse {
   std::string content_type;
   std::string etag;
   std::string last_modified;
+  // From Content-Range ("bytes 10-20/12345") of a 206 answer: the full size of the resource.
+  std::optional<std::uint64_t> total_size;
+  std::optional<std::uint64_t> range_start;
   std::uint64_t body_bytes = 0;  // decoded bytes delivered
   std::chrono::milliseconds elapsed{};
 };

@@ -11,7 +11,7 @@ packages=(
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev
   libcli11-dev libgumbo-dev libarchive-dev libssl-dev libsqlite3-dev
   # real servers and reference tools used by the tests and the demo
-  nginx-light lighttpd microsocks python3 xxhash zip coreutils curl
+  nginx-light lighttpd microsocks python3 xxhash zip unzip libarchive-tools coreutils curl
 )
 
 missing=()
