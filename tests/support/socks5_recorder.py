@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""A SOCKS5 proxy for tests that records every request, like a witness.
+
+Each CONNECT is logged as one JSON line {"cmd", "atyp", "host", "port", "user"} to the log file
+given, then relayed to 127.0.0.1 at the requested port whatever the host name (so .onion and
+made-up names reach the local test site). Like Tor, it refuses UDP ASSOCIATE and BIND, and it
+never connects anywhere but loopback.
+
+usage: socks5_recorder.py PORT LOGFILE
+"""
+import asyncio
+import ipaddress
+import json
+import sys
+
+ATYP = {1: "ipv4", 3: "domain", 4: "ipv6"}
+
+
+async def pipe(reader, writer):
+    try:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
+        try:
+            writer.close()
+        except Exception:
+            pass
+
+
+async def handle(reader, writer, log):
+    try:
+        ver, nmethods = await reader.readexactly(2)
+        methods = await reader.readexactly(nmethods)
+        user = ""
+        if 2 in methods:
+            writer.write(b"\x05\x02")
+            await writer.drain()
+            _, ulen = await reader.readexactly(2)
+            user = (await reader.readexactly(ulen)).decode("utf-8", "replace")
+            (plen,) = await reader.readexactly(1)
+            await reader.readexactly(plen)
+            writer.write(b"\x01\x00")
+        else:
+            writer.write(b"\x05\x00")
+        await writer.drain()
+        ver, cmd, _, atyp = await reader.readexactly(4)
+        if atyp == 1:
+            host = str(ipaddress.IPv4Address(await reader.readexactly(4)))
+        elif atyp == 3:
+            (n,) = await reader.readexactly(1)
+            host = (await reader.readexactly(n)).decode("utf-8", "replace")
+        elif atyp == 4:
+            host = str(ipaddress.IPv6Address(await reader.readexactly(16)))
+        else:
+            writer.close()
+            return
+        port = int.from_bytes(await reader.readexactly(2), "big")
+        log.write(json.dumps({"cmd": cmd, "atyp": ATYP.get(atyp, "?"), "host": host, "port": port, "user": user}) + "\n")
+        log.flush()
+        if cmd != 1:  # only CONNECT, as Tor
+            writer.write(b"\x05\x07\x00\x01\x00\x00\x00\x00\x00\x00")
+            await writer.drain()
+            writer.close()
+            return
+        if atyp == 1 and not host.startswith("127."):
+            writer.write(b"\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00")  # not allowed
+            await writer.drain()
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            writer.write(b"\x05\x05\x00\x01\x00\x00\x00\x00\x00\x00")  # refused
+            await writer.drain()
+            writer.close()
+            return
+        writer.write(b"\x05\x00\x00\x01\x7f\x00\x00\x01" + port.to_bytes(2, "big"))
+        await writer.drain()
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+
+
+async def main():
+    port = int(sys.argv[1])
+    log = open(sys.argv[2], "a", buffering=1)
+    server = await asyncio.start_server(lambda r, w: handle(r, w, log), "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+asyncio.run(main())
