@@ -26,7 +26,10 @@ struct Transfer {
   std::string* body = nullptr;
   std::uint64_t max_body = 0;
   std::uint64_t received = 0;
+  std::uint64_t max_ratio = 0;
+  CURL* handle = nullptr;
   bool over_limit = false;
+  bool over_ratio = false;
   bool sink_stopped = false;
   HttpResponse* response = nullptr;
 };
@@ -39,6 +42,14 @@ std::size_t on_write(char* data, std::size_t size, std::size_t nmemb, void* user
     return 0;  // aborts with CURLE_WRITE_ERROR
   }
   t->received += n;
+  if (t->max_ratio && t->received > (1u << 20)) {
+    curl_off_t raw = 0;  // bytes as they came off the wire, before content decoding
+    curl_easy_getinfo(t->handle, CURLINFO_SIZE_DOWNLOAD_T, &raw);
+    if (raw > 0 && t->received / static_cast<std::uint64_t>(raw) > t->max_ratio) {
+      t->over_ratio = true;
+      return 0;
+    }
+  }
   if (t->sink) {
     if (!(*t->sink)(std::span(reinterpret_cast<const std::uint8_t*>(data), n))) {
       t->sink_stopped = true;
@@ -124,6 +135,8 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
   transfer.body = &response.body;
   transfer.max_body = request.limits.max_body_bytes;
   transfer.response = &response;
+  transfer.max_ratio = request.limits.max_decompression_ratio;
+  transfer.handle = h;
 
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
@@ -186,6 +199,12 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
     if (transfer.over_limit || rc == CURLE_FILESIZE_EXCEEDED) {
       return Error{request.url + via + ": response body exceeds the limit of " +
                    std::to_string(request.limits.max_body_bytes) + " bytes"};
+    }
+    if (transfer.over_ratio) {
+      return Error{request.url + via + ": decompression ratio above " +
+                   std::to_string(request.limits.max_decompression_ratio) +
+                   ":1 (a compression bomb?); stopped after " + std::to_string(transfer.received) +
+                   " bytes"};
     }
     if (transfer.sink_stopped) return Error{request.url + via + ": transfer stopped by the reader"};
     std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);

@@ -24,6 +24,8 @@ struct FetchLimits {
   long low_speed_bytes = 16;
   std::chrono::seconds low_speed_time{30};
   int max_redirects = 5;
+  // Decoded bytes per received byte (gzip/brotli/zstd bombs); checked once 1 MiB is decoded.
+  std::uint64_t max_decompression_ratio = 200;
 };
 
 struct HttpRequest {
