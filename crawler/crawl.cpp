@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
 #include <set>
 #include <unordered_map>
 
@@ -241,68 +240,83 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
   }
   if (!root->path.ends_with('/')) root->path += '/';
 
-  std::deque<PendingPage> queue{{*root, "", 0}};
+  // Breadth first, one folder level at a time, each level fetched concurrently.
+  std::vector<PendingPage> level{{*root, "", 0}};
   std::set<std::string> visited{root->str()};
   bool root_ok = false;
   bool incomplete = false;
+  bool entries_full = false;
 
-  while (!queue.empty()) {
-    if (result.pages_fetched >= options.max_pages) {
-      result.problems.push_back(options.url +
-                                ": stopped at max_pages=" + std::to_string(options.max_pages) +
-                                " with " + std::to_string(queue.size()) + " folders left");
+  while (!level.empty() && !entries_full) {
+    const std::uint64_t allowed =
+        options.max_pages - std::min(options.max_pages, result.pages_fetched);
+    if (level.size() > allowed) {
+      result.problems.push_back(
+          options.url + ": stopped at max_pages=" + std::to_string(options.max_pages) + " with " +
+          std::to_string(level.size() - allowed) + " folders left");
       incomplete = true;
-      break;
+      level.resize(allowed);
+      if (level.empty()) break;
     }
-    const PendingPage page = std::move(queue.front());
-    queue.pop_front();
-    const std::string page_url = page.url.str(true);
-    HttpRequest request{.url = page_url, .proxy_url = options.proxy_url, .limits = options.limits};
-    const auto response = client.get(request);
-    ++result.pages_fetched;
-    if (!response) {
-      result.problems.push_back(response.error().message);
-      incomplete = true;
-      continue;
+    std::vector<HttpRequest> requests;
+    for (const auto& page : level) {
+      requests.push_back(
+          {.url = page.url.str(true), .proxy_url = options.proxy_url, .limits = options.limits});
     }
-    result.bytes_fetched += response->body_bytes;
-    if (response->status != 200) {
-      result.problems.push_back(page_url + ": HTTP " + std::to_string(response->status));
-      incomplete = true;
-      continue;
-    }
-    const std::size_t room =
-        options.max_entries -
-        std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
-    auto listing = parse_listing(response->body, response->content_type, room + 1);
-    if (!listing) {
-      result.problems.push_back(page_url + ": " + listing.error().message);
-      incomplete = true;
-      continue;
-    }
-    if (page.depth == 0) root_ok = true;
-    for (auto& e : listing->entries) {
-      const auto target = resolve_url(page.url, e.href);
-      if (!target || !within_root(*root, *target)) continue;
-      if (e.is_dir) {
-        if (page.depth >= options.depth) continue;
-        if (!visited.insert(target->str()).second) continue;
-        queue.push_back({*target, page.prefix + e.name + "/", page.depth + 1});
+    auto responses = client.get_many(requests, options.concurrency);
+    result.pages_fetched += level.size();
+    std::vector<PendingPage> next_level;
+    for (std::size_t i = 0; i < level.size() && !entries_full; ++i) {
+      const PendingPage& page = level[i];
+      const std::string& page_url = requests[i].url;
+      auto& response = responses[i];
+      if (!response) {
+        result.problems.push_back(response.error().message);
+        incomplete = true;
         continue;
       }
-      if (result.manifest.entries.size() >= options.max_entries) {
-        result.problems.push_back(
-            page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
+      result.bytes_fetched += response->body_bytes;
+      if (response->status != 200) {
+        result.problems.push_back(page_url + ": HTTP " + std::to_string(response->status));
         incomplete = true;
-        queue.clear();
-        break;
+        continue;
       }
-      FileEntry entry;
-      entry.path = page.prefix + e.name;
-      (e.size_exact ? entry.size : entry.size_estimate) = e.size;
-      entry.url = target->str(true);
-      result.manifest.entries.push_back(std::move(entry));
+      const std::size_t room =
+          options.max_entries -
+          std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
+      auto listing = parse_listing(response->body, response->content_type, room + 1);
+      response->body.clear();
+      response->body.shrink_to_fit();
+      if (!listing) {
+        result.problems.push_back(page_url + ": " + listing.error().message);
+        incomplete = true;
+        continue;
+      }
+      if (page.depth == 0) root_ok = true;
+      for (auto& e : listing->entries) {
+        const auto target = resolve_url(page.url, e.href);
+        if (!target || !within_root(*root, *target)) continue;
+        if (e.is_dir) {
+          if (page.depth >= options.depth) continue;
+          if (!visited.insert(target->str()).second) continue;
+          next_level.push_back({*target, page.prefix + e.name + "/", page.depth + 1});
+          continue;
+        }
+        if (result.manifest.entries.size() >= options.max_entries) {
+          result.problems.push_back(
+              page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
+          incomplete = true;
+          entries_full = true;
+          break;
+        }
+        FileEntry entry;
+        entry.path = page.prefix + e.name;
+        (e.size_exact ? entry.size : entry.size_estimate) = e.size;
+        entry.url = target->str(true);
+        result.manifest.entries.push_back(std::move(entry));
+      }
     }
+    level = std::move(next_level);
   }
 
   if (root_ok) apply_checksum_lists(client, options, result);

@@ -29,6 +29,7 @@ struct CrawlOptions {
   // Zip archives whose central directory is read with two Range requests per archive.
   std::uint64_t max_archives = 50;
   FetchLimits limits;
+  Concurrency concurrency;
   // Content hashing: off unless both are set. Files for which `wants_content` is true are
   // streamed through a fresh digester; their digests join the entry.
   std::function<bool(const FileEntry&)> wants_content;

@@ -4,7 +4,11 @@
 
 #include <cctype>
 #include <cstdio>
+#include <map>
+#include <random>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace leakwatch::crawler {
 
@@ -113,33 +117,34 @@ std::string curl_proxy_url(const std::string& configured) {
   return configured;
 }
 
-struct HttpClient::Impl {
-  std::unique_ptr<CURL, CurlDeleter> handle{curl_easy_init()};
-};
-
-HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {}
-HttpClient::~HttpClient() = default;
-
-Result<HttpResponse> HttpClient::get(const HttpRequest& request) {
-  return get(request, ChunkSink{});
-}
-
-Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink& sink) {
-  CURL* h = impl_->handle.get();
-  if (!h) return Error{request.url + ": cannot create a libcurl handle"};
-  curl_easy_reset(h);
-
+// One request on one easy handle: everything libcurl points into lives here, so the exchange
+// can sit in a multi handle while others run.
+struct Exchange {
+  HttpRequest request;
   HttpResponse response;
   Transfer transfer;
-  transfer.sink = sink ? &sink : nullptr;
-  transfer.body = &response.body;
-  transfer.max_body = request.limits.max_body_bytes;
-  transfer.response = &response;
-  transfer.max_ratio = request.limits.max_decompression_ratio;
-  transfer.handle = h;
-
+  std::string proxy;
+  std::string range;
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
   char error_buffer[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+  std::chrono::steady_clock::time_point started;
+};
+
+namespace {
+
+void prepare(CURL* h, Exchange& x, const ChunkSink* sink) {
+  curl_easy_reset(h);
+  const HttpRequest& request = x.request;
+  x.transfer = Transfer{};
+  x.transfer.sink = sink;
+  x.transfer.body = &x.response.body;
+  x.transfer.max_body = request.limits.max_body_bytes;
+  x.transfer.response = &x.response;
+  x.transfer.max_ratio = request.limits.max_decompression_ratio;
+  x.transfer.handle = h;
+
+  curl_easy_setopt(h, CURLOPT_PRIVATE, &x);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x.error_buffer);
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -157,57 +162,61 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
   curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &x.transfer);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &x.transfer);
 
   // Proxy discipline. An explicit empty CURLOPT_PROXY ignores *_proxy environment variables,
   // and an empty CURLOPT_NOPROXY makes NO_PROXY unable to route any host around the proxy.
-  const std::string proxy = curl_proxy_url(request.proxy_url);
-  curl_easy_setopt(h, CURLOPT_PROXY, proxy.c_str());
+  x.proxy = curl_proxy_url(request.proxy_url);
+  curl_easy_setopt(h, CURLOPT_PROXY, x.proxy.c_str());
   curl_easy_setopt(h, CURLOPT_NOPROXY, "");
-  if (!proxy.empty()) {
-    // No HTTP/2 upgrade games or connection reuse across proxies: one request, one path.
+  if (!x.proxy.empty()) {
+    // No connection reuse through a proxy: each request its own proxied connection.
     curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
   }
 
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  x.headers.reset();
   auto add_header = [&](const std::string& line) {
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
+    x.headers.reset(curl_slist_append(x.headers.release(), line.c_str()));
   };
   if (!request.if_none_match.empty()) add_header("If-None-Match: " + request.if_none_match);
-  if (!request.if_modified_since.empty())
+  if (!request.if_modified_since.empty()) {
     add_header("If-Modified-Since: " + request.if_modified_since);
-  if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  std::string range;
-  if (request.range) {
-    range = std::to_string(request.range->first) + "-" + std::to_string(request.range->second);
-    curl_easy_setopt(h, CURLOPT_RANGE, range.c_str());
-  } else if (request.tail_bytes) {
-    range = "-" + std::to_string(*request.tail_bytes);
-    curl_easy_setopt(h, CURLOPT_RANGE, range.c_str());
   }
+  if (x.headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, x.headers.get());
+  if (request.range) {
+    x.range = std::to_string(request.range->first) + "-" + std::to_string(request.range->second);
+    curl_easy_setopt(h, CURLOPT_RANGE, x.range.c_str());
+  } else if (request.tail_bytes) {
+    x.range = "-" + std::to_string(*request.tail_bytes);
+    curl_easy_setopt(h, CURLOPT_RANGE, x.range.c_str());
+  }
+  x.started = std::chrono::steady_clock::now();
+}
 
-  const auto started = std::chrono::steady_clock::now();
-  const CURLcode rc = curl_easy_perform(h);
+Result<HttpResponse> conclude(CURL* h, Exchange& x, CURLcode rc) {
+  const HttpRequest& request = x.request;
+  HttpResponse& response = x.response;
   response.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
-  response.body_bytes = transfer.received;
-
-  const std::string via = proxy.empty() ? "" : " via proxy " + redact(proxy);
+      std::chrono::steady_clock::now() - x.started);
+  response.body_bytes = x.transfer.received;
+  const std::string via = x.proxy.empty() ? "" : " via proxy " + redact(x.proxy);
   if (rc != CURLE_OK) {
-    if (transfer.over_limit || rc == CURLE_FILESIZE_EXCEEDED) {
+    if (x.transfer.over_limit || rc == CURLE_FILESIZE_EXCEEDED) {
       return Error{request.url + via + ": response body exceeds the limit of " +
                    std::to_string(request.limits.max_body_bytes) + " bytes"};
     }
-    if (transfer.over_ratio) {
+    if (x.transfer.over_ratio) {
       return Error{request.url + via + ": decompression ratio above " +
                    std::to_string(request.limits.max_decompression_ratio) +
-                   ":1 (a compression bomb?); stopped after " + std::to_string(transfer.received) +
-                   " bytes"};
+                   ":1 (a compression bomb?); stopped after " +
+                   std::to_string(x.transfer.received) + " bytes"};
     }
-    if (transfer.sink_stopped) return Error{request.url + via + ": transfer stopped by the reader"};
-    std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+    if (x.transfer.sink_stopped) {
+      return Error{request.url + via + ": transfer stopped by the reader"};
+    }
+    std::string detail = x.error_buffer[0] ? x.error_buffer : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) detail = "timed out (" + detail + ")";
     if (rc == CURLE_TOO_MANY_REDIRECTS) {
       detail = "more than " + std::to_string(request.limits.max_redirects) + " redirects";
@@ -223,7 +232,118 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
       curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
     response.content_type = ct;
   }
-  return response;
+  return std::move(response);
+}
+
+// Failures worth another try: the network, not the content (RFC 9110 429/502/503/504).
+bool transient(const Result<HttpResponse>& r) {
+  if (!r) {
+    const auto& m = r.error().message;
+    return m.find("exceeds the limit") == std::string::npos &&
+           m.find("decompression ratio") == std::string::npos &&
+           m.find("redirects") == std::string::npos;
+  }
+  return r->status == 429 || r->status == 502 || r->status == 503 || r->status == 504;
+}
+
+struct MultiDeleter {
+  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+};
+
+}  // namespace
+
+struct HttpClient::Impl {
+  std::unique_ptr<CURL, CurlDeleter> handle{curl_easy_init()};
+  std::unique_ptr<CURLM, MultiDeleter> multi{curl_multi_init()};
+  std::mt19937_64 jitter{std::random_device{}()};
+};
+
+HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {}
+HttpClient::~HttpClient() = default;
+
+Result<HttpResponse> HttpClient::get(const HttpRequest& request) {
+  return get(request, ChunkSink{});
+}
+
+Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink& sink) {
+  CURL* h = impl_->handle.get();
+  if (!h) return Error{request.url + ": cannot create a libcurl handle"};
+  Exchange x;
+  x.request = request;
+  prepare(h, x, sink ? &sink : nullptr);
+  const CURLcode rc = curl_easy_perform(h);
+  return conclude(h, x, rc);
+}
+
+std::vector<Result<HttpResponse>> HttpClient::get_many(const std::vector<HttpRequest>& requests,
+                                                       const Concurrency& concurrency) {
+  std::vector<std::optional<Result<HttpResponse>>> results(requests.size());
+  CURLM* multi = impl_->multi.get();
+  curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                    static_cast<long>(concurrency.in_flight));
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(concurrency.per_host));
+
+  std::vector<std::size_t> todo(requests.size());
+  for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  for (int attempt = 0; !todo.empty(); ++attempt) {
+    if (attempt > 0) {
+      // Exponential backoff with full jitter before each retry round.
+      const auto cap = concurrency.backoff * (1 << std::min(attempt - 1, 6));
+      std::uniform_int_distribution<long> pick(cap.count() / 2, cap.count());
+      std::this_thread::sleep_for(std::chrono::milliseconds(pick(impl_->jitter)));
+    }
+    std::vector<std::unique_ptr<Exchange>> live;
+    std::vector<std::unique_ptr<CURL, CurlDeleter>> handles;
+    std::size_t next = 0;
+    std::size_t running_count = 0;
+    std::map<Exchange*, std::size_t> index_of;
+    auto start_more = [&] {
+      // Keep a bounded number of handles queued in curl; curl enforces the connection limits.
+      while (next < todo.size() && running_count < 2 * concurrency.in_flight) {
+        auto x = std::make_unique<Exchange>();
+        x->request = requests[todo[next]];
+        handles.emplace_back(curl_easy_init());
+        prepare(handles.back().get(), *x, nullptr);
+        index_of[x.get()] = todo[next];
+        curl_multi_add_handle(multi, handles.back().get());
+        live.push_back(std::move(x));
+        ++next;
+        ++running_count;
+      }
+    };
+    start_more();
+    int still_running = 0;
+    do {
+      curl_multi_perform(multi, &still_running);
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        CURL* h = msg->easy_handle;
+        Exchange* x = nullptr;
+        curl_easy_getinfo(h, CURLINFO_PRIVATE, &x);
+        const auto i = index_of.at(x);
+        results[i] = conclude(h, *x, msg->data.result);
+        curl_multi_remove_handle(multi, h);
+        --running_count;
+        // Free the finished exchange's memory now; its handle goes with the round.
+        x->response = HttpResponse{};
+      }
+      start_more();
+      if (still_running > 0 || running_count > 0) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+    } while (running_count > 0);
+
+    std::vector<std::size_t> retry;
+    if (attempt < concurrency.retries) {
+      for (const auto i : todo) {
+        if (results[i] && transient(*results[i])) retry.push_back(i);
+      }
+    }
+    todo = std::move(retry);
+  }
+  std::vector<Result<HttpResponse>> out;
+  out.reserve(results.size());
+  for (auto& r : results) out.push_back(std::move(*r));
+  return out;
 }
 
 CurlGlobal::CurlGlobal() {

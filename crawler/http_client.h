@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "model/result.h"
 
@@ -52,6 +53,14 @@ struct HttpResponse {
   std::chrono::milliseconds elapsed{};
 };
 
+// How many requests run at once in get_many, and how transient failures are retried.
+struct Concurrency {
+  std::size_t in_flight = 8;
+  std::size_t per_host = 4;
+  int retries = 2;  // extra attempts for connection errors, timeouts, 429/502/503/504
+  std::chrono::milliseconds backoff{500};  // first retry waits 250..500 ms, then doubling
+};
+
 // Receives body chunks as they arrive; returning false aborts the transfer.
 using ChunkSink = std::function<bool(std::span<const std::uint8_t>)>;
 
@@ -67,6 +76,11 @@ class HttpClient {
   Result<HttpResponse> get(const HttpRequest& request);
   // GET streamed to `sink` (file content hashed in memory, never stored).
   Result<HttpResponse> get(const HttpRequest& request, const ChunkSink& sink);
+  // Many GETs at once on libcurl's multi interface (one result per request, same order), with
+  // connection limits in total and per host, and retries with exponential backoff and jitter
+  // for transient failures only.
+  std::vector<Result<HttpResponse>> get_many(const std::vector<HttpRequest>& requests,
+                                             const Concurrency& concurrency);
 
  private:
   struct Impl;

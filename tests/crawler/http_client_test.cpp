@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <stdexcept>
 
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
@@ -123,6 +124,90 @@ TEST_F(HttpLimits, IgnoresProxyEnvironmentVariables) {
   EXPECT_EQ(direct->body, "hello");
   EXPECT_FALSE(proxied.ok()) << "NO_PROXY routed a proxied request around its dead proxy";
   EXPECT_EQ(server.request_count(), 1u) << server.access_log();
+}
+
+}  // namespace
+}  // namespace leakwatch::crawler
+
+namespace leakwatch::crawler {
+namespace {
+
+// A threaded Python server that holds each request 300 ms, answers 503 to the first request for
+// every path ending in "flaky", and reports the most requests it ever held at once.
+class CountingServer {
+ public:
+  explicit CountingServer(const std::filesystem::path& log)
+      : port_(testing::free_port()),
+        process_(
+            {"python3", "-c",
+             "import http.server,socketserver,threading,time\n"
+             "lock=threading.Lock(); state={'now':0,'max':0,'seen':set()}\n"
+             "class H(http.server.BaseHTTPRequestHandler):\n"
+             "  def log_message(self,*a): pass\n"
+             "  def do_GET(self):\n"
+             "    with lock:\n"
+             "      state['now']+=1; state['max']=max(state['max'],state['now'])\n"
+             "      first=self.path not in state['seen']; state['seen'].add(self.path)\n"
+             "    time.sleep(0.3)\n"
+             "    with lock: state['now']-=1\n"
+             "    code=503 if (self.path.endswith('flaky') and first) else 200\n"
+             "    body=str(state['max']).encode()\n"
+             "    self.send_response(code); self.send_header('Content-Length',str(len(body)))\n"
+             "    self.end_headers(); self.wfile.write(body)\n"
+             "class S(socketserver.ThreadingMixIn,http.server.HTTPServer): daemon_threads=True\n"
+             "S(('127.0.0.1'," +
+                 std::to_string(port_) + "),H).serve_forever()\n"},
+            log) {
+    if (!testing::wait_for_port(port_)) throw std::runtime_error("python server did not start");
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+ private:
+  int port_;
+  testing::BackgroundProcess process_;
+};
+
+TEST(HttpGetMany, RunsRequestsConcurrentlyWithinTheLimits) {
+  TempDir dir;
+  CountingServer server(dir / "server.log");
+  std::vector<HttpRequest> requests;
+  for (int i = 0; i < 12; ++i) requests.push_back({.url = server.url("/p" + std::to_string(i))});
+  HttpClient client;
+  const auto results = client.get_many(requests, {.in_flight = 4, .per_host = 4, .retries = 0});
+  ASSERT_EQ(results.size(), 12u);
+  std::uint64_t max_seen = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->status, 200);
+    max_seen = std::max<std::uint64_t>(max_seen, std::stoull(r->body));
+  }
+  EXPECT_GE(max_seen, 2u) << "requests ran one at a time";
+  EXPECT_LE(max_seen, 4u) << "more requests at once than allowed";
+}
+
+TEST(HttpGetMany, RetriesTransientFailuresOnlyAndKeepsTheOrder) {
+  TempDir dir;
+  CountingServer server(dir / "server.log");
+  HttpClient client;
+  const std::vector<HttpRequest> requests = {
+      {.url = server.url("/a")},
+      {.url = server.url("/b-flaky")},
+      {.url = "http://127.0.0.1:" + std::to_string(testing::free_port()) + "/"}};
+  auto results = client.get_many(
+      requests,
+      {.in_flight = 4, .per_host = 4, .retries = 2, .backoff = std::chrono::milliseconds(50)});
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_TRUE(results[0].ok());
+  EXPECT_EQ(results[0]->status, 200);
+  ASSERT_TRUE(results[1].ok()) << results[1].error().message;
+  EXPECT_EQ(results[1]->status, 200) << "the 503 was retried";
+  EXPECT_FALSE(results[2].ok()) << "a closed port stays an error after its retries";
+  // Without retries the 503 is reported as it came.
+  results = client.get_many({{.url = server.url("/c-flaky")}}, {.retries = 0});
+  ASSERT_TRUE(results[0].ok());
+  EXPECT_EQ(results[0]->status, 503);
 }
 
 }  // namespace
