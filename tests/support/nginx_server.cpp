@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 namespace leakwatch::testing {
 
@@ -45,11 +46,20 @@ std::string NginxServer::url(const std::string& path) const {
 }
 
 std::string NginxServer::access_log() const {
-  try {
-    return read_file(work_.path() / "access.log");
-  } catch (...) {
-    return {};
+  // nginx logs a request after it has sent the answer, so a client can be done before the line
+  // is written: wait until the log has stopped growing for a moment.
+  std::string last;
+  for (int i = 0; i < 40; ++i) {
+    std::string now;
+    try {
+      now = read_file(work_.path() / "access.log");
+    } catch (...) {
+    }
+    if (i > 0 && now == last) return now;
+    last = std::move(now);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
   }
+  return last;
 }
 
 std::size_t NginxServer::request_count() const {
