@@ -38,6 +38,9 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   options.max_entries = source.max_entries;
   options.limits.max_body_bytes = source.max_page_bytes;
   options.limits.timeout = source.timeout;
+  if (!source.json_path_keys.empty()) options.json_keys.path = source.json_path_keys;
+  if (!source.json_size_keys.empty()) options.json_keys.size = source.json_size_keys;
+  if (!source.json_children_keys.empty()) options.json_keys.children = source.json_children_keys;
   if (source.proxy) {
     const auto* proxy = config.find_proxy(*source.proxy);
     if (!proxy) {
@@ -59,20 +62,42 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
     options.content_budget = source.content_budget;
   }
 
-  const bool supported =
-      source.kind == config::SourceKind::auto_detect || source.kind == config::SourceKind::listing;
-  if (!supported) {
-    rec.status = ScanStatus::failed;
-    rec.error = "source '" + source.name + "': kind '" +
-                std::string(config::source_kind_name(source.kind)) +
-                "' is not supported by this version yet (directory listings only)";
-    rec.ended = now();
-    return out;
+  using config::SourceKind;
+  switch (source.kind) {
+    case SourceKind::auto_detect:
+      options.kind = crawler::CrawlKind::auto_detect;
+      break;
+    case SourceKind::listing:
+      options.kind = crawler::CrawlKind::listing;
+      break;
+    case SourceKind::json_tree:
+      options.kind = crawler::CrawlKind::json_tree;
+      break;
+    case SourceKind::checksums:
+      options.kind = crawler::CrawlKind::checksums;
+      break;
+    case SourceKind::archive:
+      options.kind = crawler::CrawlKind::archive;
+      break;
+    case SourceKind::text:
+      options.kind = crawler::CrawlKind::text;
+      break;
+    case SourceKind::page:
+      options.kind = crawler::CrawlKind::page;
+      break;
+    case SourceKind::torrent:
+    case SourceKind::magnet:
+      rec.status = ScanStatus::failed;
+      rec.error = "source '" + source.name + "': kind '" +
+                  std::string(config::source_kind_name(source.kind)) +
+                  "' is not available yet (torrents and magnets land with issue #6)";
+      rec.ended = now();
+      return out;
   }
 
   spdlog::info("scan started source={} url={} proxy={}", source.name, source.url,
                rec.proxy.empty() ? "direct" : rec.proxy);
-  auto crawl = crawler::crawl_listing(client, options);
+  auto crawl = crawler::crawl_source(client, options);
   rec.ended = now();
   rec.status = crawl.status;
   rec.error = crawl.error;

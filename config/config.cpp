@@ -304,10 +304,11 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
     s.line = static_cast<int>(t->source().begin.line);
     const auto name = unique_name(*t, ctx, source_names);
     const std::string sctx = name ? "source '" + *name + "'" : ctx;
-    v.check_keys(*t,
-                 {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
-                  "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout"},
-                 sctx);
+    v.check_keys(
+        *t,
+        {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
+         "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout", "json_keys"},
+        sctx);
     if (const auto kind = v.string(*t, "kind", sctx, false)) {
       const auto it = std::find(std::begin(kSourceKinds), std::end(kSourceKinds), *kind);
       if (it == std::end(kSourceKinds)) {
@@ -387,6 +388,32 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
     s.max_page_bytes = v.size(*t, "max_page_bytes", sctx).value_or(s.max_page_bytes);
     s.content_budget = v.size(*t, "content_budget", sctx).value_or(s.content_budget);
     s.timeout = v.duration(*t, "timeout", sctx).value_or(s.timeout);
+    if (const auto* node = t->get("json_keys")) {
+      // json_keys = { path = ["fn", "name"], size = "bytes", children = "kids" }
+      const auto* keys = node->as_table();
+      if (!keys) {
+        v.fail(node->source(), sctx + ".json_keys",
+               "must be a table such as { path = \"name\", size = \"bytes\" }");
+      } else {
+        v.check_keys(*keys, {"path", "size", "children"}, sctx + ".json_keys");
+        auto read = [&](std::string_view key, std::vector<std::string>& out) {
+          const auto* k = keys->get(key);
+          if (!k) return;
+          if (const auto* str = k->as_string()) {
+            out.push_back(str->get());
+          } else if (const auto* arr = k->as_array();
+                     arr && arr->is_homogeneous(toml::node_type::string)) {
+            for (const auto& el : *arr) out.push_back(*el.value<std::string>());
+          } else {
+            v.fail(k->source(), sctx + ".json_keys." + std::string(key),
+                   "must be a string or an array of strings");
+          }
+        };
+        read("path", s.json_path_keys);
+        read("size", s.json_size_keys);
+        read("children", s.json_children_keys);
+      }
+    }
     if (name) {
       s.name = *name;
       config.sources.push_back(std::move(s));

@@ -12,13 +12,21 @@
 #include <vector>
 
 #include "crawler/http_client.h"
+#include "crawler/json_tree.h"
 #include "model/digest_sink.h"
 #include "model/manifest.h"
 #include "model/scan_record.h"
 
 namespace leakwatch::crawler {
 
+// What the source URL points at. `auto_detect` decides from the URL and the answer: a .zip is an
+// archive, SHA256SUMS & co. a checksum list, .json a JSON tree, .txt/.csv/.log a text dump, an
+// HTML page a listing if it reads as one, else a leak post page.
+enum class CrawlKind { auto_detect, listing, json_tree, checksums, archive, text, page };
+
 struct CrawlOptions {
+  CrawlKind kind = CrawlKind::auto_detect;
+  JsonTreeKeys json_keys;
   std::string source_name;
   std::string url;
   std::string proxy_url;   // empty: direct
@@ -50,7 +58,10 @@ struct CrawlResult {
   std::uint64_t archive_bytes = 0;  // bytes fetched to list them (ranges, not the archives)
 };
 
-// A source URL ending in ".zip" is listed as one archive; anything else as a directory listing.
+// One source of any kind.
+CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options);
+// A directory listing, followed into sub-folders (also reached through crawl_source). A URL
+// ending in ".zip" is listed as one archive.
 CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options);
 
 }  // namespace leakwatch::crawler

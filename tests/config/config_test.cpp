@@ -428,3 +428,30 @@ TEST(Config, AnnotatedExampleConfigLoads) {
 
 }  // namespace
 }  // namespace leakwatch::config
+
+namespace leakwatch::config {
+namespace {
+
+TEST(JsonKeys, AreReadAsStringsOrArraysAndCheckedByName) {
+  auto ok = parse_config(
+      "[[source]]\nname = \"j\"\nurl = \"http://x.example/files.json\"\nkind = \"json-tree\"\n"
+      "json_keys = { path = [\"fn\", \"name\"], size = \"bytes\" }\n",
+      "k.toml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->sources[0].json_path_keys, (std::vector<std::string>{"fn", "name"}));
+  EXPECT_EQ(ok->sources[0].json_size_keys, (std::vector<std::string>{"bytes"}));
+  EXPECT_TRUE(ok->sources[0].json_children_keys.empty());
+  auto bad = parse_config(
+      "[[source]]\nname = \"j\"\nurl = \"http://x.example/f.json\"\njson_keys = { colour = \"x\", "
+      "size = 5 }\n",
+      "k.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("k.toml:4:"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("json_keys.colour: unknown key"), std::string::npos)
+      << bad.error().message;
+  EXPECT_NE(bad.error().message.find("json_keys.size: must be a string"), std::string::npos)
+      << bad.error().message;
+}
+
+}  // namespace
+}  // namespace leakwatch::config
