@@ -16,6 +16,9 @@ namespace leakwatch::app {
 namespace {
 
 Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
+  // An unrecorded check in a fresh data dir has nothing to match, and nothing to create.
+  if (!record && !std::filesystem::exists(ctx.data_dir() / "db" / "CURRENT"))
+    return std::vector<Signature>{};
   auto store = ctx.store(record ? store::OpenMode::read_write : store::OpenMode::read_only);
   if (!store) return store.error();
   return (*store)->list_signatures();
@@ -127,6 +130,8 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
     bool no_record = false;
     bool fetch_content = false;
     int depth = 4;
+    int concurrency = 8;
+    std::uint64_t max_pages = 2000;
   };
   auto ca = std::make_shared<CheckArgs>();
   auto* check = app.add_subcommand(
@@ -144,6 +149,10 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
   check->add_option("--format", ca->format, "text or json (one object)")
       ->check(CLI::IsMember({"text", "json"}));
   check->add_option("--depth", ca->depth, "folder levels to follow")->check(CLI::Range(0, 64));
+  check->add_option("--concurrency", ca->concurrency, "requests in flight at once")
+      ->check(CLI::Range(1, 256));
+  check->add_option("--max-pages", ca->max_pages, "index pages to fetch at most")
+      ->check(CLI::Range(1, 10'000'000));
   check->add_flag("--fetch-content", ca->fetch_content,
                   "hash (in memory, then discard) files whose size equals a signature file's");
   check->add_flag("--no-record", ca->no_record, "do not write the result to the store");
@@ -163,6 +172,8 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       source.name = "adhoc";
       source.url = ca->target;
       source.depth = ca->depth;
+      source.concurrency = ca->concurrency;
+      source.max_pages = ca->max_pages;
       source.fetch_content =
           ca->fetch_content ? config::FetchContent::candidates : config::FetchContent::never;
       if (!ca->proxy.empty()) {

@@ -38,6 +38,8 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   options.max_entries = source.max_entries;
   options.limits.max_body_bytes = source.max_page_bytes;
   options.limits.timeout = source.timeout;
+  options.concurrency.in_flight = static_cast<std::size_t>(source.concurrency);
+  options.concurrency.per_host = static_cast<std::size_t>(source.concurrency);
   if (!source.json_path_keys.empty()) options.json_keys.path = source.json_path_keys;
   if (!source.json_size_keys.empty()) options.json_keys.size = source.json_size_keys;
   if (!source.json_children_keys.empty()) options.json_keys.children = source.json_children_keys;

@@ -304,11 +304,11 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
     s.line = static_cast<int>(t->source().begin.line);
     const auto name = unique_name(*t, ctx, source_names);
     const std::string sctx = name ? "source '" + *name + "'" : ctx;
-    v.check_keys(
-        *t,
-        {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
-         "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout", "json_keys"},
-        sctx);
+    v.check_keys(*t,
+                 {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
+                  "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout",
+                  "json_keys", "concurrency"},
+                 sctx);
     if (const auto kind = v.string(*t, "kind", sctx, false)) {
       const auto it = std::find(std::begin(kSourceKinds), std::end(kSourceKinds), *kind);
       if (it == std::end(kSourceKinds)) {
@@ -388,6 +388,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
     s.max_page_bytes = v.size(*t, "max_page_bytes", sctx).value_or(s.max_page_bytes);
     s.content_budget = v.size(*t, "content_budget", sctx).value_or(s.content_budget);
     s.timeout = v.duration(*t, "timeout", sctx).value_or(s.timeout);
+    s.concurrency =
+        static_cast<int>(v.integer(*t, "concurrency", sctx, 1, 256).value_or(s.concurrency));
     if (const auto* node = t->get("json_keys")) {
       // json_keys = { path = ["fn", "name"], size = "bytes", children = "kids" }
       const auto* keys = node->as_table();

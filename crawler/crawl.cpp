@@ -118,6 +118,16 @@ void apply_checksum_lists(HttpClient& client, const CrawlOptions& options, Crawl
   }
 }
 
+bool is_zip_name(std::string_view path);
+
+bool needs_url(const CrawlOptions& options, const FileEntry& entry) {
+  const auto slash = entry.path.rfind('/');
+  const auto name = slash == std::string::npos ? std::string_view(entry.path)
+                                               : std::string_view(entry.path).substr(slash + 1);
+  return (options.wants_content && options.wants_content(entry)) || is_zip_name(name) ||
+         looks_like_checksum_file(name);
+}
+
 bool is_zip_name(std::string_view path) {
   if (path.size() < 4) return false;
   std::string ext(path.substr(path.size() - 4));
@@ -263,62 +273,66 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
       requests.push_back(
           {.url = page.url.str(true), .proxy_url = options.proxy_url, .limits = options.limits});
     }
-    auto responses = client.get_many(requests, options.concurrency);
     result.pages_fetched += level.size();
     std::vector<PendingPage> next_level;
-    for (std::size_t i = 0; i < level.size() && !entries_full; ++i) {
-      const PendingPage& page = level[i];
-      const std::string& page_url = requests[i].url;
-      auto& response = responses[i];
-      if (!response) {
-        result.problems.push_back(response.error().message);
-        incomplete = true;
-        continue;
-      }
-      result.bytes_fetched += response->body_bytes;
-      if (response->status != 200) {
-        result.problems.push_back(page_url + ": HTTP " + std::to_string(response->status));
-        incomplete = true;
-        continue;
-      }
-      const std::size_t room =
-          options.max_entries -
-          std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
-      auto listing = parse_listing(response->body, response->content_type, room + 1);
-      response->body.clear();
-      response->body.shrink_to_fit();
-      if (!listing) {
-        result.problems.push_back(page_url + ": " + listing.error().message);
-        incomplete = true;
-        continue;
-      }
-      if (page.depth == 0) root_ok = true;
-      for (auto& e : listing->entries) {
-        const auto target = resolve_url(page.url, e.href);
-        if (!target || !within_root(*root, *target)) continue;
-        if (e.is_dir) {
-          if (page.depth >= options.depth) continue;
-          if (!visited.insert(target->str()).second) continue;
-          next_level.push_back({*target, page.prefix + e.name + "/", page.depth + 1});
-          continue;
-        }
-        if (result.manifest.entries.size() >= options.max_entries) {
-          result.problems.push_back(
-              page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
-          incomplete = true;
-          entries_full = true;
-          break;
-        }
-        FileEntry entry;
-        entry.path = page.prefix + e.name;
-        (e.size_exact ? entry.size : entry.size_estimate) = e.size;
-        entry.url = target->str(true);
-        result.manifest.entries.push_back(std::move(entry));
-      }
-    }
+    // Each page is parsed, and its body dropped, as soon as it arrives.
+    client.get_each(
+        requests, options.concurrency, [&](std::size_t i, Result<HttpResponse> response) {
+          if (entries_full) return;
+          const PendingPage& page = level[i];
+          const std::string& page_url = requests[i].url;
+          if (!response) {
+            result.problems.push_back(response.error().message);
+            incomplete = true;
+            return;
+          }
+          result.bytes_fetched += response->body_bytes;
+          if (response->status != 200) {
+            result.problems.push_back(page_url + ": HTTP " + std::to_string(response->status));
+            incomplete = true;
+            return;
+          }
+          const std::size_t room =
+              options.max_entries -
+              std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
+          auto listing = parse_listing(response->body, response->content_type, room + 1);
+          if (!listing) {
+            result.problems.push_back(page_url + ": " + listing.error().message);
+            incomplete = true;
+            return;
+          }
+          if (page.depth == 0) root_ok = true;
+          for (auto& e : listing->entries) {
+            const auto target = resolve_url(page.url, e.href);
+            if (!target || !within_root(*root, *target)) continue;
+            if (e.is_dir) {
+              if (page.depth >= options.depth) continue;
+              if (!visited.insert(target->str()).second) continue;
+              next_level.push_back({*target, page.prefix + e.name + "/", page.depth + 1});
+              continue;
+            }
+            if (result.manifest.entries.size() >= options.max_entries) {
+              result.problems.push_back(
+                  page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
+              incomplete = true;
+              entries_full = true;
+              break;
+            }
+            FileEntry entry;
+            entry.path = page.prefix + e.name;
+            (e.size_exact ? entry.size : entry.size_estimate) = e.size;
+            // The file's own URL is kept only where something may fetch from it (content, an
+            // archive's directory, a checksum list): most entries are names and sizes only.
+            if (needs_url(options, entry)) entry.url = target->str(true);
+            result.manifest.entries.push_back(std::move(entry));
+          }
+        });
     level = std::move(next_level);
   }
 
+  // Pages complete in any order: sort, so a manifest (and its evidence) is the same every time.
+  std::sort(result.manifest.entries.begin(), result.manifest.entries.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
   if (root_ok) apply_checksum_lists(client, options, result);
   if (root_ok && options.max_archives > 0) list_archives(client, options, result);
 

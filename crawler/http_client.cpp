@@ -275,9 +275,8 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
   return conclude(h, x, rc);
 }
 
-std::vector<Result<HttpResponse>> HttpClient::get_many(const std::vector<HttpRequest>& requests,
-                                                       const Concurrency& concurrency) {
-  std::vector<std::optional<Result<HttpResponse>>> results(requests.size());
+void HttpClient::get_each(const std::vector<HttpRequest>& requests, const Concurrency& concurrency,
+                          const ResponseSink& on_done) {
   CURLM* multi = impl_->multi.get();
   curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     static_cast<long>(concurrency.in_flight));
@@ -287,59 +286,62 @@ std::vector<Result<HttpResponse>> HttpClient::get_many(const std::vector<HttpReq
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
   for (int attempt = 0; !todo.empty(); ++attempt) {
     if (attempt > 0) {
-      // Exponential backoff with full jitter before each retry round.
+      // Exponential backoff with jitter before each retry round.
       const auto cap = concurrency.backoff * (1 << std::min(attempt - 1, 6));
       std::uniform_int_distribution<long> pick(cap.count() / 2, cap.count());
       std::this_thread::sleep_for(std::chrono::milliseconds(pick(impl_->jitter)));
     }
-    std::vector<std::unique_ptr<Exchange>> live;
-    std::vector<std::unique_ptr<CURL, CurlDeleter>> handles;
+    const bool last_attempt = attempt >= concurrency.retries;
+    std::vector<std::size_t> retry;
+    struct Live {
+      std::unique_ptr<CURL, CurlDeleter> handle;
+      std::unique_ptr<Exchange> exchange;
+      std::size_t index = 0;
+    };
+    std::map<CURL*, Live> live;
     std::size_t next = 0;
-    std::size_t running_count = 0;
-    std::map<Exchange*, std::size_t> index_of;
     auto start_more = [&] {
-      // Keep a bounded number of handles queued in curl; curl enforces the connection limits.
-      while (next < todo.size() && running_count < 2 * concurrency.in_flight) {
-        auto x = std::make_unique<Exchange>();
-        x->request = requests[todo[next]];
-        handles.emplace_back(curl_easy_init());
-        prepare(handles.back().get(), *x, nullptr);
-        index_of[x.get()] = todo[next];
-        curl_multi_add_handle(multi, handles.back().get());
-        live.push_back(std::move(x));
-        ++next;
-        ++running_count;
+      // A bounded number of handles queued in curl; curl enforces the connection limits.
+      while (next < todo.size() && live.size() < 2 * concurrency.in_flight) {
+        Live l{std::unique_ptr<CURL, CurlDeleter>(curl_easy_init()), std::make_unique<Exchange>(),
+               todo[next++]};
+        l.exchange->request = requests[l.index];
+        prepare(l.handle.get(), *l.exchange, nullptr);
+        curl_multi_add_handle(multi, l.handle.get());
+        CURL* key = l.handle.get();
+        live.emplace(key, std::move(l));
       }
     };
     start_more();
-    int still_running = 0;
-    do {
+    while (!live.empty()) {
+      int still_running = 0;
       curl_multi_perform(multi, &still_running);
       int queued = 0;
       while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
         if (msg->msg != CURLMSG_DONE) continue;
         CURL* h = msg->easy_handle;
-        Exchange* x = nullptr;
-        curl_easy_getinfo(h, CURLINFO_PRIVATE, &x);
-        const auto i = index_of.at(x);
-        results[i] = conclude(h, *x, msg->data.result);
+        const CURLcode code = msg->data.result;
+        auto node = live.extract(h);
         curl_multi_remove_handle(multi, h);
-        --running_count;
-        // Free the finished exchange's memory now; its handle goes with the round.
-        x->response = HttpResponse{};
+        auto result = conclude(h, *node.mapped().exchange, code);
+        if (!last_attempt && transient(result)) {
+          retry.push_back(node.mapped().index);
+        } else {
+          on_done(node.mapped().index, std::move(result));
+        }
       }
       start_more();
-      if (still_running > 0 || running_count > 0) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
-    } while (running_count > 0);
-
-    std::vector<std::size_t> retry;
-    if (attempt < concurrency.retries) {
-      for (const auto i : todo) {
-        if (results[i] && transient(*results[i])) retry.push_back(i);
-      }
+      if (!live.empty()) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
     }
     todo = std::move(retry);
   }
+}
+
+std::vector<Result<HttpResponse>> HttpClient::get_many(const std::vector<HttpRequest>& requests,
+                                                       const Concurrency& concurrency) {
+  std::vector<std::optional<Result<HttpResponse>>> results(requests.size());
+  get_each(requests, concurrency,
+           [&](std::size_t i, Result<HttpResponse> r) { results[i] = std::move(r); });
   std::vector<Result<HttpResponse>> out;
   out.reserve(results.size());
   for (auto& r : results) out.push_back(std::move(*r));

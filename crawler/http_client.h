@@ -81,6 +81,11 @@ class HttpClient {
   // for transient failures only.
   std::vector<Result<HttpResponse>> get_many(const std::vector<HttpRequest>& requests,
                                              const Concurrency& concurrency);
+  // The same, handing each result to `on_done(index, result)` as soon as it is final, so a
+  // caller can parse and drop each body while the others are still in flight.
+  using ResponseSink = std::function<void(std::size_t, Result<HttpResponse>)>;
+  void get_each(const std::vector<HttpRequest>& requests, const Concurrency& concurrency,
+                const ResponseSink& on_done);
 
  private:
   struct Impl;
