@@ -1,15 +1,21 @@
 // `leakwatch scan` (every enabled source once) and `leakwatch check URL` (one ad hoc fetch).
 // Both run the same pipeline; scan always records, check records unless --no-record.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "app/commands.h"
 #include "app/scan_pipeline.h"
 #include "app/sighting_output.h"
 #include "model/json.h"
+#include "model/units.h"
 
 namespace leakwatch::app {
 
@@ -24,36 +30,71 @@ Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
   return (*store)->list_signatures();
 }
 
-// Prints the run and records it; returns the exit code.
-int finish_run(Context& ctx, const std::string& scan_id, std::vector<SourceOutcome>& outcomes,
-               bool record, const std::string& format) {
+// Runs the sources on `jobs` threads (each with its own HTTP client) and hands every outcome to
+// `on_done` on the calling thread's lock as soon as that source is finished, so each source is
+// recorded the moment it is known: a crash later in the scan loses nothing already seen.
+std::vector<SourceOutcome> run_sources(const std::vector<const config::SourceConfig*>& sources,
+                                       const config::Config& config,
+                                       const matcher::FingerprintIndex& index,
+                                       const std::string& scan_id, unsigned jobs,
+                                       const std::function<void(SourceOutcome&)>& on_done) {
+  std::vector<SourceOutcome> outcomes(sources.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex done_mutex;
+  auto worker = [&] {
+    crawler::HttpClient client;
+    for (std::size_t i = next++; i < sources.size(); i = next++) {
+      auto outcome = scan_source(*sources[i], config, index, client, scan_id);
+      const std::lock_guard lock(done_mutex);
+      on_done(outcome);
+      outcomes[i] = std::move(outcome);
+    }
+  };
+  {
+    std::vector<std::jthread> pool;
+    const auto threads = std::min<std::size_t>(std::max(1u, jobs), sources.size());
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+  }
+  return outcomes;
+}
+
+// Records one source's outcome (scan record and sightings in one batch); the sightings as
+// stored replace the outcome's.
+Result<void> record_outcome(Context& ctx, SourceOutcome& o) {
+  auto store = ctx.store(store::OpenMode::read_write);
+  if (!store) return store.error();
+  auto merged = (*store)->record_fetch(o.record, o.sightings);
+  if (!merged) return Error{"source '" + o.record.source + "': " + merged.error().message};
+  o.sightings = std::move(merged).value();
+  return {};
+}
+
+// Prints the run; returns the exit code (1 when any source failed).
+int print_run(const std::string& scan_id, const std::vector<SourceOutcome>& outcomes, bool record,
+              const std::string& format) {
   std::vector<ScanRecord> records;
   std::vector<Sighting> sightings;
   bool any_failed = false;
-  for (auto& o : outcomes) {
-    std::vector<Sighting> stored = o.sightings;
-    if (record) {
-      auto store = ctx.store(store::OpenMode::read_write);
-      if (!store) return fail(kExitRuntime, store.error().message);
-      auto merged = (*store)->record_fetch(o.record, o.sightings);
-      if (!merged)
-        return fail(kExitRuntime, "source '" + o.record.source + "': " + merged.error().message);
-      stored = std::move(merged).value();
-    }
+  std::size_t ok = 0, partial = 0, failed = 0;
+  std::uint64_t entries = 0, bytes = 0;
+  for (const auto& o : outcomes) {
     any_failed |= o.record.status == ScanStatus::failed;
+    ok += o.record.status == ScanStatus::ok;
+    partial += o.record.status == ScanStatus::partial;
+    failed += o.record.status == ScanStatus::failed;
+    entries += o.record.entries_seen;
+    bytes += o.record.bytes_fetched;
     records.push_back(o.record);
-    for (auto& s : stored) sightings.push_back(std::move(s));
+    sightings.insert(sightings.end(), o.sightings.begin(), o.sightings.end());
   }
   std::stable_sort(sightings.begin(), sightings.end(), [](const Sighting& a, const Sighting& b) {
     return a.confidence > b.confidence;
   });
   if (format == "json") {
-    std::cout << nlohmann::json{{"scan_id", scan_id},
-                                {"recorded", record},
-                                {"scans", records},
-                                {"sightings", sightings}}
-                     .dump()
-              << "\n";
+    const nlohmann::json result{
+        {"scan_id", scan_id}, {"recorded", record}, {"scans", records}, {"sightings", sightings}};
+    std::cout << dump_json(result) << "\n";
   } else {
     std::cout << "scan " << scan_id << (record ? "" : " (not recorded)") << "\n";
     for (const auto& r : records) print_scan_text(std::cout, r);
@@ -63,6 +104,9 @@ int finish_run(Context& ctx, const std::string& scan_id, std::vector<SourceOutco
       print_sighting_text(std::cout, s);
       std::cout << "\n";
     }
+    std::cout << "summary: " << records.size() << " sources (" << ok << " ok, " << partial
+              << " partial, " << failed << " failed), " << entries << " entries, "
+              << format_size(bytes) << " fetched, " << sightings.size() << " sightings\n";
   }
   return any_failed ? kExitRuntime : kExitOk;
 }
@@ -73,6 +117,7 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
   struct ScanArgs {
     std::vector<std::string> sources;
     std::string format = "text";
+    unsigned jobs = 4;
   };
   auto sa = std::make_shared<ScanArgs>();
   auto* scan = app.add_subcommand(
@@ -83,6 +128,8 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       "for\n"
       "verify) and one sighting per dataset and locator. Exit code 1 when any source failed.");
   scan->add_option("--source", sa->sources, "only this source (repeatable)");
+  scan->add_option("--jobs", sa->jobs, "sources scanned at once (default 4)")
+      ->check(CLI::Range(1, 64));
   scan->add_option("--format", sa->format, "text or json (one object)")
       ->check(CLI::IsMember({"text", "json"}));
   scan->callback([&ctx, &run, sa] {
@@ -116,12 +163,25 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
             "no signatures stored: the scan records coverage but can find nothing (run leakwatch "
             "sign)");
       const matcher::FingerprintIndex index(std::move(sigs).value());
-      crawler::HttpClient client;
       const auto scan_id = new_scan_id();
-      std::vector<SourceOutcome> outcomes;
-      for (const auto* s : chosen)
-        outcomes.push_back(scan_source(*s, config, index, client, scan_id));
-      return finish_run(ctx, scan_id, outcomes, true, sa->format);
+      const bool progress = !ctx.options().quiet && ::isatty(STDERR_FILENO);
+      std::size_t done = 0;
+      std::optional<Error> record_error;
+      const auto outcomes =
+          run_sources(chosen, config, index, scan_id, sa->jobs, [&](SourceOutcome& o) {
+            if (auto recorded = record_outcome(ctx, o); !recorded && !record_error) {
+              record_error = recorded.error();
+            }
+            ++done;
+            if (progress) {
+              std::fprintf(stderr, "\r\033[Kscan: %zu/%zu sources done (last: %s %s)", done,
+                           chosen.size(), o.record.source.c_str(),
+                           std::string(scan_status_name(o.record.status)).c_str());
+              if (done == chosen.size()) std::fputs("\r\033[K", stderr);
+            }
+          });
+      if (record_error) return fail(kExitRuntime, record_error->message);
+      return print_run(scan_id, outcomes, true, sa->format);
     };
   });
 
@@ -200,7 +260,12 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       const auto scan_id = new_scan_id();
       std::vector<SourceOutcome> outcomes;
       outcomes.push_back(scan_source(source, config, index, client, scan_id));
-      return finish_run(ctx, scan_id, outcomes, !ca->no_record, ca->format);
+      if (!ca->no_record) {
+        if (auto recorded = record_outcome(ctx, outcomes.back()); !recorded) {
+          return fail(kExitRuntime, recorded.error().message);
+        }
+      }
+      return print_run(scan_id, outcomes, !ca->no_record, ca->format);
     };
   });
 }
