@@ -5,6 +5,7 @@
 #include <random>
 
 #include "crawler/crawl.h"
+#include "crawler/proxy_health.h"
 #include "matcher/file_hasher.h"
 #include "matcher/score.h"
 #include "model/digest.h"
@@ -44,17 +45,35 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   if (!source.json_size_keys.empty()) options.json_keys.size = source.json_size_keys;
   if (!source.json_children_keys.empty()) options.json_keys.children = source.json_children_keys;
   if (source.proxy) {
-    const auto* proxy = config.find_proxy(*source.proxy);
-    if (!proxy) {
-      // Fail closed: config validation prevents this, but never fall back to direct.
+    // A single proxy is used as configured (its failure fails the fetch); a pool is
+    // health-checked in order and the first reachable member is used. Never direct.
+    const auto members = config.proxies_for(*source.proxy);
+    const config::ProxyConfig* chosen = members.size() == 1 ? members.front() : nullptr;
+    std::string down;
+    for (std::size_t i = 0; members.size() > 1 && i < members.size(); ++i) {
+      const auto health =
+          crawler::check_proxy_reachable(members[i]->parsed, std::chrono::seconds(5));
+      if (health) {
+        chosen = members[i];
+        break;
+      }
+      spdlog::warn("source={} pool={} proxy={} down: {}", source.name, *source.proxy,
+                   members[i]->name, health.error().message);
+      down += (down.empty() ? "" : "; ") + health.error().message;
+    }
+    if (!chosen) {
       rec.status = ScanStatus::failed;
-      rec.error = "source '" + source.name + "': proxy '" + *source.proxy + "' is not defined";
+      rec.error = members.empty()
+                      ? "source '" + source.name + "': proxy '" + *source.proxy + "' is not defined"
+                      : "source '" + source.name + "': no proxy of pool '" + *source.proxy +
+                            "' is reachable (" + down + "); not fetched";
+      rec.proxy = *source.proxy;
       rec.ended = now();
       return out;
     }
-    options.proxy_url = config::proxy_url_for_source(*proxy, source.name);
-    options.proxy_name = proxy->name;
-    rec.proxy = proxy->name;
+    options.proxy_url = config::proxy_url_for_source(*chosen, source.name);
+    options.proxy_name = chosen->name;
+    rec.proxy = chosen->name;
   }
   if (source.fetch_content == config::FetchContent::candidates) {
     options.wants_content = [&index](const FileEntry& e) {

@@ -29,6 +29,13 @@ class Validator {
     errors_.push_back({where.begin.line, where.begin.column, out.str()});
   }
 
+  void fail_line(int line, std::string_view key, std::string_view message) {
+    toml::source_region where;
+    where.begin.line = static_cast<toml::source_index>(line);
+    where.begin.column = 1;
+    fail(where, key, message);
+  }
+
   void check_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
                   std::string_view context) {
     for (const auto& [key, node] : table) {
@@ -198,6 +205,18 @@ const ProxyConfig* Config::find_proxy(std::string_view name) const {
   return it == proxies.end() ? nullptr : &*it;
 }
 
+std::vector<const ProxyConfig*> Config::proxies_for(std::string_view name) const {
+  std::vector<const ProxyConfig*> out;
+  if (const auto* p = find_proxy(name)) {
+    out.push_back(p);
+    return out;
+  }
+  for (const auto& p : proxies) {
+    if (p.pool == name) out.push_back(&p);
+  }
+  return out;
+}
+
 const SourceConfig* Config::find_source(std::string_view name) const {
   const auto it =
       std::find_if(sources.begin(), sources.end(), [&](const auto& s) { return s.name == name; });
@@ -270,7 +289,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   int index = 0;
   for (const auto* t : array_of_tables("proxy")) {
     const std::string ctx = "proxy[" + std::to_string(index++) + "]";
-    v.check_keys(*t, {"name", "url", "isolate"}, ctx);
+    v.check_keys(*t, {"name", "url", "isolate", "pool"}, ctx);
     ProxyConfig p;
     p.line = static_cast<int>(t->source().begin.line);
     const auto name = unique_name(*t, ctx, proxy_names);
@@ -290,9 +309,24 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
       p.url = *url;
     }
     p.isolate = v.boolean(*t, "isolate", ctx).value_or(false);
+    if (const auto pool = v.string(*t, "pool", ctx, false)) {
+      if (!valid_name(*pool)) {
+        v.fail(t->get("pool")->source(), ctx + ".pool",
+               "'" + *pool + "' may use only letters, digits, '-', '_' and '.'");
+      } else {
+        p.pool = *pool;
+      }
+    }
     if (name) {
       p.name = *name;
       config.proxies.push_back(std::move(p));
+    }
+  }
+
+  for (const auto& p : config.proxies) {
+    if (!p.pool.empty() && config.find_proxy(p.pool)) {
+      v.fail_line(p.line, "proxy '" + p.name + "'.pool",
+                  "pool name '" + p.pool + "' is also a proxy name");
     }
   }
 
@@ -339,21 +373,25 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
       }
     }
     if (const auto proxy = v.string(*t, "proxy", sctx, false)) {
-      const auto it = std::find_if(config.proxies.begin(), config.proxies.end(),
-                                   [&](const auto& p) { return p.name == *proxy; });
-      if (it == config.proxies.end()) {
+      const auto members = config.proxies_for(*proxy);
+      if (members.empty()) {
         std::string known;
-        for (const auto& p : config.proxies) known += (known.empty() ? "" : ", ") + p.name;
-        v.fail(
-            t->get("proxy")->source(), sctx + ".proxy",
-            "unknown proxy '" + *proxy + "' (defined: " + (known.empty() ? "none" : known) + ")");
+        for (const auto& p : config.proxies) {
+          known += (known.empty() ? "" : ", ") + p.name +
+                   (p.pool.empty() ? "" : " (pool " + p.pool + ")");
+        }
+        v.fail(t->get("proxy")->source(), sctx + ".proxy",
+               "unknown proxy or pool '" + *proxy +
+                   "' (defined: " + (known.empty() ? "none" : known) + ")");
       } else {
         s.proxy = *proxy;
-        if (parsed_url && parsed_url->is_onion() && it->parsed.scheme != "socks5h") {
-          v.fail(
-              t->get("proxy")->source(), sctx + ".proxy",
-              "a .onion source needs a socks5h:// proxy so the proxy resolves the name; proxy '" +
-                  *proxy + "' is " + it->parsed.scheme + "://");
+        for (const auto* m : members) {
+          if (parsed_url && parsed_url->is_onion() && m->parsed.scheme != "socks5h") {
+            v.fail(
+                t->get("proxy")->source(), sctx + ".proxy",
+                "a .onion source needs a socks5h:// proxy so the proxy resolves the name; proxy '" +
+                    m->name + "' is " + m->parsed.scheme + "://");
+          }
         }
       }
     } else if (parsed_url && parsed_url->is_onion()) {

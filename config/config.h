@@ -23,6 +23,7 @@ struct ProxyConfig {
   std::string url;  // socks5h://, socks5://, http://, https://, optional user:pass@
   Url parsed;
   bool isolate = false;  // distinct SOCKS credentials per source (Tor stream isolation)
+  std::string pool;  // proxies sharing a pool name are interchangeable: health-checked, failed over
   int line = 0;
 };
 
@@ -82,6 +83,8 @@ struct Config {
   std::vector<HookConfig> hooks;
 
   const ProxyConfig* find_proxy(std::string_view name) const;
+  // What a source's `proxy = NAME` means: that proxy, or every proxy of pool NAME, in file order.
+  std::vector<const ProxyConfig*> proxies_for(std::string_view name) const;
   const SourceConfig* find_source(std::string_view name) const;
 };
 

@@ -271,7 +271,7 @@ name = "a"
 url = "https://a.example/"
 proxy = "tor2"
 )");
-  EXPECT_TRUE(has_error(message, 7, 9, "source 'a'.proxy", "unknown proxy 'tor2'"));
+  EXPECT_TRUE(has_error(message, 7, 9, "source 'a'.proxy", "unknown proxy or pool 'tor2'"));
   EXPECT_TRUE(has_error(message, 7, 9, "source 'a'.proxy", "defined: tor"));
 }
 
@@ -451,6 +451,41 @@ TEST(JsonKeys, AreReadAsStringsOrArraysAndCheckedByName) {
       << bad.error().message;
   EXPECT_NE(bad.error().message.find("json_keys.size: must be a string"), std::string::npos)
       << bad.error().message;
+}
+
+}  // namespace
+}  // namespace leakwatch::config
+
+namespace leakwatch::config {
+namespace {
+
+TEST(ProxyPools, ResolveToTheirMembersAndRejectNameClashesAndNonHMembersForOnions) {
+  auto ok = parse_config(
+      "[[proxy]]\nname = \"a\"\nurl = \"socks5h://127.0.0.1:9050\"\npool = \"tor\"\n"
+      "[[proxy]]\nname = \"b\"\nurl = \"socks5h://127.0.0.1:9060\"\npool = \"tor\"\n"
+      "[[source]]\nname = \"s\"\nurl = \"http://x.onion/\"\nproxy = \"tor\"\n",
+      "p.toml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  const auto members = ok->proxies_for("tor");
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0]->name, "a");
+  EXPECT_EQ(ok->proxies_for("b").size(), 1u);
+  EXPECT_TRUE(ok->proxies_for("nope").empty());
+
+  auto clash = parse_config(
+      "[[proxy]]\nname = \"tor\"\nurl = \"socks5h://127.0.0.1:1\"\npool = \"tor\"\n", "p.toml");
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(clash.error().message.find("also a proxy name"), std::string::npos)
+      << clash.error().message;
+
+  auto mixed = parse_config(
+      "[[proxy]]\nname = \"a\"\nurl = \"socks5h://127.0.0.1:9050\"\npool = \"tor\"\n"
+      "[[proxy]]\nname = \"b\"\nurl = \"socks5://127.0.0.1:9060\"\npool = \"tor\"\n"
+      "[[source]]\nname = \"s\"\nurl = \"http://x.onion/\"\nproxy = \"tor\"\n",
+      "p.toml");
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.error().message.find("proxy 'b' is socks5://"), std::string::npos)
+      << mixed.error().message;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
@@ -43,10 +44,8 @@ TEST(Cli, UsageErrorsExitTwo) {
 
 TEST(Cli, CommandsNotLandedYetSaySoAndExitTwo) {
   TempDir dir;
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"verify", "--dataset", "x"},
-                                               {"daemon"},
-                                               {"alerts", "list"},
-                                               {"db", "stats"}}) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"verify", "--dataset", "x"}, {"daemon"}, {"alerts", "list"}}) {
     const auto r = leakwatch(dir, args);
     EXPECT_EQ(r.exit_code, 2) << args[0];
     EXPECT_NE(r.err.find("not available yet"), std::string::npos) << r.err;
@@ -66,7 +65,7 @@ TEST(Cli, BadConfigNamesFileLineAndKey) {
   const auto r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find(config.string() + ":5:"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("unknown proxy 'tor'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown proxy or pool 'tor'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(config.string() + ":6:1: source 's'.colour: unknown key"), std::string::npos)
       << r.err;
 }
@@ -99,6 +98,40 @@ TEST(Cli, ScanRecordsEverySourceFromTheConfig) {
   EXPECT_TRUE(std::filesystem::exists(dir / "data" / "db" / "CURRENT"));
   r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--source", "nope"});
   EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Cli, DbStatsBackupAndCompactWorkOnARealDatabase) {
+  TempDir dir;
+  const auto missing = leakwatch(dir, {"db", "stats"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no leakwatch database"), std::string::npos) << missing.err;
+
+  write_file(dir / "one.csv", "id,name\n1,alice\n");
+  ASSERT_EQ(leakwatch(dir, {"sign", "--dataset", "hr", (dir / "one.csv").string()}).exit_code, 0);
+  const auto stats = leakwatch(dir, {"db", "stats"});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_NE(stats.out.find("schema version 2"), std::string::npos) << stats.out;
+  EXPECT_TRUE(std::regex_search(stats.out, std::regex("\\nsignatures +1 "))) << stats.out;
+
+  EXPECT_EQ(leakwatch(dir, {"db", "compact"}).exit_code, 0);
+  const auto backup = leakwatch(dir, {"db", "backup", (dir / "backup").string()});
+  EXPECT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "backup" / "CURRENT"));
+  const auto again = leakwatch(dir, {"db", "backup", (dir / "backup").string()});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+  EXPECT_EQ(leakwatch(dir, {"db"}).exit_code, 2);
+}
+
+TEST(Cli, ADataDirThatIsAFileIsAClearErrorForEveryStoreCommand) {
+  TempDir dir;
+  write_file(dir / "data", "not a folder");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"db", "stats"}, {"db", "compact"}, {"sightings"}}) {
+    const auto r = leakwatch(dir, args);
+    EXPECT_EQ(r.exit_code, 1) << args[0];
+    EXPECT_NE(r.err.find("is not a folder"), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace

@@ -125,6 +125,43 @@ TEST_F(ProxyDiscipline, WithTheProxyDownTheScanFailsAndTheSiteSeesNothing) {
   EXPECT_EQ(site.request_count(), 0u) << site.access_log();
 }
 
+TEST_F(ProxyDiscipline, APoolFailsOverToAReachableMemberAndNeverGoesDirect) {
+  NginxServer site(dir_ / "site");
+  const auto config = dir_ / "pool.toml";
+  const auto dead = std::to_string(testing::free_port());
+  const auto write = [&](const std::string& second_port) {
+    write_file(config,
+               "data_dir = \"data\"\n"
+               "[[proxy]]\nname = \"tor-a\"\nurl = \"socks5h://127.0.0.1:" +
+                   dead +
+                   "\"\npool = \"tor\"\n"
+                   "[[proxy]]\nname = \"tor-b\"\nurl = \"socks5h://127.0.0.1:" +
+                   second_port +
+                   "\"\npool = \"tor\"\n"
+                   "[[source]]\nname = \"onion-dump\"\nurl = \"http://leakdumpxyz.onion:" +
+                   std::to_string(site.port()) + "/a/\"\nproxy = \"tor\"\ntimeout = \"10s\"\n");
+  };
+  write(std::to_string(proxy_port_));
+  auto r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  auto result = nlohmann::json::parse(r.out);
+  EXPECT_EQ(result["scans"][0]["status"], "ok");
+  EXPECT_EQ(result["scans"][0]["proxy"], "tor-b");
+  EXPECT_NE(r.err.find("tor-a down"), std::string::npos) << r.err;
+  const auto served = site.request_count();
+  EXPECT_EQ(served, proxy_log().size());
+
+  write(std::to_string(testing::free_port()));  // both members down now
+  r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1);
+  result = nlohmann::json::parse(r.out);
+  EXPECT_EQ(result["scans"][0]["status"], "failed");
+  EXPECT_NE(
+      result["scans"][0]["error"].get<std::string>().find("no proxy of pool 'tor' is reachable"),
+      std::string::npos);
+  EXPECT_EQ(site.request_count(), served) << "nothing went direct";
+}
+
 TEST_F(ProxyDiscipline, TheProxyRefusesUdpAssociateLikeTor) {
   // Guard for the torrent work: the witness behaves like Tor's SOCKS port.
   const auto r = run_command({"python3", "-c",
