@@ -41,6 +41,7 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   options.limits.timeout = source.timeout;
   options.concurrency.in_flight = static_cast<std::size_t>(source.concurrency);
   options.concurrency.per_host = static_cast<std::size_t>(source.concurrency);
+  options.concurrency.interval = source.request_interval;
   if (!source.json_path_keys.empty()) options.json_keys.path = source.json_path_keys;
   if (!source.json_size_keys.empty()) options.json_keys.size = source.json_size_keys;
   if (!source.json_children_keys.empty()) options.json_keys.children = source.json_children_keys;

@@ -426,6 +426,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
     s.max_page_bytes = v.size(*t, "max_page_bytes", sctx).value_or(s.max_page_bytes);
     s.content_budget = v.size(*t, "content_budget", sctx).value_or(s.content_budget);
     s.timeout = v.duration(*t, "timeout", sctx).value_or(s.timeout);
+    s.request_interval = v.duration(*t, "request_interval", sctx).value_or(s.request_interval);
     s.concurrency =
         static_cast<int>(v.integer(*t, "concurrency", sctx, 1, 256).value_or(s.concurrency));
     if (const auto* node = t->get("json_keys")) {

@@ -58,6 +58,7 @@ struct SourceConfig {
   std::uint64_t content_budget = 256ull << 20;  // bytes of file content hashed per scan
   std::chrono::milliseconds timeout{std::chrono::seconds{120}};  // per request
   int concurrency = 8;  // requests in flight at once for this source (also the per-host limit)
+  std::chrono::milliseconds request_interval{0};  // least time between two request starts
   // kind = "json-tree": key names tried in order for a file's path, size and child list
   // (empty: the crawler's defaults).
   std::vector<std::string> json_path_keys, json_size_keys, json_children_keys;

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <map>
@@ -300,9 +301,15 @@ void HttpClient::get_each(const std::vector<HttpRequest>& requests, const Concur
     };
     std::map<CURL*, Live> live;
     std::size_t next = 0;
+    auto next_start = std::chrono::steady_clock::now();
     auto start_more = [&] {
       // A bounded number of handles queued in curl; curl enforces the connection limits.
       while (next < todo.size() && live.size() < 2 * concurrency.in_flight) {
+        if (concurrency.interval.count() > 0) {
+          const auto t = std::chrono::steady_clock::now();
+          if (t < next_start) return;
+          next_start = t + concurrency.interval;
+        }
         Live l{std::unique_ptr<CURL, CurlDeleter>(curl_easy_init()), std::make_unique<Exchange>(),
                todo[next++]};
         l.exchange->request = requests[l.index];
@@ -313,7 +320,7 @@ void HttpClient::get_each(const std::vector<HttpRequest>& requests, const Concur
       }
     };
     start_more();
-    while (!live.empty()) {
+    while (!live.empty() || next < todo.size()) {
       int still_running = 0;
       curl_multi_perform(multi, &still_running);
       int queued = 0;
@@ -331,7 +338,13 @@ void HttpClient::get_each(const std::vector<HttpRequest>& requests, const Concur
         }
       }
       start_more();
-      if (!live.empty()) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+      int wait_ms = 100;
+      if (next < todo.size() && concurrency.interval.count() > 0) {
+        const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+            next_start - std::chrono::steady_clock::now());
+        wait_ms = static_cast<int>(std::clamp<long>(until.count(), 1, 100));
+      }
+      curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
     }
     todo = std::move(retry);
   }

@@ -59,6 +59,9 @@ struct Concurrency {
   std::size_t per_host = 4;
   int retries = 2;  // extra attempts for connection errors, timeouts, 429/502/503/504
   std::chrono::milliseconds backoff{500};  // first retry waits 250..500 ms, then doubling
+  // Rate limit: at least this long between two request starts (0: none). Leak sites ban
+  // crawlers that hammer them, and Tor circuits suffer too.
+  std::chrono::milliseconds interval{0};
 };
 
 // Receives body chunks as they arrive; returning false aborts the transfer.

@@ -212,3 +212,24 @@ TEST(HttpGetMany, RetriesTransientFailuresOnlyAndKeepsTheOrder) {
 
 }  // namespace
 }  // namespace leakwatch::crawler
+
+namespace leakwatch::crawler {
+namespace {
+
+TEST(HttpGetMany, SpacesRequestStartsByTheConfiguredInterval) {
+  TempDir dir;
+  write_file(dir / "site" / "f", "x");
+  NginxServer server(dir / "site");
+  std::vector<HttpRequest> requests(6, HttpRequest{.url = server.url("/f")});
+  HttpClient client;
+  const auto started = std::chrono::steady_clock::now();
+  const auto results = client.get_many(
+      requests, {.in_flight = 6, .per_host = 6, .interval = std::chrono::milliseconds(100)});
+  const auto took = std::chrono::steady_clock::now() - started;
+  for (const auto& r : results) ASSERT_TRUE(r.ok());
+  // Six starts 100 ms apart cannot all begin within half a second.
+  EXPECT_GE(took, std::chrono::milliseconds(500));
+}
+
+}  // namespace
+}  // namespace leakwatch::crawler
