@@ -43,6 +43,11 @@ struct CrawlOptions {
   std::function<bool(const FileEntry&)> wants_content;
   DigestSinkFactory make_digester;
   std::uint64_t content_budget = 0;
+  // Validators from the last successful fetch of a single-document source (checksum list, JSON
+  // tree, text dump, page): sent as If-None-Match / If-Modified-Since. Folder listings are always
+  // fetched in full, since an unchanged top page says nothing of its sub-folders.
+  std::string etag;
+  std::string last_modified;
 };
 
 struct CrawlResult {
@@ -56,6 +61,11 @@ struct CrawlResult {
   std::uint64_t content_bytes = 0;
   std::uint64_t archives_listed = 0;
   std::uint64_t archive_bytes = 0;  // bytes fetched to list them (ranges, not the archives)
+  // The document answered 304 Not Modified: nothing new to read; the manifest is empty and the
+  // caller reuses the last one.
+  bool not_modified = false;
+  std::string etag;  // validators of this answer, for the next conditional request
+  std::string last_modified;
 };
 
 // One source of any kind.

@@ -47,7 +47,11 @@ void finish(CrawlResult& result, bool ok) {
 // partial), every other kind must fit.
 Result<HttpResponse> fetch_document(HttpClient& client, const CrawlOptions& options,
                                     CrawlResult& result, bool truncate_to_cap) {
-  HttpRequest request{.url = options.url, .proxy_url = options.proxy_url, .limits = options.limits};
+  HttpRequest request{.url = options.url,
+                      .proxy_url = options.proxy_url,
+                      .limits = options.limits,
+                      .if_none_match = options.etag,
+                      .if_modified_since = options.last_modified};
   ++result.pages_fetched;
   if (!truncate_to_cap) {
     auto r = client.get(request);
@@ -142,7 +146,16 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
   }
 
   const auto response = fetch_document(client, options, result, kind == CrawlKind::text);
+  if (response && response->status == 304) {
+    result.not_modified = true;
+    result.etag = options.etag;
+    result.last_modified = options.last_modified;
+    finish(result, true);
+    return result;
+  }
   if (!status_ok(response, options.url, result)) return result;
+  result.etag = response->etag;
+  result.last_modified = response->last_modified;
   const std::string& body = response->body;
 
   switch (kind) {

@@ -98,3 +98,35 @@ TEST_F(DocumentSources, FailsWithTheUrlWhenTheDocumentIsMissingOrWrong) {
 
 }  // namespace
 }  // namespace leakwatch::crawler
+
+namespace leakwatch::crawler {
+namespace {
+
+TEST_F(DocumentSources, AnUnchangedDocumentCostsOneConditionalRequest) {
+  NginxServer server(site_);
+  CrawlOptions o;
+  o.source_name = "doc";
+  o.url = server.url("/SHA256SUMS");
+  o.limits.timeout = std::chrono::seconds(10);
+  const auto first = crawl_source(client_, o);
+  ASSERT_EQ(first.status, ScanStatus::ok) << first.error;
+  ASSERT_FALSE(first.etag.empty()) << "nginx sends an ETag for static files";
+  o.etag = first.etag;
+  o.last_modified = first.last_modified;
+  const auto second = crawl_source(client_, o);
+  EXPECT_EQ(second.status, ScanStatus::ok);
+  EXPECT_TRUE(second.not_modified);
+  EXPECT_TRUE(second.manifest.entries.empty());
+  EXPECT_EQ(second.bytes_fetched, 0u);
+  EXPECT_NE(server.access_log().find("\"GET /SHA256SUMS HTTP/1.1\" 304"), std::string::npos)
+      << server.access_log();
+  // A changed document is read again.
+  write_file(site_ / "SHA256SUMS", std::string(64, 'b') + "  other.bin\n");
+  const auto third = crawl_source(client_, o);
+  EXPECT_FALSE(third.not_modified);
+  ASSERT_EQ(third.manifest.entries.size(), 1u);
+  EXPECT_EQ(third.manifest.entries[0].path, "other.bin");
+}
+
+}  // namespace
+}  // namespace leakwatch::crawler
