@@ -341,7 +341,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
     v.check_keys(*t,
                  {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
                   "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout",
-                  "json_keys", "concurrency"},
+                  "json_keys", "concurrency", "request_interval"},
                  sctx);
     if (const auto kind = v.string(*t, "kind", sctx, false)) {
       const auto it = std::find(std::begin(kSourceKinds), std::end(kSourceKinds), *kind);
