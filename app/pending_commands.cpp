@@ -51,17 +51,6 @@ void register_pending(CLI::App& app, Context& /*ctx*/, CommandRun& run) {
   auto* test = alerts->add_subcommand("test", "Send a test alert to one hook");
   test->add_option("HOOK", *hook, "hook name")->required();
   pending(test, run, "alerts test", "no issue has delivered alert hooks yet", hook);
-
-  auto* db = app.add_subcommand("db", "Database operations: stats, backup, compact");
-  db->require_subcommand(1);
-  pending(db->add_subcommand("stats", "Counts and sizes per column family"), run, "db stats",
-          "it lands with issue #4 (store)");
-  auto dir = std::make_shared<std::string>();
-  auto* backup = db->add_subcommand("backup", "Write a restorable backup to DIR");
-  backup->add_option("DIR", *dir, "backup folder")->required();
-  pending(backup, run, "db backup", "it lands with issue #4 (store)", dir);
-  pending(db->add_subcommand("compact", "Compact the database"), run, "db compact",
-          "it lands with issue #4 (store)");
 }
 
 }  // namespace leakwatch::app

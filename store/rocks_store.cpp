@@ -1,169 +1,101 @@
-#include <rocksdb/db.h>
-#include <rocksdb/options.h>
-#include <rocksdb/write_batch.h>
-
+// Reads and writes of the records: signatures, fetches (scan + source state + manifest +
+// sightings + outbox in one batch), and the streamed queries over the sighting indexes.
 #include <algorithm>
-#include <cstring>
+#include <set>
 
 #include "model/json.h"
-#include "store/store.h"
+#include "store/rocks_db.h"
 
 namespace leakwatch::store {
 
 namespace {
 
-constexpr const char* kSchemaKey = "schema_version";
-constexpr const char* kSignaturesCf = "signatures";
-constexpr const char* kSightingsCf = "sightings";
-constexpr const char* kScansCf = "scans";
+rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
 
-std::string be64(std::uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
-    v >>= 8;
+// Holds a consistent view for one query; a secondary instance only changes when it catches up,
+// so it needs none (and RocksDB gives secondaries no snapshots).
+class ReadView {
+ public:
+  explicit ReadView(Store::Impl& impl) : impl_(impl) {
+    if (!impl_.read_only) {
+      snapshot_ = impl_.db->GetSnapshot();
+      options_.snapshot = snapshot_;
+    }
   }
-  return out;
+  ~ReadView() {
+    if (snapshot_) impl_.db->ReleaseSnapshot(snapshot_);
+  }
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+  const rocksdb::ReadOptions& options() const { return options_; }
+
+ private:
+  Store::Impl& impl_;
+  const rocksdb::Snapshot* snapshot_ = nullptr;
+  rocksdb::ReadOptions options_;
+};
+
+// Reads one JSON record; nullopt when absent.
+template <typename T, typename Parse>
+Result<std::optional<T>> get_record(Store::Impl& impl, const rocksdb::ReadOptions& ro, Family f,
+                                    std::string_view key, const std::string& what, Parse parse) {
+  std::string value;
+  const auto s = impl.db->Get(ro, impl.cf[f], slice(key), &value);
+  if (s.IsNotFound()) return std::optional<T>{};
+  if (!s.ok()) return status_error(what, s);
+  auto parsed = parse(value, what);
+  if (!parsed) return parsed.error();
+  return std::optional<T>(std::move(parsed).value());
 }
 
-std::string sighting_key(std::string_view dataset, std::string_view locator) {
-  std::string key(dataset);
-  key += '\0';
-  key += locator;
-  return key;
-}
-
-std::string scan_key(const ScanRecord& r) {
-  std::string key = r.source;
-  key += '\0';
-  key += be64(static_cast<std::uint64_t>(to_unix_ms(r.started)));
-  key += r.scan_id;
-  return key;
-}
-
-Error status_error(const std::string& what, const rocksdb::Status& s) {
-  return Error{what + ": " + s.ToString()};
+std::vector<std::string> sorted_paths(const Manifest& m) {
+  std::vector<std::string> paths;
+  paths.reserve(m.entries.size());
+  for (const auto& e : m.entries) paths.push_back(e.path);
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  return paths;
 }
 
 }  // namespace
 
-struct Store::Impl {
-  std::filesystem::path path;
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db
-  rocksdb::ColumnFamilyHandle* signatures = nullptr;
-  rocksdb::ColumnFamilyHandle* sightings = nullptr;
-  rocksdb::ColumnFamilyHandle* scans = nullptr;
-  bool read_only = false;
-
-  ~Impl() {
-    if (db) {
-      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-      db->Close();
-    }
-  }
-
-  Result<void> writable(std::string_view op) const {
-    if (read_only)
-      return Error{path.string() + ": " + std::string(op) + ": store opened read-only"};
-    return {};
-  }
-};
-
-Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Store::~Store() = default;
-
-Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& data_dir, OpenMode mode) {
-  namespace fs = std::filesystem;
-  auto impl = std::make_unique<Impl>();
-  impl->path = data_dir / "db";
-  impl->read_only = mode == OpenMode::read_only;
-  std::error_code ec;
-  if (fs::exists(data_dir, ec) && !fs::is_directory(data_dir, ec)) {
-    return Error{data_dir.string() + ": data dir exists and is not a folder"};
-  }
-  if (mode == OpenMode::read_write) {
-    fs::create_directories(impl->path, ec);
-    if (ec) return Error{impl->path.string() + ": cannot create data folder: " + ec.message()};
-  } else if (!fs::exists(impl->path / "CURRENT", ec)) {
-    return Error{impl->path.string() + ": no leakwatch database here yet (run sign or scan first)"};
-  }
-
-  rocksdb::DBOptions options;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
-  options.keep_log_file_num = 5;
-  rocksdb::ColumnFamilyOptions cf_options;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, cf_options},
-      {kSignaturesCf, cf_options},
-      {kSightingsCf, cf_options},
-      {kScansCf, cf_options},
-  };
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s;
-  if (impl->read_only) {
-    s = rocksdb::DB::OpenForReadOnly(options, impl->path.string(), families, &impl->handles, &raw);
+void apply_scan(SourceState& state, const ScanRecord& scan) {
+  if (!state.last_attempt || scan.started >= *state.last_attempt) state.last_attempt = scan.started;
+  if (scan.status == ScanStatus::failed) {
+    ++state.consecutive_failures;
   } else {
-    s = rocksdb::DB::Open(options, impl->path.string(), families, &impl->handles, &raw);
-  }
-  if (!s.ok()) {
-    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return Error{impl->path.string() +
-                   ": the database is in use by another leakwatch process (only one writer at a "
-                   "time; read-only commands still work): " +
-                   s.ToString()};
+    state.consecutive_failures = 0;
+    if (!state.last_success || scan.started >= *state.last_success) {
+      state.last_success = scan.started;
     }
-    return status_error(impl->path.string() + ": cannot open database", s);
   }
-  impl->db.reset(raw);
-  impl->signatures = impl->handles[1];
-  impl->sightings = impl->handles[2];
-  impl->scans = impl->handles[3];
-
-  std::string version;
-  s = impl->db->Get(rocksdb::ReadOptions(), kSchemaKey, &version);
-  if (s.IsNotFound()) {
-    if (!impl->read_only) {
-      rocksdb::WriteOptions wo;
-      wo.sync = true;
-      s = impl->db->Put(wo, kSchemaKey, std::to_string(kSchemaVersion));
-      if (!s.ok()) return status_error(impl->path.string() + ": cannot write schema version", s);
-    }
-  } else if (!s.ok()) {
-    return status_error(impl->path.string() + ": cannot read schema version", s);
-  } else if (version != std::to_string(kSchemaVersion)) {
-    return Error{impl->path.string() + ": database schema version " + version +
-                 " is not one this leakwatch understands (it writes version " +
-                 std::to_string(kSchemaVersion) + "); use a newer leakwatch"};
+  state.history.push_back({scan.started, scan.status});
+  if (state.history.size() > kSourceHistoryLimit) {
+    state.history.erase(state.history.begin(),
+                        state.history.end() - static_cast<std::ptrdiff_t>(kSourceHistoryLimit));
   }
-  return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
 Result<void> Store::put_signature(const Signature& signature) {
   if (auto w = impl_->writable("put_signature"); !w) return w.error();
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const auto s = impl_->db->Put(wo, impl_->signatures, signature.dataset, to_json_text(signature));
+  const auto s = impl_->db->Put(impl_->write_options(), impl_->cf[kSignatures], signature.dataset,
+                                to_json_text(signature));
   if (!s.ok()) return status_error("signature '" + signature.dataset + "'", s);
   return {};
 }
 
 Result<std::optional<Signature>> Store::get_signature(std::string_view dataset) {
-  std::string value;
-  const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->signatures,
-                                rocksdb::Slice(dataset.data(), dataset.size()), &value);
-  if (s.IsNotFound()) return std::optional<Signature>{};
-  if (!s.ok()) return status_error("signature '" + std::string(dataset) + "'", s);
-  auto sig = signature_from_json_text(value, "stored signature '" + std::string(dataset) + "'");
-  if (!sig) return sig.error();
-  return std::optional<Signature>(std::move(sig).value());
+  const std::string what = "stored signature '" + std::string(dataset) + "'";
+  return get_record<Signature>(*impl_, rocksdb::ReadOptions(), kSignatures, dataset, what,
+                               signature_from_json_text);
 }
 
 Result<std::vector<Signature>> Store::list_signatures() {
   std::vector<Signature> out;
   std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->signatures));
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kSignatures]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto sig = signature_from_json_text(it->value().ToStringView(),
                                         "stored signature '" + it->key().ToString() + "'");
@@ -179,10 +111,7 @@ Result<bool> Store::remove_signature(std::string_view dataset) {
   auto existing = get_signature(dataset);
   if (!existing) return existing.error();
   if (!*existing) return false;
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const auto s =
-      impl_->db->Delete(wo, impl_->signatures, rocksdb::Slice(dataset.data(), dataset.size()));
+  const auto s = impl_->db->Delete(impl_->write_options(), impl_->cf[kSignatures], slice(dataset));
   if (!s.ok()) return status_error("removing signature '" + std::string(dataset) + "'", s);
   return true;
 }
@@ -197,63 +126,162 @@ Sighting merge_sighting(const Sighting& stored, const Sighting& seen) {
 
 Result<std::vector<Sighting>> Store::record_fetch(const ScanRecord& scan,
                                                   const std::vector<Sighting>& sightings) {
+  return record_fetch(Fetch{.scan = scan, .sightings = sightings});
+}
+
+Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
   if (auto w = impl_->writable("record_fetch"); !w) return w.error();
+  const auto& scan = fetch.scan;
+  const std::string what = "recording fetch of source '" + scan.source + "'";
+  const std::lock_guard lock(impl_->write_mutex);
+  const rocksdb::ReadOptions ro;
   rocksdb::WriteBatch batch;
-  std::vector<Sighting> merged;
-  for (const auto& seen : sightings) {
-    const auto key = sighting_key(seen.dataset, seen.locator);
-    std::string value;
-    const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->sightings, key, &value);
-    Sighting result = seen;
-    if (s.ok()) {
-      auto stored = sighting_from_json_text(value, "stored sighting of '" + seen.dataset + "'");
-      if (!stored) return stored.error();
-      result = merge_sighting(*stored, seen);
-    } else if (!s.IsNotFound()) {
-      return status_error("reading sighting of '" + seen.dataset + "' at " + seen.locator, s);
+
+  // Sightings: merged with what is stored and with earlier ones of the same key in this fetch.
+  struct Pending {
+    std::optional<Sighting> stored;
+    Sighting merged;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Pending> pending;
+  for (const auto& seen : fetch.sightings) {
+    auto key = sighting_key(seen.dataset, seen.locator);
+    if (auto found = pending.find(key); found != pending.end()) {
+      found->second.merged = merge_sighting(found->second.merged, seen);
+      continue;
     }
-    batch.Put(impl_->sightings, key, to_json_text(result));
-    merged.push_back(std::move(result));
+    auto stored = get_record<Sighting>(
+        *impl_, ro, kSightings, key,
+        what + ": sighting of '" + seen.dataset + "' at " + seen.locator, sighting_from_json_text);
+    if (!stored) return stored.error();
+    Pending p{*stored, *stored ? merge_sighting(**stored, seen) : seen};
+    order.push_back(key);
+    pending.emplace(std::move(key), std::move(p));
   }
-  batch.Put(impl_->scans, scan_key(scan), to_json_text(scan));
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const auto s = impl_->db->Write(wo, &batch);
-  if (!s.ok()) return status_error("recording scan of source '" + scan.source + "'", s);
-  return merged;
+  std::vector<Sighting> result;
+  std::uint64_t outbox_id = impl_->next_outbox_id;
+  const auto queued_at = now();
+  for (const auto& key : order) {
+    const auto& p = pending.at(key);
+    result.push_back(p.merged);
+    if (p.stored && *p.stored == p.merged) continue;
+    if (p.stored) delete_index_entries(*impl_, batch, *p.stored);
+    batch.Put(impl_->cf[kSightings], key, to_json_text(p.merged));
+    put_index_entries(*impl_, batch, p.merged);
+    const char* reason = !p.stored                                    ? "new"
+                         : p.merged.confidence > p.stored->confidence ? "upgraded"
+                                                                      : nullptr;
+    if (reason) {
+      const OutboxEntry entry{outbox_id++, queued_at, reason, p.merged};
+      batch.Put(impl_->cf[kOutbox], be64(entry.id), to_json_text(entry));
+    }
+  }
+
+  batch.Put(impl_->cf[kScans], scan_key(scan), to_json_text(scan));
+
+  auto state = get_record<SourceState>(*impl_, ro, kSources, scan.source, what + ": source state",
+                                       source_state_from_json_text);
+  if (!state) return state.error();
+  SourceState source = state->value_or(SourceState{.source = scan.source});
+  apply_scan(source, scan);
+  if (fetch.etag) source.etag = *fetch.etag;
+  if (fetch.last_modified) source.last_modified = *fetch.last_modified;
+  batch.Put(impl_->cf[kSources], scan.source, to_json_text(source));
+
+  if (fetch.manifest) {
+    Manifest latest = *fetch.manifest;
+    latest.texts.clear();  // page and paste text may be the leaked data itself
+    auto previous =
+        get_record<Manifest>(*impl_, ro, kManifests, latest.locator,
+                             what + ": manifest of " + latest.locator, manifest_from_json_text);
+    if (!previous) return previous.error();
+    ManifestChange change{latest.locator, latest.fetched_at, latest.entries.size(), {}, {}};
+    const auto now_paths = sorted_paths(latest);
+    const auto before_paths = *previous ? sorted_paths(**previous) : std::vector<std::string>{};
+    std::set_difference(now_paths.begin(), now_paths.end(), before_paths.begin(),
+                        before_paths.end(), std::back_inserter(change.added));
+    std::set_difference(before_paths.begin(), before_paths.end(), now_paths.begin(),
+                        now_paths.end(), std::back_inserter(change.removed));
+    batch.Put(impl_->cf[kManifests], latest.locator, to_json_text(latest));
+    const std::string prefix = latest.locator + std::string(1, '\0');
+    const std::string history_key = prefix + be64(ordered_ms(latest.fetched_at));
+    batch.Put(impl_->cf[kManifestHistory], history_key, to_json_text(change));
+
+    // Retention: keep the newest manifest_history_limit change records of this locator.
+    std::vector<std::string> keys;
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kManifestHistory]));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (it->key().ToStringView() != history_key) keys.push_back(it->key().ToString());
+    }
+    if (!it->status().ok()) return status_error(what + ": manifest history", it->status());
+    keys.push_back(history_key);
+    std::sort(keys.begin(), keys.end());
+    const auto limit = std::max<std::size_t>(impl_->options.manifest_history_limit, 1);
+    for (std::size_t i = 0; i + limit < keys.size(); ++i) {
+      batch.Delete(impl_->cf[kManifestHistory], keys[i]);
+    }
+  }
+
+  const auto s = impl_->db->Write(impl_->write_options(), &batch);
+  if (!s.ok()) return status_error(what, s);
+  impl_->next_outbox_id = outbox_id;
+  return result;
+}
+
+Result<std::optional<Sighting>> Store::get_sighting(std::string_view dataset,
+                                                    std::string_view locator) {
+  return get_record<Sighting>(
+      *impl_, rocksdb::ReadOptions(), kSightings, sighting_key(dataset, locator),
+      "sighting of '" + std::string(dataset) + "' at " + std::string(locator),
+      sighting_from_json_text);
 }
 
 Result<void> Store::for_each_sighting(const SightingFilter& filter,
                                       const std::function<bool(const Sighting&)>& visit) {
-  // Foundation: a filtered pass over the sightings family, sorted in memory. The store issue adds
-  // the dataset+time and source+time indexes that make this a streamed range scan.
-  std::vector<Sighting> matched;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->sightings));
-  const std::string prefix =
-      filter.dataset ? *filter.dataset + std::string(1, '\0') : std::string();
+  // The most selective index whose prefix the filter fixes; entries are newest first, so the
+  // `since` bound ends the scan and confidence/`until` are checked on the index value.
+  Family index = kByTime;
+  std::string prefix;
+  if (filter.dataset) {
+    index = kByDataset;
+    prefix = *filter.dataset + std::string(1, '\0');
+  } else if (filter.source) {
+    index = kBySource;
+    prefix = *filter.source + std::string(1, '\0');
+  }
+  const ReadView view(*impl_);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(view.options(), impl_->cf[index]));
+  std::string value;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    auto s = sighting_from_json_text(it->value().ToStringView(), "stored sighting");
-    if (!s) return s.error();
-    if (filter.source && s->source != *filter.source) continue;
-    if (filter.since && s->last_seen < *filter.since) continue;
-    if (filter.until && s->first_seen > *filter.until) continue;
-    if (s->confidence < filter.min_confidence) continue;
-    matched.push_back(std::move(s).value());
+    const auto key = it->key().ToStringView();
+    const auto entry = it->value().ToStringView();
+    if (key.size() < prefix.size() + 8 || entry.size() != 9) {
+      return Error{impl_->path.string() + ": malformed entry in " + kFamilyNames[index]};
+    }
+    const auto last_seen = from_ordered_ms(~read_be64(key.substr(prefix.size(), 8)));
+    if (filter.since && last_seen < *filter.since) break;
+    if (static_cast<Confidence>(entry[0]) < filter.min_confidence) continue;
+    if (filter.until && from_ordered_ms(read_be64(entry.substr(1))) > *filter.until) continue;
+    const auto rest = key.substr(prefix.size() + 8);
+    const std::string primary =
+        index == kByDataset ? sighting_key(*filter.dataset, rest) : std::string(rest);
+    const auto s = impl_->db->Get(view.options(), impl_->cf[kSightings], primary, &value);
+    if (!s.ok()) {
+      return status_error(impl_->path.string() + ": sighting named by " + kFamilyNames[index], s);
+    }
+    auto sighting = sighting_from_json_text(value, "stored sighting");
+    if (!sighting) return sighting.error();
+    if (filter.source && sighting->source != *filter.source) continue;
+    if (!visit(*sighting)) return {};
   }
   if (!it->status().ok()) return status_error("reading sightings", it->status());
-  std::stable_sort(matched.begin(), matched.end(),
-                   [](const Sighting& a, const Sighting& b) { return a.last_seen > b.last_seen; });
-  for (const auto& s : matched) {
-    if (!visit(s)) break;
-  }
   return {};
 }
 
 Result<void> Store::for_each_scan(const ScanFilter& filter,
                                   const std::function<bool(const ScanRecord&)>& visit) {
   std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->scans));
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kScans]));
   const std::string prefix = filter.source ? *filter.source + std::string(1, '\0') : std::string();
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto r = scan_record_from_json_text(it->value().ToStringView(), "stored scan record");
@@ -263,6 +291,51 @@ Result<void> Store::for_each_scan(const ScanFilter& filter,
     if (!visit(*r)) break;
   }
   if (!it->status().ok()) return status_error("reading scans", it->status());
+  return {};
+}
+
+Result<std::optional<SourceState>> Store::get_source_state(std::string_view source) {
+  return get_record<SourceState>(*impl_, rocksdb::ReadOptions(), kSources, source,
+                                 "state of source '" + std::string(source) + "'",
+                                 source_state_from_json_text);
+}
+
+Result<std::optional<Manifest>> Store::latest_manifest(std::string_view locator) {
+  return get_record<Manifest>(*impl_, rocksdb::ReadOptions(), kManifests, locator,
+                              "manifest of " + std::string(locator), manifest_from_json_text);
+}
+
+Result<std::vector<ManifestChange>> Store::manifest_history(std::string_view locator) {
+  std::vector<ManifestChange> out;
+  const std::string prefix = std::string(locator) + std::string(1, '\0');
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kManifestHistory]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto c = manifest_change_from_json_text(it->value().ToStringView(),
+                                            "manifest history of " + std::string(locator));
+    if (!c) return c.error();
+    out.push_back(std::move(c).value());
+  }
+  if (!it->status().ok()) return status_error("reading manifest history", it->status());
+  return out;
+}
+
+Result<void> Store::for_each_outbox_entry(const std::function<bool(const OutboxEntry&)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kOutbox]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto e = outbox_entry_from_json_text(it->value().ToStringView(), "outbox entry");
+    if (!e) return e.error();
+    if (!visit(*e)) break;
+  }
+  if (!it->status().ok()) return status_error("reading outbox", it->status());
+  return {};
+}
+
+Result<void> Store::remove_outbox_entry(std::uint64_t id) {
+  if (auto w = impl_->writable("remove_outbox_entry"); !w) return w.error();
+  const auto s = impl_->db->Delete(impl_->write_options(), impl_->cf[kOutbox], be64(id));
+  if (!s.ok()) return status_error("removing outbox entry " + std::to_string(id), s);
   return {};
 }
 

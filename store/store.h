@@ -1,9 +1,12 @@
-// Store: the durable record of signatures, scans and sightings, in an embedded RocksDB under the
-// data directory. This header is all other modules see; RocksDB headers stay in rocks_store.cpp.
-// Writes that belong together (one fetch's scan record and sightings) are one synced WriteBatch,
-// so a crash never leaves half a fetch and an acknowledged sighting is never lost.
+// Store: the durable record of signatures, sources, scans, manifests, sightings and the alert
+// outbox, in an embedded RocksDB under the data directory. This header is all other modules see;
+// RocksDB headers stay in store/rocks*.cpp. Writes that belong together (one fetch's scan record,
+// manifest, sightings and outbox entries) are one synced WriteBatch, so a crash never leaves half
+// a fetch and an acknowledged sighting is never lost. The store never knows the crawler or the
+// matcher.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -12,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/manifest.h"
 #include "model/result.h"
 #include "model/scan_record.h"
 #include "model/sighting.h"
@@ -19,10 +23,22 @@
 
 namespace leakwatch::store {
 
+// read_write takes the single-writer lock. read_only opens a RocksDB secondary instance (its
+// own scratch folder under the data dir), so it works while a writer (the daemon) holds the DB
+// and sees everything that writer had committed when it opened.
 enum class OpenMode { read_write, read_only };
 
-// The on-disk schema this build writes; opening a newer one is refused.
-inline constexpr int kSchemaVersion = 1;
+// The on-disk schema this build writes. Version 1 (signatures, sightings, scans only) is
+// migrated on the first read-write open; a newer version is refused.
+inline constexpr int kSchemaVersion = 2;
+
+struct StoreOptions {
+  // fsync the WAL on every commit point (record_fetch, signatures, outbox). On by default: an
+  // acknowledged sighting must survive a power cut.
+  bool sync = true;
+  // How many manifest change records to keep per locator (the latest manifest is always kept).
+  std::size_t manifest_history_limit = 100;
+};
 
 struct SightingFilter {
   std::optional<std::string> dataset;
@@ -38,11 +54,76 @@ struct ScanFilter {
   std::optional<Timestamp> until;  // started <= until
 };
 
+// What the store remembers about a source between runs: HTTP validators for conditional
+// requests, and a short availability history (the newest kSourceHistoryLimit scans).
+struct SourceState {
+  std::string source;
+  std::string etag;
+  std::string last_modified;
+  std::optional<Timestamp> last_attempt;
+  std::optional<Timestamp> last_success;  // last scan with status ok or partial
+  std::uint64_t consecutive_failures = 0;
+  struct Availability {
+    Timestamp at{};
+    ScanStatus status = ScanStatus::failed;
+    friend bool operator==(const Availability&, const Availability&) = default;
+  };
+  std::vector<Availability> history;  // oldest first
+
+  friend bool operator==(const SourceState&, const SourceState&) = default;
+};
+inline constexpr std::size_t kSourceHistoryLimit = 50;
+
+// What changed at one locator between two fetches (paths added and removed).
+struct ManifestChange {
+  std::string locator;
+  Timestamp fetched_at{};
+  std::uint64_t entries = 0;
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+
+  friend bool operator==(const ManifestChange&, const ManifestChange&) = default;
+};
+
+// An alert waiting for delivery: a sighting that is new or whose confidence went up.
+struct OutboxEntry {
+  std::uint64_t id = 0;  // increasing; delivery order
+  Timestamp created{};
+  std::string reason;  // "new" | "upgraded"
+  Sighting sighting;
+
+  friend bool operator==(const OutboxEntry&, const OutboxEntry&) = default;
+};
+
+// Everything one fetch of one source produced; recorded atomically by record_fetch.
+struct Fetch {
+  ScanRecord scan;
+  std::vector<Sighting> sightings;
+  // The manifest the fetch revealed (its text blobs are never stored: they may hold leaked data).
+  std::optional<Manifest> manifest;
+  std::optional<std::string> etag;           // HTTP validators for the next conditional request
+  std::optional<std::string> last_modified;  // (left unchanged when not given)
+};
+
+struct FamilyStats {
+  std::string name;
+  std::uint64_t keys = 0;
+  std::uint64_t sst_bytes = 0;
+  std::uint64_t memtable_bytes = 0;
+};
+
+struct StoreStats {
+  std::filesystem::path path;
+  int schema_version = 0;
+  std::vector<FamilyStats> families;
+};
+
 class Store {
  public:
   // Opens (creating in read_write mode) the database in `data_dir`/db. A second writer gets a
   // clear "in use" error; a newer schema, a corrupt DB or an unusable folder likewise.
-  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& data_dir, OpenMode mode);
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& data_dir, OpenMode mode,
+                                             const StoreOptions& options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -52,20 +133,46 @@ class Store {
   Result<std::vector<Signature>> list_signatures();
   Result<bool> remove_signature(std::string_view dataset);
 
-  // One fetch, atomically: the scan record and every sighting, merged with what is stored
-  // (first_seen never moves later, last_seen never earlier, confidence never drops). Returns the
-  // sightings as stored after the merge.
+  // One fetch, atomically: scan record, source state, manifest (latest + change record),
+  // every sighting merged with what is stored (first_seen never moves later, last_seen never
+  // earlier, confidence never drops; several sightings of one dataset+locator in the fetch merge
+  // with each other), and an outbox entry per new or upgraded sighting. Returns the sightings as
+  // stored after the merge, one per dataset+locator, in order of first appearance.
+  Result<std::vector<Sighting>> record_fetch(const Fetch& fetch);
   Result<std::vector<Sighting>> record_fetch(const ScanRecord& scan,
                                              const std::vector<Sighting>& sightings);
 
-  // Streams matching sightings, newest last_seen first, until `visit` returns false.
+  Result<std::optional<Sighting>> get_sighting(std::string_view dataset, std::string_view locator);
+  // Streams matching sightings, newest last_seen first, until `visit` returns false. A range
+  // scan over the dataset+time, source+time or time index; nothing is loaded whole.
   Result<void> for_each_sighting(const SightingFilter& filter,
                                  const std::function<bool(const Sighting&)>& visit);
+  // Scans of one source (or all), oldest first within a source.
   Result<void> for_each_scan(const ScanFilter& filter,
                              const std::function<bool(const ScanRecord&)>& visit);
 
- private:
+  Result<std::optional<SourceState>> get_source_state(std::string_view source);
+  Result<std::optional<Manifest>> latest_manifest(std::string_view locator);
+  // Change records of one locator, oldest first.
+  Result<std::vector<ManifestChange>> manifest_history(std::string_view locator);
+
+  Result<void> for_each_outbox_entry(const std::function<bool(const OutboxEntry&)>& visit);
+  Result<void> remove_outbox_entry(std::uint64_t id);
+
+  // Checks that every sighting has exactly its index entries and every index entry points to a
+  // sighting with the same time and confidence. The error lists the first problems found.
+  Result<void> check_consistency();
+
+  // Operations (`leakwatch db ...`).
+  Result<StoreStats> stats();
+  // A RocksDB checkpoint in `dir` (which must not exist): a complete database; restore by
+  // moving it to <data dir>/db while no leakwatch runs. Needs the writer (read_write).
+  Result<void> backup(const std::filesystem::path& dir);
+  Result<void> compact();
+
   struct Impl;
+
+ private:
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

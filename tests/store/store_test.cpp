@@ -1,4 +1,5 @@
-// The store on a real RocksDB in a temporary folder: round trips, merge rules, filters, locking.
+// The store on a real RocksDB in a temporary folder: round trips, merge rules, filters, indexes,
+// outbox, source state, manifests, locking.
 #include "store/store.h"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "store/rocks_fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch::store {
@@ -379,8 +381,194 @@ TEST(Store, ReadOnlyOpenOfAnEmptyFolderFailsWithoutCreatingADatabase) {
   EXPECT_FALSE(std::filesystem::exists(dir / "db"));
 }
 
-// Not covered here: refusing a database whose schema_version is newer than kSchemaVersion. Making
-// one needs a raw RocksDB write, and RocksDB headers stay in store/rocks_store.cpp.
+TEST(Store, TwoSightingsOfOneDatasetAndLocatorInOneFetchMergeWithEachOther) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->record_fetch(scan("m", "2026-11-01T00:00:00Z", "s0"),
+                                  {sighting("hr", "m", "https://m/", Confidence::possible,
+                                            "2026-11-05T00:00:00Z", "2026-11-05T00:00:00Z")}));
+  // The same listing reached twice in one crawl: a strong match, then a weak one seen earlier.
+  auto strong = sighting("hr", "m", "https://m/", Confidence::confirmed, "2026-11-10T00:00:00Z",
+                         "2026-11-10T00:00:00Z");
+  strong.evidence = {{"sha256", "a/b.csv", "dump/b.csv", std::string(64, '7')}};
+  const auto weak = sighting("hr", "m", "https://m/", Confidence::possible, "2026-11-03T00:00:00Z",
+                             "2026-11-08T00:00:00Z");
+  const auto stored = store->record_fetch(scan("m", "2026-11-10T00:00:00Z", "s1"), {strong, weak});
+  ASSERT_TRUE(stored) << stored.error().message;
+  ASSERT_EQ(stored->size(), 1u);
+  const auto all = all_sightings(*store);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0], (*stored)[0]);
+  EXPECT_EQ(all[0].confidence, Confidence::confirmed);
+  EXPECT_EQ(all[0].evidence, strong.evidence);
+  EXPECT_EQ(all[0].first_seen, at("2026-11-03T00:00:00Z"));
+  EXPECT_EQ(all[0].last_seen, at("2026-11-10T00:00:00Z"));
+  EXPECT_TRUE(store->check_consistency());
+}
+
+TEST(Store, MovingLastSeenLeavesNoStaleIndexEntries) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  for (const auto* day : {"2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z"}) {
+    ASSERT_TRUE(store->record_fetch(
+        scan("m", day, day), {sighting("hr", "m", "https://m/", Confidence::likely, day, day)}));
+  }
+  const auto checked = store->check_consistency();
+  EXPECT_TRUE(checked) << checked.error().message;
+  SightingFilter f;
+  f.source = "m";
+  EXPECT_EQ(all_sightings(*store, f).size(), 1u);
+  f.dataset = "hr";
+  ASSERT_EQ(all_sightings(*store, f).size(), 1u);
+  EXPECT_EQ(all_sightings(*store, f)[0].last_seen, at("2026-11-03T00:00:00Z"));
+  // `until` bounds first_seen, which stayed at 11-01; `since` past the newest finds nothing.
+  f.until = at("2026-11-01T12:00:00Z");
+  EXPECT_EQ(all_sightings(*store, f).size(), 1u);
+  f.until.reset();
+  f.since = at("2026-11-03T00:00:01Z");
+  EXPECT_TRUE(all_sightings(*store, f).empty());
+  const auto got = store->get_sighting("hr", "https://m/");
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->first_seen, at("2026-11-01T00:00:00Z"));
+}
+
+TEST(Store, NewAndUpgradedSightingsQueueOneOutboxEntryEach) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  const auto fetch = [&](Confidence c, const char* when) {
+    const auto r = store->record_fetch(scan("m", when, when),
+                                       {sighting("hr", "m", "https://m/", c, when, when)});
+    ASSERT_TRUE(r) << r.error().message;
+  };
+  fetch(Confidence::possible, "2026-11-01T00:00:00Z");
+  fetch(Confidence::possible, "2026-11-02T00:00:00Z");   // nothing new
+  fetch(Confidence::confirmed, "2026-11-03T00:00:00Z");  // upgraded
+  fetch(Confidence::likely, "2026-11-04T00:00:00Z");     // weaker: nothing
+  std::vector<OutboxEntry> entries;
+  ASSERT_TRUE(store->for_each_outbox_entry([&](const OutboxEntry& e) {
+    entries.push_back(e);
+    return true;
+  }));
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].reason, "new");
+  EXPECT_EQ(entries[0].sighting.confidence, Confidence::possible);
+  EXPECT_EQ(entries[1].reason, "upgraded");
+  EXPECT_EQ(entries[1].sighting.confidence, Confidence::confirmed);
+  EXPECT_LT(entries[0].id, entries[1].id);
+
+  ASSERT_TRUE(store->remove_outbox_entry(entries[0].id));
+  store.reset();
+  store = open_store(dir.path());  // ids keep increasing across reopening
+  ASSERT_TRUE(store);
+  fetch(Confidence::likely, "2026-11-05T00:00:00Z");
+  ASSERT_TRUE(store->record_fetch(scan("m", "2026-11-05T00:00:00Z", "x"),
+                                  {sighting("finance", "m", "https://m/", Confidence::likely,
+                                            "2026-11-05T00:00:00Z", "2026-11-05T00:00:00Z")}));
+  std::vector<std::uint64_t> ids;
+  ASSERT_TRUE(store->for_each_outbox_entry([&](const OutboxEntry& e) {
+    ids.push_back(e.id);
+    return true;
+  }));
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[0], entries[1].id);
+  EXPECT_GT(ids[1], entries[1].id);
+}
+
+TEST(Store, SourceStateTracksValidatorsSuccessesAndFailures) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  Fetch ok{.scan = scan("m", "2026-11-01T00:00:00Z", "s1")};
+  ok.etag = "\"abc\"";
+  ok.last_modified = "Sun, 01 Nov 2026 00:00:00 GMT";
+  ASSERT_TRUE(store->record_fetch(ok));
+  auto failed = scan("m", "2026-11-02T00:00:00Z", "s2");
+  failed.status = ScanStatus::failed;
+  failed.error = "timeout";
+  ASSERT_TRUE(store->record_fetch(failed, {}));
+  ASSERT_TRUE(store->record_fetch(Fetch{.scan = failed}));
+
+  const auto state = store->get_source_state("m");
+  ASSERT_TRUE(state && *state) << (state ? "absent" : state.error().message);
+  EXPECT_EQ((*state)->etag, "\"abc\"");  // kept when a later fetch does not say
+  EXPECT_EQ((*state)->last_modified, "Sun, 01 Nov 2026 00:00:00 GMT");
+  EXPECT_EQ((*state)->last_success, at("2026-11-01T00:00:00Z"));
+  EXPECT_EQ((*state)->last_attempt, at("2026-11-02T00:00:00Z"));
+  EXPECT_EQ((*state)->consecutive_failures, 2u);
+  ASSERT_EQ((*state)->history.size(), 3u);
+  EXPECT_EQ((*state)->history[0].status, ScanStatus::ok);
+  EXPECT_EQ((*state)->history[2].status, ScanStatus::failed);
+  EXPECT_FALSE(*store->get_source_state("other"));
+}
+
+Manifest manifest(const std::string& locator, std::string_view when,
+                  const std::vector<std::string>& paths) {
+  Manifest m;
+  m.source = "m";
+  m.locator = locator;
+  m.fetched_at = at(when);
+  for (const auto& p : paths) m.entries.push_back(FileEntry{.path = p, .size = 10});
+  m.texts = {TextBlob{locator + "paste.txt", "alice@example.org,555-0100"}};
+  return m;
+}
+
+TEST(Store, ManifestsKeepTheLatestAndWhatChangedWithinTheRetention) {
+  TempDir dir;
+  StoreOptions options;
+  options.manifest_history_limit = 2;
+  auto opened = Store::open(dir.path(), OpenMode::read_write, options);
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& store = **opened;
+  const std::string loc = "https://m/dump/";
+  const auto record = [&](const char* when, const std::vector<std::string>& paths) {
+    Fetch f{.scan = scan("m", when, when)};
+    f.manifest = manifest(loc, when, paths);
+    const auto r = store.record_fetch(f);
+    ASSERT_TRUE(r) << r.error().message;
+  };
+  record("2026-11-01T00:00:00Z", {"a", "b"});
+  record("2026-11-02T00:00:00Z", {"b", "c", "d"});
+  record("2026-11-03T00:00:00Z", {"d"});
+
+  const auto latest = store.latest_manifest(loc);
+  ASSERT_TRUE(latest && *latest);
+  ASSERT_EQ((*latest)->entries.size(), 1u);
+  EXPECT_EQ((*latest)->entries[0].path, "d");
+  EXPECT_TRUE((*latest)->texts.empty()) << "text blobs may hold leaked data; never stored";
+
+  const auto history = store.manifest_history(loc);
+  ASSERT_TRUE(history) << history.error().message;
+  ASSERT_EQ(history->size(), 2u);  // the oldest fell out of the retention
+  EXPECT_EQ((*history)[0].fetched_at, at("2026-11-02T00:00:00Z"));
+  EXPECT_EQ((*history)[0].added, (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ((*history)[0].removed, (std::vector<std::string>{"a"}));
+  EXPECT_EQ((*history)[1].added, std::vector<std::string>{});
+  EXPECT_EQ((*history)[1].removed, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ((*history)[1].entries, 1u);
+  EXPECT_TRUE(store.manifest_history("https://other/")->empty());
+}
+
+TEST(Store, TheConsistencyCheckNoticesAMissingIndexEntry) {
+  TempDir dir;
+  {
+    auto store = open_store(dir.path());
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->record_fetch(scan("m", "2026-11-01T00:00:00Z", "s1"),
+                                    {sighting("hr", "m", "https://m/", Confidence::likely,
+                                              "2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z")}));
+    EXPECT_TRUE(store->check_consistency());
+  }
+  ASSERT_TRUE(fixtures::drop_time_index(dir.path()));
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  const auto checked = store->check_consistency();
+  ASSERT_FALSE(checked);
+  EXPECT_NE(checked.error().message.find("sightings_by_time lacks 'hr'"), std::string::npos)
+      << checked.error().message;
+}
 
 }  // namespace
 }  // namespace leakwatch::store

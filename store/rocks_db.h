@@ -1,0 +1,117 @@
+// Internal to store/: the RocksDB handle behind Store, the column families of the schema and
+// their key encodings. Only store/rocks*.cpp include this (it includes RocksDB).
+//
+// Schema version 2 (column family: key -> value):
+//   default              "schema_version" -> "2"
+//   signatures           dataset -> Signature JSON
+//   sources              source -> SourceState JSON
+//   scans                source \0 be64(started ms) scan_id -> ScanRecord JSON
+//   manifests            locator -> Manifest JSON (latest; text blobs dropped)
+//   manifest_history     locator \0 be64(fetched ms) -> ManifestChange JSON
+//   sightings            dataset \0 locator -> Sighting JSON (one record per dataset+locator)
+//   sightings_by_dataset dataset \0 newest(last_seen) locator           -> index value
+//   sightings_by_source  source \0 newest(last_seen) dataset \0 locator -> index value
+//   sightings_by_time    newest(last_seen) dataset \0 locator           -> index value
+//   outbox               be64(id) -> OutboxEntry JSON
+// newest(t) sorts later times first; an index value is the confidence byte + be64(first_seen),
+// so the time and confidence filters run on the index without reading the sighting.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store.h"
+
+namespace leakwatch::store {
+
+inline constexpr const char* kSchemaKey = "schema_version";
+
+enum Family : std::size_t {
+  kDefault,
+  kSignatures,
+  kSources,
+  kScans,
+  kManifests,
+  kManifestHistory,
+  kSightings,
+  kByDataset,
+  kBySource,
+  kByTime,
+  kOutbox,
+  kFamilyCount
+};
+
+inline constexpr std::array<const char*, kFamilyCount> kFamilyNames = {"default",
+                                                                       "signatures",
+                                                                       "sources",
+                                                                       "scans",
+                                                                       "manifests",
+                                                                       "manifest_history",
+                                                                       "sightings",
+                                                                       "sightings_by_dataset",
+                                                                       "sightings_by_source",
+                                                                       "sightings_by_time",
+                                                                       "outbox"};
+
+struct Store::Impl {
+  std::filesystem::path path;            // <data dir>/db
+  std::filesystem::path secondary_path;  // scratch folder of a read-only (secondary) instance
+  StoreOptions options;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db
+  std::array<rocksdb::ColumnFamilyHandle*, kFamilyCount> cf{};
+  bool read_only = false;
+  int schema_version = 0;
+  std::mutex write_mutex;  // record_fetch reads then writes; one at a time
+  std::uint64_t next_outbox_id = 1;
+
+  ~Impl();
+
+  Result<void> writable(std::string_view op) const;
+  rocksdb::WriteOptions write_options() const {
+    rocksdb::WriteOptions wo;
+    wo.sync = options.sync;
+    return wo;
+  }
+};
+
+Error status_error(const std::string& what, const rocksdb::Status& s);
+
+std::string be64(std::uint64_t v);
+std::uint64_t read_be64(std::string_view bytes);
+// Signed milliseconds mapped to an unsigned value with the same order.
+std::uint64_t ordered_ms(Timestamp t);
+Timestamp from_ordered_ms(std::uint64_t v);
+
+std::string sighting_key(std::string_view dataset, std::string_view locator);
+std::string scan_key(const ScanRecord& r);
+std::string by_dataset_key(const Sighting& s);
+std::string by_source_key(const Sighting& s);
+std::string by_time_key(const Sighting& s);
+std::string index_value(const Sighting& s);
+// Adds (or, with remove, deletes) the three index entries of `s` to the batch.
+void put_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s);
+void delete_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s);
+
+// Folds one scan into a source's state (attempt, success, failures, availability history).
+void apply_scan(SourceState& state, const ScanRecord& scan);
+
+std::string to_json_text(const SourceState& s);
+Result<SourceState> source_state_from_json_text(std::string_view text, std::string_view what);
+std::string to_json_text(const ManifestChange& c);
+Result<ManifestChange> manifest_change_from_json_text(std::string_view text, std::string_view what);
+std::string to_json_text(const OutboxEntry& e);
+Result<OutboxEntry> outbox_entry_from_json_text(std::string_view text, std::string_view what);
+
+}  // namespace leakwatch::store

@@ -1,0 +1,120 @@
+#include "store/rocks_fixtures.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <memory>
+
+#include "model/json.h"
+
+namespace leakwatch::store::fixtures {
+
+namespace {
+
+// An open database with every family it has (plus `wanted`), closed on destruction.
+struct RawDb {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<std::string> names;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+
+  ~RawDb() {
+    if (!db) return;
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    db->Close();
+  }
+
+  rocksdb::ColumnFamilyHandle* family(const std::string& name) const {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return handles[i];
+    }
+    return nullptr;
+  }
+};
+
+Result<void> open_raw(RawDb& raw, const std::filesystem::path& path,
+                      std::vector<std::string> wanted) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(options, path.string(), &existing).ok()) {
+    for (const auto& n : existing) {
+      if (std::find(wanted.begin(), wanted.end(), n) == wanted.end()) wanted.push_back(n);
+    }
+  }
+  if (std::find(wanted.begin(), wanted.end(), "default") == wanted.end()) {
+    wanted.insert(wanted.begin(), "default");
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& n : wanted) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  rocksdb::DB* db = nullptr;
+  const auto s = rocksdb::DB::Open(options, path.string(), families, &raw.handles, &db);
+  if (!s.ok()) return Error{path.string() + ": " + s.ToString()};
+  raw.db.reset(db);
+  raw.names = wanted;
+  return {};
+}
+
+std::string be64(std::uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> write_schema_v1_database(const std::filesystem::path& data_dir,
+                                      const std::vector<Signature>& signatures,
+                                      const std::vector<ScanRecord>& scans,
+                                      const std::vector<Sighting>& sightings) {
+  std::filesystem::create_directories(data_dir / "db");
+  RawDb raw;
+  if (auto r = open_raw(raw, data_dir / "db", {"default", "signatures", "sightings", "scans"}); !r)
+    return r;
+  rocksdb::WriteBatch batch;
+  batch.Put("schema_version", "1");
+  for (const auto& s : signatures) batch.Put(raw.family("signatures"), s.dataset, to_json_text(s));
+  for (const auto& r : scans) {
+    // Version 1 scan key: source \0 be64(started ms as unsigned) scan_id.
+    batch.Put(raw.family("scans"),
+              r.source + std::string(1, '\0') +
+                  be64(static_cast<std::uint64_t>(to_unix_ms(r.started))) + r.scan_id,
+              to_json_text(r));
+  }
+  for (const auto& s : sightings) {
+    batch.Put(raw.family("sightings"), s.dataset + std::string(1, '\0') + s.locator,
+              to_json_text(s));
+  }
+  const auto s = raw.db->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return Error{s.ToString()};
+  return {};
+}
+
+Result<void> stamp_schema_version(const std::filesystem::path& data_dir, const std::string& version,
+                                  const std::string& extra_family) {
+  RawDb raw;
+  std::vector<std::string> wanted = {"default"};
+  if (!extra_family.empty()) wanted.push_back(extra_family);
+  if (auto r = open_raw(raw, data_dir / "db", wanted); !r) return r;
+  const auto s = raw.db->Put(rocksdb::WriteOptions(), "schema_version", version);
+  if (!s.ok()) return Error{s.ToString()};
+  return {};
+}
+
+Result<void> drop_time_index(const std::filesystem::path& data_dir) {
+  RawDb raw;
+  if (auto r = open_raw(raw, data_dir / "db", {"default"}); !r) return r;
+  auto* family = raw.family("sightings_by_time");
+  if (!family) return Error{"no sightings_by_time family"};
+  std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), family));
+  it->SeekToFirst();
+  if (!it->Valid()) return Error{"sightings_by_time is empty"};
+  const auto s = raw.db->Delete(rocksdb::WriteOptions(), family, it->key());
+  if (!s.ok()) return Error{s.ToString()};
+  return {};
+}
+
+}  // namespace leakwatch::store::fixtures

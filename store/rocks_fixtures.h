@@ -1,0 +1,32 @@
+// Test fixtures that need raw RocksDB access (kept here so RocksDB headers stay in store/rocks*):
+// a database as schema version 1 wrote it, and a database stamped with another schema version.
+// Linked only by tests (leakwatch_store_fixtures).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "model/result.h"
+#include "model/scan_record.h"
+#include "model/sighting.h"
+#include "model/signature.h"
+
+namespace leakwatch::store::fixtures {
+
+// Creates <data_dir>/db in the version 1 layout: default "schema_version"="1" and the families
+// signatures, sightings and scans with JSON values.
+Result<void> write_schema_v1_database(const std::filesystem::path& data_dir,
+                                      const std::vector<Signature>& signatures,
+                                      const std::vector<ScanRecord>& scans,
+                                      const std::vector<Sighting>& sightings);
+
+// Overwrites the schema version key of an existing (closed) database, adding an extra column
+// family named `extra_family` when not empty (as a newer schema might).
+Result<void> stamp_schema_version(const std::filesystem::path& data_dir, const std::string& version,
+                                  const std::string& extra_family = {});
+
+// Deletes one index entry behind the store's back, to prove the consistency check notices.
+Result<void> drop_time_index(const std::filesystem::path& data_dir);
+
+}  // namespace leakwatch::store::fixtures

@@ -1,0 +1,207 @@
+// Key and value encodings of the schema (see rocks_db.h for the layout).
+#include <nlohmann/json.hpp>
+
+#include "model/json.h"
+#include "store/rocks_db.h"
+
+namespace leakwatch::store {
+
+Error status_error(const std::string& what, const rocksdb::Status& s) {
+  std::string message = what + ": " + s.ToString();
+  if (s.IsNoSpace()) message += " (the disk is full; nothing of this write was recorded)";
+  return Error{message};
+}
+
+std::string be64(std::uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+std::uint64_t read_be64(std::string_view bytes) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8 && i < bytes.size(); ++i) {
+    v = (v << 8) | static_cast<std::uint8_t>(bytes[i]);
+  }
+  return v;
+}
+
+std::uint64_t ordered_ms(Timestamp t) {
+  return static_cast<std::uint64_t>(to_unix_ms(t)) ^ (std::uint64_t{1} << 63);
+}
+
+Timestamp from_ordered_ms(std::uint64_t v) {
+  return from_unix_ms(static_cast<std::int64_t>(v ^ (std::uint64_t{1} << 63)));
+}
+
+namespace {
+
+// Later times sort first in a forward scan.
+std::string newest_first(Timestamp t) {
+  return be64(~ordered_ms(t));
+}
+
+}  // namespace
+
+std::string sighting_key(std::string_view dataset, std::string_view locator) {
+  std::string key(dataset);
+  key += '\0';
+  key += locator;
+  return key;
+}
+
+std::string scan_key(const ScanRecord& r) {
+  std::string key = r.source;
+  key += '\0';
+  key += be64(ordered_ms(r.started));
+  key += r.scan_id;
+  return key;
+}
+
+std::string by_dataset_key(const Sighting& s) {
+  std::string key = s.dataset;
+  key += '\0';
+  key += newest_first(s.last_seen);
+  key += s.locator;
+  return key;
+}
+
+std::string by_source_key(const Sighting& s) {
+  std::string key = s.source;
+  key += '\0';
+  key += newest_first(s.last_seen);
+  key += sighting_key(s.dataset, s.locator);
+  return key;
+}
+
+std::string by_time_key(const Sighting& s) {
+  return newest_first(s.last_seen) + sighting_key(s.dataset, s.locator);
+}
+
+std::string index_value(const Sighting& s) {
+  std::string v(1, static_cast<char>(s.confidence));
+  v += be64(ordered_ms(s.first_seen));
+  return v;
+}
+
+void put_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s) {
+  const auto value = index_value(s);
+  batch.Put(impl.cf[kByDataset], by_dataset_key(s), value);
+  batch.Put(impl.cf[kBySource], by_source_key(s), value);
+  batch.Put(impl.cf[kByTime], by_time_key(s), value);
+}
+
+void delete_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s) {
+  batch.Delete(impl.cf[kByDataset], by_dataset_key(s));
+  batch.Delete(impl.cf[kBySource], by_source_key(s));
+  batch.Delete(impl.cf[kByTime], by_time_key(s));
+}
+
+namespace {
+
+nlohmann::json optional_time(const std::optional<Timestamp>& t) {
+  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+}
+
+std::optional<Timestamp> read_optional_time(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
+  const auto t = parse_rfc3339(j.at(key).get<std::string>());
+  if (!t) throw std::runtime_error(std::string("bad time in '") + key + "'");
+  return t;
+}
+
+Timestamp read_time(const nlohmann::json& j, const char* key) {
+  const auto t = read_optional_time(j, key);
+  if (!t) throw std::runtime_error(std::string("missing time '") + key + "'");
+  return *t;
+}
+
+template <typename T, typename Parse>
+Result<T> parse_json_text(std::string_view text, std::string_view what, Parse parse) {
+  try {
+    return parse(nlohmann::json::parse(text));
+  } catch (const std::exception& e) {
+    return Error{std::string(what) + ": " + e.what()};
+  }
+}
+
+}  // namespace
+
+std::string to_json_text(const SourceState& s) {
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& h : s.history) {
+    history.push_back({{"at", format_rfc3339(h.at)}, {"status", scan_status_name(h.status)}});
+  }
+  return nlohmann::json{{"source", s.source},
+                        {"etag", s.etag},
+                        {"last_modified", s.last_modified},
+                        {"last_attempt", optional_time(s.last_attempt)},
+                        {"last_success", optional_time(s.last_success)},
+                        {"consecutive_failures", s.consecutive_failures},
+                        {"history", history}}
+      .dump();
+}
+
+Result<SourceState> source_state_from_json_text(std::string_view text, std::string_view what) {
+  return parse_json_text<SourceState>(text, what, [](const nlohmann::json& j) {
+    SourceState s;
+    s.source = j.at("source").get<std::string>();
+    s.etag = j.at("etag").get<std::string>();
+    s.last_modified = j.at("last_modified").get<std::string>();
+    s.last_attempt = read_optional_time(j, "last_attempt");
+    s.last_success = read_optional_time(j, "last_success");
+    s.consecutive_failures = j.at("consecutive_failures").get<std::uint64_t>();
+    for (const auto& h : j.at("history")) {
+      const auto status = parse_scan_status(h.at("status").get<std::string>());
+      if (!status) throw std::runtime_error("bad scan status in history");
+      s.history.push_back({read_time(h, "at"), *status});
+    }
+    return s;
+  });
+}
+
+std::string to_json_text(const ManifestChange& c) {
+  return nlohmann::json{{"locator", c.locator},
+                        {"fetched_at", format_rfc3339(c.fetched_at)},
+                        {"entries", c.entries},
+                        {"added", c.added},
+                        {"removed", c.removed}}
+      .dump();
+}
+
+Result<ManifestChange> manifest_change_from_json_text(std::string_view text,
+                                                      std::string_view what) {
+  return parse_json_text<ManifestChange>(text, what, [](const nlohmann::json& j) {
+    ManifestChange c;
+    c.locator = j.at("locator").get<std::string>();
+    c.fetched_at = read_time(j, "fetched_at");
+    c.entries = j.at("entries").get<std::uint64_t>();
+    c.added = j.at("added").get<std::vector<std::string>>();
+    c.removed = j.at("removed").get<std::vector<std::string>>();
+    return c;
+  });
+}
+
+std::string to_json_text(const OutboxEntry& e) {
+  return nlohmann::json{{"id", e.id},
+                        {"created", format_rfc3339(e.created)},
+                        {"reason", e.reason},
+                        {"sighting", e.sighting}}
+      .dump();
+}
+
+Result<OutboxEntry> outbox_entry_from_json_text(std::string_view text, std::string_view what) {
+  return parse_json_text<OutboxEntry>(text, what, [](const nlohmann::json& j) {
+    OutboxEntry e;
+    e.id = j.at("id").get<std::uint64_t>();
+    e.created = read_time(j, "created");
+    e.reason = j.at("reason").get<std::string>();
+    e.sighting = j.at("sighting").get<Sighting>();
+    return e;
+  });
+}
+
+}  // namespace leakwatch::store
