@@ -71,16 +71,16 @@ std::uint64_t total_size(const Signature& s) {
 void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
   struct Args {
     std::string dataset, description, records;
-    std::vector<std::string> columns, honeytokens, paths;
+    std::vector<std::string> columns, honeytokens, patterns, paths;
     unsigned threads = 0;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
       "sign", "Sign a sensitive dataset: hash its files into a signature (hashes only)");
   cmd->footer(
-      "Every file under each PATH is hashed in one streaming pass (size, sha256, xxh3-128 so "
-      "far);\n"
-      "the signature stores the hashes and relative paths, never content. Signing an existing\n"
+      "Every file under each PATH is hashed in one streaming pass (size, sha256, sha1, md5,\n"
+      "xxh3-128, crc32, BitTorrent v2 root, v1 head pieces 16 KiB..16 MiB); the signature\n"
+      "stores the hashes and relative paths, never content. Signing an existing\n"
       "dataset name replaces its signature. Unreadable files are reported and skipped.\n"
       "Example: leakwatch sign --dataset perceptics-images --description 'plate images' "
       "/srv/images");
@@ -91,7 +91,11 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
   cmd->add_option("--columns", args->columns, "CSV columns to fingerprint, with --records")
       ->delimiter(',');
   cmd->add_option("--honeytoken", args->honeytokens,
-                  "a planted unique string (stored hashed); repeatable");
+                  "a planted unique string (stored hashed); repeatable")
+      ->allow_extra_args(false);  // one value per flag, so a PATH after it stays a PATH
+  cmd->add_option(
+      "--pattern", args->patterns,
+      "a glob over remote file names, e.g. 'payroll*.xlsx' (possible only); repeatable");
   cmd->add_option("--threads", args->threads, "hashing threads (default: every core)");
   cmd->add_option("PATH", args->paths, "files or folders to sign");
   cmd->callback([&ctx, &run, args] {
@@ -101,7 +105,7 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
                     "sign --records/--columns: record fingerprints are not available yet; they "
                     "land with issue #7");
       }
-      if (args->paths.empty() && args->honeytokens.empty())
+      if (args->paths.empty() && args->honeytokens.empty() && args->patterns.empty())
         return fail(kExitUsage, "sign: give at least one PATH");
       const auto& name = args->dataset;
       if (name.size() > 128 ||
@@ -119,6 +123,7 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
           .dataset = args->dataset,
           .description = args->description,
           .honeytokens = args->honeytokens,
+          .name_patterns = args->patterns,
           .threads = args->threads,
           .on_progress = [&progress](std::size_t d, std::size_t t, std::uint64_t b) {
             progress.update(d, t, b);
@@ -139,6 +144,8 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
                 << secs << " s";
       if (!sig.honeytoken_hashes.empty())
         std::cout << ", " << sig.honeytoken_hashes.size() << " honeytokens";
+      if (!sig.name_patterns.empty())
+        std::cout << ", " << sig.name_patterns.size() << " name patterns";
       if (!report->skipped.empty())
         std::cout << "; " << report->skipped.size() << " skipped (see warnings)";
       std::cout << "\n";

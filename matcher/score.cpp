@@ -1,5 +1,7 @@
 #include "matcher/score.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <map>
 
@@ -18,6 +20,8 @@ struct FileMatch {
 
 struct DatasetMatches {
   std::map<std::uint32_t, FileMatch> files;  // best match per signature file
+  std::vector<Evidence> honeytokens;
+  std::vector<Evidence> patterns;
 };
 
 void offer(DatasetMatches& dm, std::uint32_t file, Strength strength, Evidence evidence,
@@ -32,15 +36,88 @@ bool is_content_digest(DigestKind k) {
   return k != DigestKind::crc32;
 }
 
+// A digest the entry carries that the signature file has under the same kind with another
+// value: the same name and size with other content is a decoy, not a name+size match.
+const Digest* contradicting_digest(const FileEntry& entry, const SignatureFile& file) {
+  for (const auto& mine : entry.digests) {
+    for (const auto& theirs : file.digests) {
+      if (theirs.kind == mine.kind && !(theirs == mine)) return &mine;
+    }
+  }
+  return nullptr;
+}
+
+Digest sha256_of(std::string_view text) {
+  std::uint8_t out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), out, &len, EVP_sha256(), nullptr);
+  return Digest::from_bytes(DigestKind::sha256, {out, len});
+}
+
+std::string_view raw_basename(std::string_view path) {
+  while (!path.empty() && (path.back() == '/' || path.back() == '\\')) path.remove_suffix(1);
+  if (const auto slash = path.find_last_of("/\\"); slash != std::string_view::npos) {
+    path.remove_prefix(slash + 1);
+  }
+  return path;
+}
+
+void match_honeytokens(const FileEntry& entry, const FingerprintIndex& index,
+                       std::map<std::uint32_t, DatasetMatches>& per_dataset) {
+  const auto base = raw_basename(entry.path);
+  if (base.empty()) return;
+  // The token as the whole basename, or as its stem before an extension ("TOKEN.pdf").
+  std::vector<std::string_view> candidates{base};
+  if (const auto dot = base.rfind('.'); dot != std::string_view::npos && dot > 0) {
+    candidates.push_back(base.substr(0, dot));
+  }
+  const auto& tokens = index.honeytokens();
+  for (const auto candidate : candidates) {
+    const auto hash = sha256_of(candidate);
+    auto it = std::lower_bound(tokens.begin(), tokens.end(), hash,
+                               [](const std::pair<Digest, std::uint32_t>& t, const Digest& d) {
+                                 return t.first.bytes < d.bytes;
+                               });
+    for (; it != tokens.end() && it->first == hash; ++it) {
+      per_dataset[it->second].honeytokens.push_back(
+          {"honeytoken", "", entry.path,
+           "entry name carries a planted honeytoken (sha256 " + hash.hex() + ")"});
+    }
+  }
+}
+
+void match_v1_head_piece(const FileEntry& entry, const TorrentLayout& layout,
+                         const FingerprintIndex& index,
+                         std::map<std::uint32_t, DatasetMatches>& per_dataset) {
+  const std::uint64_t length = layout.piece_length;
+  if (!entry.torrent_offset || !entry.size || *entry.torrent_offset % length != 0) return;
+  // A head piece exists only for files at least one piece long (else the piece spans files).
+  if (*entry.size < length) return;
+  const std::uint64_t piece = *entry.torrent_offset / length;
+  if (piece >= layout.piece_hashes.size()) return;
+  index.for_each_head_piece_match(length, layout.piece_hashes[piece], [&](FileRef ref) {
+    const auto& file = index.file(ref);
+    if (file.size != *entry.size) return;
+    offer(per_dataset[ref.signature], ref.file, Strength::content,
+          {"btv1-pieces", file.path, entry.path,
+           "1 piece checked: piece " + std::to_string(piece) + " (length " +
+               std::to_string(length) + ", file offset " + std::to_string(*entry.torrent_offset) +
+               ") sha1 " + to_hex(layout.piece_hashes[piece])},
+          file.size);
+  });
+}
+
 }  // namespace
 
 std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& index,
                             const ScoreRules& rules) {
   std::map<std::uint32_t, DatasetMatches> per_dataset;
+  const TorrentLayout* layout =
+      manifest.torrent && manifest.torrent->piece_length > 0 ? &*manifest.torrent : nullptr;
   for (const auto& entry : manifest.entries) {
     if (entry.pad) continue;
     for (const auto& digest : entry.digests) {
-      for (const auto ref : index.by_digest(digest)) {
+      index.for_each_digest_match(digest, [&](FileRef ref) {
         const auto& file = index.file(ref);
         if (is_content_digest(digest.kind)) {
           offer(per_dataset[ref.signature], ref.file, Strength::content,
@@ -52,24 +129,41 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
               {"crc32+size", file.path, entry.path, digest.hex() + " " + std::to_string(file.size)},
               file.size);
         }
-      }
+      });
     }
+    if (layout) match_v1_head_piece(entry, *layout, index, per_dataset);
+    if (!index.honeytokens().empty()) match_honeytokens(entry, index, per_dataset);
+
     const auto name = normalise_name(entry.path);
     if (name.empty()) continue;
-    if (entry.size) {
-      for (const auto ref : index.by_name_size(name, *entry.size)) {
-        const auto& file = index.file(ref);
-        offer(per_dataset[ref.signature], ref.file, Strength::name_size,
-              {"name+size", file.path, entry.path, std::to_string(file.size)}, file.size);
-      }
-    }
-    for (const auto ref : index.by_name(name)) {
+    index.for_each_name_match(name, [&](FileRef ref) {
       const auto& file = index.file(ref);
+      if (entry.size && *entry.size == file.size) {
+        if (const auto* other = contradicting_digest(entry, file)) {
+          offer(per_dataset[ref.signature], ref.file, Strength::name,
+                {"name", file.path, entry.path,
+                 "same size, but " + std::string(digest_kind_name(other->kind)) + " " +
+                     other->hex() + " differs"},
+                0);
+        } else {
+          offer(per_dataset[ref.signature], ref.file, Strength::name_size,
+                {"name+size", file.path, entry.path, std::to_string(file.size)}, file.size);
+        }
+        return;
+      }
       std::string detail = entry.size ? "size " + std::to_string(*entry.size) + " differs from " +
                                             std::to_string(file.size)
                                       : "size unknown";
       offer(per_dataset[ref.signature], ref.file, Strength::name,
-            {"name", file.path, entry.path, detail}, 0);
+            {"name", file.path, entry.path, std::move(detail)}, 0);
+    });
+    for (const auto& [sig, pattern] : index.patterns()) {
+      if (glob_matches(pattern, name)) {
+        auto& patterns = per_dataset[sig].patterns;
+        if (patterns.size() < rules.max_evidence) {
+          patterns.push_back({"pattern", "", entry.path, pattern});
+        }
+      }
     }
   }
 
@@ -95,7 +189,8 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
     const auto at_least = [&](std::uint64_t count, std::uint32_t wanted) {
       return count >= std::min<std::uint64_t>(wanted, s.dataset_files);
     };
-    if (content > 0 || (crc > 0 && at_least(crc, rules.confirmed_crc_files))) {
+    if (content > 0 || !dm.honeytokens.empty() ||
+        (crc > 0 && at_least(crc, rules.confirmed_crc_files))) {
       s.confidence = Confidence::confirmed;
     } else if (name_size + crc > 0 && at_least(name_size + crc, rules.likely_name_size_files)) {
       s.confidence = Confidence::likely;
@@ -106,10 +201,12 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
     std::stable_sort(ordered.begin(), ordered.end(), [](const FileMatch* a, const FileMatch* b) {
       return a->strength > b->strength;
     });
-    for (const auto* m : ordered) {
-      if (s.evidence.size() >= rules.max_evidence) break;
-      s.evidence.push_back(m->evidence);
-    }
+    const auto add = [&](const Evidence& e) {
+      if (s.evidence.size() < rules.max_evidence) s.evidence.push_back(e);
+    };
+    for (const auto& e : dm.honeytokens) add(e);
+    for (const auto* m : ordered) add(m->evidence);
+    for (const auto& e : dm.patterns) add(e);
     out.push_back(std::move(s));
   }
   return out;

@@ -1,6 +1,6 @@
 // Scoring: which datasets a manifest shows, with what evidence and confidence
-// (rules in DESIGN.md "Confidence"). Pure: no I/O, no clock; the sightings it returns carry the
-// manifest's fetch time as first and last seen.
+// (rules in DESIGN.md "Confidence", defaults in docs/MATCHING.md). Pure: no I/O, no clock; the
+// sightings it returns carry the manifest's fetch time as first and last seen.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,8 @@
 namespace leakwatch::matcher {
 
 struct ScoreRules {
-  // `likely` needs name+size matches on this many files (or on every file of a smaller dataset).
+  // `likely` needs name+size (or crc32+size) matches on this many files (or on every file of a
+  // smaller dataset).
   std::uint32_t likely_name_size_files = 3;
   // crc32+size alone is `confirmed` from this many files (or every file of a smaller dataset).
   std::uint32_t confirmed_crc_files = 2;

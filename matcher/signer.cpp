@@ -111,8 +111,9 @@ Result<SignReport> sign_paths(const std::vector<std::filesystem::path>& paths,
   std::sort(sig.files.begin(), sig.files.end(),
             [](const auto& a, const auto& b) { return a.path < b.path; });
   for (const auto& token : options.honeytokens) sig.honeytoken_hashes.push_back(sha256_of(token));
+  sig.name_patterns = options.name_patterns;
   report.bytes_hashed = bytes.load();
-  if (sig.files.empty() && sig.honeytoken_hashes.empty()) {
+  if (sig.files.empty() && sig.honeytoken_hashes.empty() && sig.name_patterns.empty()) {
     std::string why = "sign: no readable files";
     if (!report.skipped.empty()) why += " (" + report.skipped.front() + ")";
     return Error{why};

@@ -16,8 +16,9 @@ namespace leakwatch::matcher {
 struct SignOptions {
   std::string dataset;
   std::string description;
-  std::vector<std::string> honeytokens;  // stored as SHA-256 only
-  unsigned threads = 0;                  // 0: every core
+  std::vector<std::string> honeytokens;    // stored as SHA-256 only
+  std::vector<std::string> name_patterns;  // globs over remote basenames (`sign --pattern`)
+  unsigned threads = 0;                    // 0: every core
   // Progress callback (files done, files total, bytes done); called from worker threads.
   std::function<void(std::size_t, std::size_t, std::uint64_t)> on_progress;
 };

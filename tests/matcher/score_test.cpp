@@ -276,5 +276,125 @@ TEST(FingerprintIndex, FindsFilesByDigestNameSizeAndSize) {
   EXPECT_FALSE(index.has_size(1003));
 }
 
+TEST(Score, Sha1Md5AndV2RootMatchesAreConfirmedWithTheirKinds) {
+  Signature s = dataset("hr", 3, 0);
+  s.files[0].digests.push_back(digest(DigestKind::sha1, 50));
+  s.files[1].digests.push_back(digest(DigestKind::md5, 51));
+  s.files[2].digests.push_back(digest(DigestKind::btv2_root, 52));
+  const FingerprintIndex index({s});
+  for (const auto& [d, kind] : {std::pair{digest(DigestKind::sha1, 50), "sha1"},
+                                std::pair{digest(DigestKind::md5, 51), "md5"},
+                                std::pair{digest(DigestKind::btv2_root, 52), "btv2-root"}}) {
+    const auto sightings = score(manifest({entry("renamed.bin", std::nullopt, {d})}), index);
+    ASSERT_EQ(sightings.size(), 1u) << kind;
+    EXPECT_EQ(sightings[0].confidence, Confidence::confirmed) << kind;
+    ASSERT_EQ(sightings[0].evidence.size(), 1u);
+    EXPECT_EQ(sightings[0].evidence[0].kind, kind);
+  }
+}
+
+TEST(Score, SameNameAndSizeWithAnotherSha256IsADecoyAndOnlyPossible) {
+  const FingerprintIndex index({dataset("hr", 3, 0)});
+  std::vector<FileEntry> entries;
+  for (int i = 0; i < 3; ++i) {
+    entries.push_back(entry("dump/file-" + std::to_string(i) + ".csv", 1000 + i,
+                            {digest(DigestKind::sha256, 200 + i)}));
+  }
+  const auto sightings = score(manifest(entries), index);
+  ASSERT_EQ(sightings.size(), 1u);
+  EXPECT_EQ(sightings[0].confidence, Confidence::possible);
+  EXPECT_EQ(evidence_kinds(sightings[0]), (std::vector<std::string>{"name", "name", "name"}));
+  EXPECT_NE(sightings[0].evidence[0].detail.find("sha256"), std::string::npos);
+}
+
+// A torrent whose v1 pieces are `length` bytes, with `hashes` as its piece hashes.
+TorrentLayout layout(std::uint64_t length, std::vector<std::array<std::uint8_t, 20>> hashes) {
+  TorrentLayout t;
+  t.name = "leak";
+  t.piece_length = length;
+  t.piece_hashes = std::move(hashes);
+  return t;
+}
+
+std::array<std::uint8_t, 20> sha1_bytes(int seed) {
+  std::array<std::uint8_t, 20> out{};
+  out.fill(static_cast<std::uint8_t>(seed));
+  return out;
+}
+
+TEST(Score, AlignedFileWhoseFirstPieceHashMatchesIsConfirmedByV1Pieces) {
+  Signature s = dataset("images", 2, 0);
+  s.files[1].size = 3 * 65536 + 10;
+  s.files[1].head_pieces = {{32768, sha1_bytes(7)}, {65536, sha1_bytes(9)}};
+  const FingerprintIndex index({s});
+  Manifest m = manifest({entry("leak/a.bin", 65536), entry("leak/renamed.bin", 3 * 65536 + 10)});
+  m.entries[0].torrent_offset = 0;
+  m.entries[1].torrent_offset = 65536;  // starts piece 1
+  m.torrent = layout(65536, {sha1_bytes(1), sha1_bytes(9), sha1_bytes(2), sha1_bytes(3)});
+  const auto sightings = score(m, index);
+  ASSERT_EQ(sightings.size(), 1u);
+  EXPECT_EQ(sightings[0].confidence, Confidence::confirmed);
+  ASSERT_EQ(sightings[0].evidence.size(), 1u);
+  EXPECT_EQ(sightings[0].evidence[0].kind, "btv1-pieces");
+  EXPECT_EQ(sightings[0].evidence[0].file, "images/file-1.csv");
+  EXPECT_NE(sightings[0].evidence[0].detail.find("1 piece checked: piece 1"), std::string::npos)
+      << sightings[0].evidence[0].detail;
+}
+
+TEST(Score, UnalignedOrOtherPieceLengthGivesNoV1Evidence) {
+  Signature s = dataset("images", 1, 0);
+  s.files[0].size = 200'000;
+  s.files[0].head_pieces = {{65536, sha1_bytes(9)}};
+  const FingerprintIndex index({s});
+  Manifest unaligned = manifest({entry("leak/x.bin", 200'000)});
+  unaligned.entries[0].torrent_offset = 1000;
+  unaligned.torrent = layout(65536, {sha1_bytes(9), sha1_bytes(9), sha1_bytes(9), sha1_bytes(9)});
+  EXPECT_TRUE(score(unaligned, index).empty());
+  Manifest other_length = manifest({entry("leak/x.bin", 200'000)});
+  other_length.entries[0].torrent_offset = 0;
+  other_length.torrent = layout(32768, {sha1_bytes(9), sha1_bytes(9)});
+  EXPECT_TRUE(score(other_length, index).empty());
+}
+
+TEST(Score, HoneytokenAsAnEntryNameOrItsStemIsConfirmed) {
+  Signature s = dataset("hr", 2, 0);
+  // SHA-256 of "canary-7f3k9q" (python3 hashlib): the signature never holds the token itself.
+  s.honeytoken_hashes = {*Digest::from_hex(
+      DigestKind::sha256, "bf79e3c36177ada2a33dc6b1bc9d39ca9cce0d808fb587d0ffc5faff243cfc90")};
+  const FingerprintIndex index({s});
+  for (const char* path : {"share/canary-7f3k9q", "share/canary-7f3k9q.pdf"}) {
+    const auto sightings = score(manifest({entry(path, 10)}), index);
+    ASSERT_EQ(sightings.size(), 1u) << path;
+    EXPECT_EQ(sightings[0].confidence, Confidence::confirmed);
+    ASSERT_EQ(sightings[0].evidence.size(), 1u);
+    EXPECT_EQ(sightings[0].evidence[0].kind, "honeytoken");
+    EXPECT_EQ(sightings[0].evidence[0].remote_path, path);
+  }
+  EXPECT_TRUE(score(manifest({entry("share/canary-7f3k9.pdf", 10)}), index).empty());
+}
+
+TEST(Score, PatternMatchesArePossibleWithThePatternAsDetail) {
+  Signature s = dataset("hr", 2, 0);
+  s.name_patterns = {"payroll*.xlsx"};
+  const FingerprintIndex index({s});
+  const auto sightings = score(manifest({entry("dump/PAYROLL-2025.XLSX", 5)}), index);
+  ASSERT_EQ(sightings.size(), 1u);
+  EXPECT_EQ(sightings[0].confidence, Confidence::possible);
+  EXPECT_EQ(sightings[0].files_matched, 0u);
+  ASSERT_EQ(sightings[0].evidence.size(), 1u);
+  EXPECT_EQ(sightings[0].evidence[0].kind, "pattern");
+  EXPECT_EQ(sightings[0].evidence[0].detail, "payroll*.xlsx");
+  EXPECT_EQ(sightings[0].evidence[0].remote_path, "dump/PAYROLL-2025.XLSX");
+}
+
+TEST(Score, RulesChangeTheLikelyThreshold) {
+  const FingerprintIndex index({dataset("hr", 10, 0)});
+  const auto m = manifest({entry("a/file-1.csv", 1001), entry("a/file-2.csv", 1002)});
+  EXPECT_EQ(score(m, index)[0].confidence, Confidence::possible);
+  ScoreRules rules;
+  rules.likely_name_size_files = 2;
+  EXPECT_EQ(score(m, index, rules)[0].confidence, Confidence::likely);
+}
+
 }  // namespace
 }  // namespace leakwatch::matcher

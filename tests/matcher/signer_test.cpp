@@ -193,5 +193,28 @@ TEST(SignPaths, OneThreadAndFourThreadsProduceTheSameSignature) {
   EXPECT_EQ(parallel->signature, serial->signature);
 }
 
+TEST(SignPaths, RecordsEveryDigestKindAndHeadPiecesForLargeFiles) {
+  DatasetTree tree;
+  SignOptions options;
+  options.dataset = "hr-2025";
+  options.name_patterns = {"payroll*.csv"};
+  const auto report = sign_paths({tree.root}, options);
+  ASSERT_TRUE(report) << report.error().message;
+  const auto& sig = report->signature;
+  EXPECT_EQ(sig.name_patterns, (std::vector<std::string>{"payroll*.csv"}));
+  const auto& big = sig.files[3];
+  ASSERT_EQ(big.path, "scans/contracts/a.pdf");
+  std::vector<DigestKind> kinds;
+  for (const auto& d : big.digests) kinds.push_back(d.kind);
+  EXPECT_EQ(kinds, (std::vector<DigestKind>{DigestKind::sha256, DigestKind::sha1, DigestKind::md5,
+                                            DigestKind::xxh3_128, DigestKind::crc32,
+                                            DigestKind::btv2_root}));
+  // 1 MiB + 513 bytes reaches piece lengths 16 KiB .. 1 MiB: seven head pieces.
+  EXPECT_EQ(big.head_pieces.size(), 7u);
+  const auto json = to_json_text(sig);
+  EXPECT_EQ(json.find("Alice"), std::string::npos);
+  EXPECT_EQ(json.find("GB33BUKB20201555555555"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace leakwatch::matcher

@@ -1,0 +1,20 @@
+// File names as leaks show them: normalised basenames for comparison, and glob patterns.
+// Pure functions, no I/O.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace leakwatch::matcher {
+
+// Leaks rename folders and change case: compare basenames Unicode-NFC-normalised and case-folded
+// (ICU full case folding), without trailing spaces, tabs or dots. ASCII names take a fast path.
+// Bytes that are not valid UTF-8 fall back to ASCII folding of the bytes as they are.
+std::string normalise_name(std::string_view path_or_name);
+
+// Shell-style glob over a normalised basename: `*` any run, `?` one byte, `[abc]`, `[a-z]` and
+// `[!x]` classes. The pattern is normalised the same way, so `Payroll*.XLSX` matches
+// "payroll-2025.xlsx".
+bool glob_matches(std::string_view pattern, std::string_view normalised_name);
+
+}  // namespace leakwatch::matcher
