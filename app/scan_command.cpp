@@ -34,6 +34,7 @@ Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
 // `on_done` on the calling thread's lock as soon as that source is finished, so each source is
 // recorded the moment it is known: a crash later in the scan loses nothing already seen.
 std::vector<SourceOutcome> run_sources(const std::vector<const config::SourceConfig*>& sources,
+                                       const std::vector<SourcePrior>& priors,
                                        const config::Config& config,
                                        const matcher::FingerprintIndex& index,
                                        const std::string& scan_id, unsigned jobs,
@@ -44,7 +45,7 @@ std::vector<SourceOutcome> run_sources(const std::vector<const config::SourceCon
   auto worker = [&] {
     crawler::HttpClient client;
     for (std::size_t i = next++; i < sources.size(); i = next++) {
-      auto outcome = scan_source(*sources[i], config, index, client, scan_id);
+      auto outcome = scan_source(*sources[i], config, index, client, scan_id, priors[i]);
       const std::lock_guard lock(done_mutex);
       on_done(outcome);
       outcomes[i] = std::move(outcome);
@@ -64,7 +65,10 @@ std::vector<SourceOutcome> run_sources(const std::vector<const config::SourceCon
 Result<void> record_outcome(Context& ctx, SourceOutcome& o) {
   auto store = ctx.store(store::OpenMode::read_write);
   if (!store) return store.error();
-  auto merged = (*store)->record_fetch(o.record, o.sightings);
+  store::Fetch fetch{.scan = o.record, .sightings = o.sightings, .manifest = o.manifest};
+  if (!o.etag.empty()) fetch.etag = o.etag;
+  if (!o.last_modified.empty()) fetch.last_modified = o.last_modified;
+  auto merged = (*store)->record_fetch(fetch);
   if (!merged) return Error{"source '" + o.record.source + "': " + merged.error().message};
   o.sightings = std::move(merged).value();
   return {};
@@ -163,12 +167,26 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
             "no signatures stored: the scan records coverage but can find nothing (run leakwatch "
             "sign)");
       const matcher::FingerprintIndex index(std::move(sigs).value());
+      // What the last scans left: validators, and the manifest to score again on a 304.
+      std::vector<SourcePrior> priors(chosen.size());
+      {
+        auto store = ctx.store(store::OpenMode::read_write);
+        if (!store) return fail(kExitRuntime, store.error().message);
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
+          auto state = (*store)->get_source_state(chosen[i]->name);
+          if (!state) return fail(kExitRuntime, state.error().message);
+          if (!*state || ((*state)->etag.empty() && (*state)->last_modified.empty())) continue;
+          auto manifest = (*store)->latest_manifest(chosen[i]->url);
+          if (!manifest) return fail(kExitRuntime, manifest.error().message);
+          priors[i] = {(*state)->etag, (*state)->last_modified, std::move(*manifest)};
+        }
+      }
       const auto scan_id = new_scan_id();
       const bool progress = !ctx.options().quiet && ::isatty(STDERR_FILENO);
       std::size_t done = 0;
       std::optional<Error> record_error;
       const auto outcomes =
-          run_sources(chosen, config, index, scan_id, sa->jobs, [&](SourceOutcome& o) {
+          run_sources(chosen, priors, config, index, scan_id, sa->jobs, [&](SourceOutcome& o) {
             if (auto recorded = record_outcome(ctx, o); !recorded && !record_error) {
               record_error = recorded.error();
             }

@@ -23,7 +23,7 @@ std::string new_scan_id() {
 
 SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
-                          const std::string& scan_id) {
+                          const std::string& scan_id, const SourcePrior& prior) {
   SourceOutcome out;
   ScanRecord& rec = out.record;
   rec.scan_id = scan_id;
@@ -119,7 +119,21 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
 
   spdlog::info("scan started source={} url={} proxy={}", source.name, source.url,
                rec.proxy.empty() ? "direct" : rec.proxy);
+  // Conditional request only when the last manifest is at hand to score again on a 304.
+  if (prior.manifest) {
+    options.etag = prior.etag;
+    options.last_modified = prior.last_modified;
+  }
   auto crawl = crawler::crawl_source(client, options);
+  if (crawl.not_modified && prior.manifest) {
+    spdlog::info("source={} unchanged since the last scan (HTTP 304): scoring its last manifest",
+                 source.name);
+    const auto fetched_at = crawl.manifest.fetched_at;
+    crawl.manifest = *prior.manifest;
+    crawl.manifest.fetched_at = fetched_at;
+  }
+  out.etag = crawl.etag;
+  out.last_modified = crawl.last_modified;
   rec.ended = now();
   rec.status = crawl.status;
   rec.error = crawl.error;
@@ -130,6 +144,7 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   out.problems = std::move(crawl.problems);
   for (const auto& p : out.problems) spdlog::warn("source={} problem: {}", source.name, p);
   out.sightings = matcher::score(crawl.manifest, index);
+  if (crawl.status != ScanStatus::failed) out.manifest = std::move(crawl.manifest);
   spdlog::info(
       "scan finished source={} status={} entries={} pages={} bytes={} files_hashed={} sightings={}",
       source.name, scan_status_name(rec.status), rec.entries_seen, rec.pages_fetched,

@@ -2,12 +2,14 @@
 // and build the scan record. Recording is the caller's choice (`check --no-record`).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "crawler/http_client.h"
 #include "matcher/fingerprint_index.h"
+#include "model/manifest.h"
 #include "model/scan_record.h"
 #include "model/sighting.h"
 
@@ -17,11 +19,22 @@ struct SourceOutcome {
   ScanRecord record;
   std::vector<Sighting> sightings;
   std::vector<std::string> problems;
+  std::optional<Manifest> manifest;  // what was scored (the previous one when unchanged)
+  std::string etag;                  // validators for the next conditional request
+  std::string last_modified;
+};
+
+// What the last scan of a source left for this one: HTTP validators and, for a conditional
+// request answered 304, the manifest to score again.
+struct SourcePrior {
+  std::string etag;
+  std::string last_modified;
+  std::optional<Manifest> manifest;
 };
 
 SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
-                          const std::string& scan_id);
+                          const std::string& scan_id, const SourcePrior& prior = {});
 
 // A fresh id for one run: time plus randomness, sortable.
 std::string new_scan_id();

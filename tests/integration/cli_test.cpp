@@ -136,3 +136,41 @@ TEST(Cli, ADataDirThatIsAFileIsAClearErrorForEveryStoreCommand) {
 
 }  // namespace
 }  // namespace leakwatch
+
+namespace leakwatch {
+namespace {
+
+TEST(Cli, AnUnchangedChecksumListIsAskedConditionallyAndStillMatched) {
+  TempDir dir;
+  write_file(dir / "dataset" / "plate.jpg", testing::random_bytes(5000, 3));
+  write_file(dir / "site" / "plate.jpg", testing::random_bytes(5000, 3));
+  const auto sums =
+      run_command({"sh", "-c", "cd '" + (dir / "site").string() + "' && sha256sum plate.jpg"});
+  ASSERT_EQ(sums.exit_code, 0);
+  write_file(dir / "site" / "SHA256SUMS", sums.out);
+  testing::NginxServer server(dir / "site");
+  const auto config = dir / "leakwatch.toml";
+  write_file(config, "data_dir = \"data\"\n[[source]]\nname = \"sums\"\nurl = \"" +
+                         server.url("/SHA256SUMS") + "\"\n");
+  auto r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "sign", "--dataset", "d",
+                        (dir / "dataset").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string first_seen;
+  for (int run = 0; run < 2; ++run) {
+    r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["sightings"].size(), 1u) << "run " << run << ": " << r.out;
+    EXPECT_EQ(j["sightings"][0]["confidence"], "confirmed");
+    if (run == 0) first_seen = j["sightings"][0]["first_seen"];
+    EXPECT_EQ(j["sightings"][0]["first_seen"], first_seen);
+  }
+  const auto log = server.access_log();
+  EXPECT_NE(log.find("\"GET /SHA256SUMS HTTP/1.1\" 200"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"GET /SHA256SUMS HTTP/1.1\" 304"), std::string::npos)
+      << "the second scan was not conditional:\n"
+      << log;
+}
+
+}  // namespace
+}  // namespace leakwatch
