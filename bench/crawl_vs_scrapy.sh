@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
+./deploy/install-deps.sh --bench
 bin=$PWD/$build/app/leakwatch
 work=$(mktemp -d /tmp/leakwatch-crawlbench-XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -7,6 +7,7 @@
 # the ideal = (2 x sha256 + sha1 + md5 + xxh3 + cksum) / cores and leakwatch's ratio to it.
 set -euo pipefail
 bin=$(readlink -f "$1")
+"$(dirname "$0")/../deploy/install-deps.sh" --bench
 size_mib=${2:-2048}
 cores=$(nproc)
 dir=/tmp/leakwatch-sign-bench-${size_mib}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs exactly the Debian 12 packages that leakwatch's build, tests and demo need.
 # Idempotent: when every package is already installed it only runs dpkg-query and exits.
+# usage: deploy/install-deps.sh [--bench]
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,11 @@ packages=(
   # real servers and reference tools used by the tests and the demo
   nginx-light lighttpd microsocks python3 xxhash zip unzip libarchive-tools coreutils curl mktorrent python3-libtorrent
 )
+
+# `--bench`: also what the whole-command comparisons in bench/ run against.
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(python3-scrapy tinyproxy bc time xxhash openssl)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
