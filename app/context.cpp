@@ -38,7 +38,12 @@ Result<store::Store*> Context::store(store::OpenMode mode) {
     return store_.get();
   }
   store_.reset();
-  auto opened = store::Store::open(data_dir(), mode);
+  store::StoreOptions options;
+  if (const auto c = config(); c) {
+    options.sync = (*c)->store.sync;
+    options.manifest_history_limit = (*c)->store.manifest_history;
+  }
+  auto opened = store::Store::open(data_dir(), mode, options);
   if (!opened) return opened.error();
   store_ = std::move(opened).value();
   store_mode_ = mode;

@@ -238,7 +238,18 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   Validator v(file);
   Config config;
   config.file = file_name;
-  v.check_keys(root, {"data_dir", "proxy", "source", "hook"}, "");
+  v.check_keys(root, {"data_dir", "store", "proxy", "source", "hook"}, "");
+  if (const auto* node = root.get("store")) {
+    if (const auto* t = node->as_table()) {
+      v.check_keys(*t, {"sync", "manifest_history"}, "store");
+      config.store.sync = v.boolean(*t, "sync", "store").value_or(config.store.sync);
+      config.store.manifest_history = static_cast<std::size_t>(
+          v.integer(*t, "manifest_history", "store", 1, 1'000'000)
+              .value_or(static_cast<std::int64_t>(config.store.manifest_history)));
+    } else {
+      v.fail(node->source(), "store", "must be a table ([store])");
+    }
+  }
 
   const auto base =
       file_name.has_parent_path() ? file_name.parent_path() : std::filesystem::path(".");

@@ -76,9 +76,16 @@ struct HookConfig {
   int line = 0;
 };
 
+// [store]: durability and retention of the embedded database.
+struct StoreConfig {
+  bool sync = true;                    // fsync the WAL at every commit point (sightings, outbox)
+  std::size_t manifest_history = 100;  // change records kept per locator
+};
+
 struct Config {
   std::filesystem::path file;      // where it was loaded from (empty for defaults)
   std::filesystem::path data_dir;  // resolved relative to the config file's folder
+  StoreConfig store;
   std::vector<ProxyConfig> proxies;
   std::vector<SourceConfig> sources;
   std::vector<HookConfig> hooks;

@@ -490,3 +490,26 @@ TEST(ProxyPools, ResolveToTheirMembersAndRejectNameClashesAndNonHMembersForOnion
 
 }  // namespace
 }  // namespace leakwatch::config
+
+namespace leakwatch::config {
+namespace {
+
+TEST(StoreSection, SetsDurabilityAndRetentionAndRejectsUnknownKeys) {
+  auto ok = parse_config("[store]\nsync = false\nmanifest_history = 7\n", "s.toml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_FALSE(ok->store.sync);
+  EXPECT_EQ(ok->store.manifest_history, 7u);
+  auto defaults = parse_config("", "s.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->store.sync);
+  auto bad = parse_config("[store]\nsink = true\nmanifest_history = 0\n", "s.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("s.toml:2:1: store.sink: unknown key"), std::string::npos)
+      << bad.error().message;
+  EXPECT_NE(bad.error().message.find("store.manifest_history: must be between 1"),
+            std::string::npos)
+      << bad.error().message;
+}
+
+}  // namespace
+}  // namespace leakwatch::config
