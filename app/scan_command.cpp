@@ -175,10 +175,14 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         for (std::size_t i = 0; i < chosen.size(); ++i) {
           auto state = (*store)->get_source_state(chosen[i]->name);
           if (!state) return fail(kExitRuntime, state.error().message);
-          if (!*state || ((*state)->etag.empty() && (*state)->last_modified.empty())) continue;
+          if (!*state) continue;
+          priors[i].consecutive_failures = (*state)->consecutive_failures;
+          if ((*state)->etag.empty() && (*state)->last_modified.empty()) continue;
           auto manifest = (*store)->latest_manifest(chosen[i]->url);
           if (!manifest) return fail(kExitRuntime, manifest.error().message);
-          priors[i] = {(*state)->etag, (*state)->last_modified, std::move(*manifest)};
+          priors[i].etag = (*state)->etag;
+          priors[i].last_modified = (*state)->last_modified;
+          priors[i].manifest = std::move(*manifest);
         }
       }
       const auto scan_id = new_scan_id();

@@ -141,6 +141,13 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   rec.bytes_fetched = crawl.bytes_fetched;
   rec.pages_fetched = crawl.pages_fetched;
   rec.content_checked = crawl.files_hashed > 0;
+  rec.http_status = crawl.http_status;
+  rec.latency_ms = static_cast<std::uint64_t>(crawl.latency.count());
+  if (rec.status == ScanStatus::failed && prior.consecutive_failures + 1 >= kDownAfterFailures) {
+    rec.marked_down = true;
+    spdlog::warn("source={} marked down: {} failed scans in a row", source.name,
+                 prior.consecutive_failures + 1);
+  }
   out.problems = std::move(crawl.problems);
   for (const auto& p : out.problems) spdlog::warn("source={} problem: {}", source.name, p);
   out.sightings = matcher::score(crawl.manifest, index);

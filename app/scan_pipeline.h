@@ -26,10 +26,14 @@ struct SourceOutcome {
 
 // What the last scan of a source left for this one: HTTP validators and, for a conditional
 // request answered 304, the manifest to score again.
+// A source whose scans failed this many times in a row is marked down in its scan record.
+inline constexpr std::uint64_t kDownAfterFailures = 3;
+
 struct SourcePrior {
   std::string etag;
   std::string last_modified;
   std::optional<Manifest> manifest;
+  std::uint64_t consecutive_failures = 0;  // failed scans in a row before this one
 };
 
 SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,

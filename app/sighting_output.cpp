@@ -51,6 +51,8 @@ void print_scan_text(std::ostream& out, const ScanRecord& r) {
       << format_size(r.bytes_fetched) << " fetched"
       << (r.proxy.empty() ? ", direct" : ", via proxy " + r.proxy);
   if (r.content_checked) out << ", content checked";
+  if (r.http_status) out << ", HTTP " << r.http_status << " in " << r.latency_ms << " ms";
+  if (r.marked_down) out << ", MARKED DOWN";
   out << "\n";
   if (!r.error.empty()) out << "         " << r.error << "\n";
 }

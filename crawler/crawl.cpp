@@ -281,6 +281,10 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
           if (entries_full) return;
           const PendingPage& page = level[i];
           const std::string& page_url = requests[i].url;
+          if (page.depth == 0 && response) {
+            result.http_status = response->status;
+            result.latency = response->elapsed;
+          }
           if (!response) {
             result.problems.push_back(response.error().message);
             incomplete = true;

@@ -64,6 +64,8 @@ struct CrawlResult {
   // The document answered 304 Not Modified: nothing new to read; the manifest is empty and the
   // caller reuses the last one.
   bool not_modified = false;
+  long http_status = 0;  // of the source URL itself
+  std::chrono::milliseconds latency{};
   std::string etag;  // validators of this answer, for the next conditional request
   std::string last_modified;
 };

@@ -146,6 +146,10 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
   }
 
   const auto response = fetch_document(client, options, result, kind == CrawlKind::text);
+  if (response) {
+    result.http_status = response->status;
+    result.latency = response->elapsed;
+  }
   if (response && response->status == 304) {
     result.not_modified = true;
     result.etag = options.etag;

@@ -182,7 +182,10 @@ void to_json(json& j, const ScanRecord& r) {
            {"bytes_fetched", r.bytes_fetched},
            {"pages_fetched", r.pages_fetched},
            {"proxy", r.proxy},
-           {"content_checked", r.content_checked}};
+           {"content_checked", r.content_checked},
+           {"http_status", r.http_status},
+           {"latency_ms", r.latency_ms},
+           {"marked_down", r.marked_down}};
 }
 
 void from_json(const json& j, ScanRecord& r) {
@@ -201,6 +204,9 @@ void from_json(const json& j, ScanRecord& r) {
   get_optional(j, "pages_fetched", r.pages_fetched);
   get_optional(j, "proxy", r.proxy);
   get_optional(j, "content_checked", r.content_checked);
+  get_optional(j, "http_status", r.http_status);
+  get_optional(j, "latency_ms", r.latency_ms);
+  get_optional(j, "marked_down", r.marked_down);
 }
 
 void to_json(json& j, const HeadPiece& p) {

@@ -29,6 +29,11 @@ struct ScanRecord {
   std::uint64_t pages_fetched = 0;
   std::string proxy;             // proxy name, empty when direct
   bool content_checked = false;  // fetch_content was on and at least one file was hashed
+  // Availability: the answer to the source's own URL (0 when none came) and how long it took.
+  long http_status = 0;
+  std::uint64_t latency_ms = 0;
+  // This scan failed and so did the ones before it: the source is down, not just flaky.
+  bool marked_down = false;
 
   friend bool operator==(const ScanRecord&, const ScanRecord&) = default;
 };

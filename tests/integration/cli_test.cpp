@@ -174,3 +174,29 @@ TEST(Cli, AnUnchangedChecksumListIsAskedConditionallyAndStillMatched) {
 
 }  // namespace
 }  // namespace leakwatch
+
+namespace leakwatch {
+namespace {
+
+TEST(Cli, ScanRecordsAvailabilityAndMarksASourceDownAfterRepeatedFailures) {
+  TempDir dir;
+  write_file(dir / "site" / "a.txt", "a");
+  testing::NginxServer server(dir / "site");
+  const auto config = dir / "leakwatch.toml";
+  write_file(config, "data_dir = \"data\"\n[[source]]\nname = \"up\"\nurl = \"" + server.url("/") +
+                         "\"\n[[source]]\nname = \"down\"\nurl = \"http://127.0.0.1:" +
+                         std::to_string(testing::free_port()) + "/\"\ntimeout = \"5s\"\n");
+  for (int run = 1; run <= 3; ++run) {
+    const auto r =
+        run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["scans"][0]["http_status"], 200);
+    EXPECT_FALSE(j["scans"][0]["marked_down"]);
+    EXPECT_EQ(j["scans"][1]["http_status"], 0);
+    EXPECT_EQ(j["scans"][1]["marked_down"], run == 3) << "run " << run;
+  }
+}
+
+}  // namespace
+}  // namespace leakwatch
