@@ -203,8 +203,69 @@ Result<Listing> parse_nginx_json_listing(std::string_view body, std::size_t max_
   return listing;
 }
 
+Result<Listing> parse_nginx_xml_listing(std::string_view body, std::size_t max_entries) {
+  const auto list = body.find("<list>");
+  if (list == std::string_view::npos) return Error{"no <list> element: not an nginx XML listing"};
+  Listing listing;
+  listing.format = "nginx-xml";
+  std::size_t pos = list;
+  while (true) {
+    const auto open = body.find('<', pos + 1);
+    if (open == std::string_view::npos) break;
+    const bool dir = body.compare(open, 10, "<directory") == 0;
+    const bool file = body.compare(open, 5, "<file") == 0;
+    const auto tag_end = body.find('>', open);
+    if (tag_end == std::string_view::npos) break;
+    pos = tag_end;
+    if (!dir && !file) continue;
+    const auto close = body.find("</", tag_end);
+    if (close == std::string_view::npos) break;
+    std::string name = decode_html_entities(body.substr(tag_end + 1, close - tag_end - 1));
+    pos = close;
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+      continue;
+    if (listing.entries.size() >= max_entries) {
+      listing.truncated = true;
+      break;
+    }
+    ListingEntry e;
+    e.is_dir = dir;
+    e.name = name;
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (const unsigned char c : name) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        e.href += static_cast<char>(c);
+      } else {
+        e.href += '%';
+        e.href += kHex[c >> 4];
+        e.href += kHex[c & 0xF];
+      }
+    }
+    if (dir) e.href += '/';
+    const auto attrs = body.substr(open, tag_end - open);
+    if (const auto size_at = attrs.find(" size=\""); file && size_at != std::string_view::npos) {
+      const auto value_start = size_at + 7;
+      const auto value_end = attrs.find('"', value_start);
+      if (value_end != std::string_view::npos) {
+        if (const auto size =
+                parse_size_token(attrs.substr(value_start, value_end - value_start))) {
+          e.size = size->bytes;
+          e.size_exact = size->exact;
+        }
+      }
+    }
+    listing.entries.push_back(std::move(e));
+  }
+  return listing;
+}
+
 Result<Listing> parse_listing(std::string_view body, std::string_view content_type,
                               std::size_t max_entries) {
+  if (content_type.find("xml") != std::string_view::npos ||
+      body.substr(0, 200).find("<list>") != std::string_view::npos) {
+    if (body.find("<list>") != std::string_view::npos)
+      return parse_nginx_xml_listing(body, max_entries);
+  }
   std::size_t first = 0;
   while (first < body.size() && std::isspace(static_cast<unsigned char>(body[first]))) ++first;
   if (content_type.find("json") != std::string_view::npos ||

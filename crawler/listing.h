@@ -33,6 +33,8 @@ Result<Listing> parse_listing(std::string_view body, std::string_view content_ty
                               std::size_t max_entries);
 Result<Listing> parse_nginx_html_listing(std::string_view body, std::size_t max_entries);
 Result<Listing> parse_nginx_json_listing(std::string_view body, std::size_t max_entries);
+// autoindex_format xml: <list><directory ...>NAME</directory><file ... size="N">NAME</file></list>
+Result<Listing> parse_nginx_xml_listing(std::string_view body, std::size_t max_entries);
 // Any HTML listing (parsed with gumbo): each relative link is an entry; its size is read from
 // the table row or the <pre> line it sits in. Pages with no entry links are an error.
 Result<Listing> parse_html_listing(std::string_view body, std::size_t max_entries);

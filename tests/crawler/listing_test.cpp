@@ -73,7 +73,7 @@ TEST_P(NginxListing, ParsesNamesSizesAndFoldersFromRealServerOutput) {
   EXPECT_FALSE(sub->size.has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(HtmlAndJson, NginxListing, ::testing::Values("html", "json"));
+INSTANTIATE_TEST_SUITE_P(HtmlJsonAndXml, NginxListing, ::testing::Values("html", "json", "xml"));
 
 TEST_F(NginxListing, ReadsHumanSizesWhenExactSizeIsOff) {
   NginxServer server(site_, NginxOptions{.exact_size = false});
