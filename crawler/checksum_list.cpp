@@ -3,15 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "model/text.h"
+
 namespace leakwatch::crawler {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -61,7 +57,7 @@ std::optional<DigestKind> kind_for_hex(std::size_t hex_len, bool xxh_hint) {
 }
 
 std::optional<DigestKind> kind_for_bsd(std::string_view algo) {
-  const auto a = lower(algo);
+  const auto a = ascii_lower(algo);
   if (a == "sha256") return DigestKind::sha256;
   if (a == "sha1") return DigestKind::sha1;
   if (a == "md5") return DigestKind::md5;
@@ -73,7 +69,7 @@ std::optional<DigestKind> kind_for_bsd(std::string_view algo) {
 }  // namespace
 
 bool looks_like_checksum_file(std::string_view file_name) {
-  const auto n = lower(file_name);
+  const auto n = ascii_lower(file_name);
   for (const auto* suffix : {".sha256", ".sha1", ".md5", ".sfv", ".sha256sum", ".md5sum",
                              ".sha1sum", ".xxh128", ".checksums"}) {
     if (n.ends_with(suffix)) return true;
@@ -88,7 +84,7 @@ bool looks_like_checksum_file(std::string_view file_name) {
 
 Result<ChecksumList> parse_checksum_list(std::string_view text, std::string_view file_name,
                                          std::size_t max_lines) {
-  const auto fname = lower(file_name);
+  const auto fname = ascii_lower(file_name);
   const bool sfv = fname.ends_with(".sfv");
   const bool xxh_hint = fname.find("xxh") != std::string::npos;
   ChecksumList out;

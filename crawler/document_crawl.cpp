@@ -8,17 +8,12 @@
 #include "crawler/checksum_list.h"
 #include "crawler/crawl.h"
 #include "crawler/listing.h"
+#include "model/text.h"
 #include "model/url.h"
 
 namespace leakwatch::crawler {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string basename_of(const Url& url) {
   const auto slash = url.path.rfind('/');
@@ -26,7 +21,7 @@ std::string basename_of(const Url& url) {
 }
 
 CrawlKind kind_from_url(const Url& url) {
-  const auto name = lower(basename_of(url));
+  const auto name = ascii_lower(basename_of(url));
   if (name.ends_with(".zip")) return CrawlKind::archive;
   if (looks_like_checksum_file(name)) return CrawlKind::checksums;
   if (name.ends_with(".json")) return CrawlKind::json_tree;

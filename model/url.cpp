@@ -5,16 +5,11 @@
 #include <charconv>
 #include <vector>
 
+#include "model/text.h"
+
 namespace leakwatch {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 int default_port(std::string_view scheme) {
   if (scheme == "http") return 80;
@@ -86,7 +81,7 @@ std::optional<Url> parse_url(std::string_view text) {
   const auto colon = text.find(':');
   if (colon == std::string_view::npos || colon == 0) return std::nullopt;
   Url url;
-  url.scheme = lower(text.substr(0, colon));
+  url.scheme = ascii_lower(text.substr(0, colon));
   if (!std::isalpha(static_cast<unsigned char>(url.scheme[0])) ||
       !std::all_of(url.scheme.begin(), url.scheme.end(), [](unsigned char c) {
         return std::isalnum(c) || c == '+' || c == '-' || c == '.';
@@ -125,7 +120,7 @@ std::optional<Url> parse_url(std::string_view text) {
       return std::nullopt;
     }
   }
-  url.host = lower(host);
+  url.host = ascii_lower(host);
   if (!port.empty()) {
     int p = 0;
     const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
@@ -150,7 +145,8 @@ std::optional<Url> resolve_url(const Url& base, std::string_view ref) {
   if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash)) {
     // RFC 3986 5.2.2, non-strict: "http:g" against an http base is the relative "g" (the
     // backward-compatible reading of section 5.4.2, which browsers also use).
-    if (lower(ref.substr(0, colon)) == base.scheme && !ref.substr(colon + 1).starts_with("//")) {
+    if (ascii_lower(ref.substr(0, colon)) == base.scheme &&
+        !ref.substr(colon + 1).starts_with("//")) {
       ref.remove_prefix(colon + 1);
     } else {
       auto parsed = parse_url(ref);
