@@ -223,11 +223,16 @@ void list_archives(HttpClient& client, const CrawlOptions& options, CrawlResult&
 
 }  // namespace
 
-CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
+CrawlResult start_crawl(const CrawlOptions& options) {
   CrawlResult result;
   result.manifest.source = options.source_name;
   result.manifest.locator = options.url;
   result.manifest.fetched_at = now();
+  return result;
+}
+
+CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
+  CrawlResult result = start_crawl(options);
 
   auto root = parse_url(options.url);
   if (!root) {

@@ -70,6 +70,9 @@ struct CrawlResult {
   std::string last_modified;
 };
 
+// An empty result for this source, stamped with its name, locator and the time now.
+CrawlResult start_crawl(const CrawlOptions& options);
+
 // One source of any kind.
 CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options);
 // A directory listing, followed into sub-folders (also reached through crawl_source). A URL

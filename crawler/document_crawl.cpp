@@ -119,10 +119,7 @@ void collect_links(const GumboNode* node, std::vector<std::string>& out, int dep
 }  // namespace
 
 CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
-  CrawlResult result;
-  result.manifest.source = options.source_name;
-  result.manifest.locator = options.url;
-  result.manifest.fetched_at = now();
+  CrawlResult result = start_crawl(options);
   const auto url = parse_url(options.url);
   if (!url) {
     result.error = options.url + ": not a URL";

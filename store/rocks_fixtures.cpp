@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "model/json.h"
+#include "store/rocks_db.h"
 
 namespace leakwatch::store::fixtures {
 
@@ -53,15 +54,6 @@ Result<void> open_raw(RawDb& raw, const std::filesystem::path& path,
   raw.db.reset(db);
   raw.names = wanted;
   return {};
-}
-
-std::string be64(std::uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  return out;
 }
 
 }  // namespace
