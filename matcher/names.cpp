@@ -42,18 +42,18 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-// NFC, then full case folding, then NFC again (folding can denormalise, Unicode 3.13).
+// NFKC_Casefold (Unicode's closure of NFKC, full case folding and removal of default-ignorable
+// code points): composed and decomposed accents, full-width letters, ligatures and zero-width
+// characters slipped into a renamed file all compare equal.
 std::string unicode_fold(std::string_view name) {
   if (!valid_utf8(name)) return {};
   UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  const icu::Normalizer2* fold = icu::Normalizer2::getNFKCCasefoldInstance(status);
   if (U_FAILURE(status)) return {};
-  auto text = icu::UnicodeString::fromUTF8(
+  const auto text = icu::UnicodeString::fromUTF8(
       icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
   if (text.isBogus()) return {};
-  icu::UnicodeString folded = nfc->normalize(text, status);
-  folded.foldCase();
-  folded = nfc->normalize(folded, status);
+  const icu::UnicodeString folded = fold->normalize(text, status);
   if (U_FAILURE(status)) return {};
   std::string out;
   folded.toUTF8String(out);

@@ -7,9 +7,10 @@
 
 namespace leakwatch::matcher {
 
-// Leaks rename folders and change case: compare basenames Unicode-NFC-normalised and case-folded
-// (ICU full case folding), without trailing spaces, tabs or dots. ASCII names take a fast path.
-// Bytes that are not valid UTF-8 fall back to ASCII folding of the bytes as they are.
+// Leaks rename folders and change case: compare basenames ICU NFKC_Casefold-normalised (NFKC,
+// full case folding, default-ignorables removed), without trailing spaces, tabs or dots. ASCII
+// names take a fast path. Bytes that are not valid UTF-8 fall back to ASCII folding of the bytes as
+// they are.
 std::string normalise_name(std::string_view path_or_name);
 
 // Shell-style glob over a normalised basename: `*` any run, `?` one byte, `[abc]`, `[a-z]` and

@@ -1,4 +1,4 @@
-// Name normalisation (case folding, NFC, trailing junk) and glob patterns over basenames.
+// Name normalisation (NFKC_Casefold, trailing junk) and glob patterns over basenames.
 #include "matcher/names.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,12 @@ TEST(NormaliseName, FoldsUnicodeCaseBeyondAscii) {
   EXPECT_EQ(normalise_name("\xCE\xA3\xCE\x91.PDF"),
             "\xCF\x83\xCE\xB1.pdf");  // "ΣΑ.PDF" -> "σα.pdf"
   EXPECT_EQ(normalise_name("STRASSE.txt"), normalise_name("straße.txt"));  // full case folding
+  // NFKC compatibility folding: full-width letters, ligatures, zero-width joiners.
+  EXPECT_EQ(normalise_name("\xEF\xBC\xB0\xEF\xBC\xAC\xEF\xBC\xA1\xEF\xBC\xB4\xEF\xBC\xA5.jpg"),
+            "plate.jpg");                                           // ＰＬＡＴＥ.jpg
+  EXPECT_EQ(normalise_name("\xEF\xAC\x81le.txt"), "file.txt");      // ﬁle.txt
+  EXPECT_EQ(normalise_name("pla\xE2\x80\x8Bte.jpg"), "plate.jpg");  // zero-width space
+  EXPECT_NE(normalise_name("plate1.jpg"), normalise_name("plate2.jpg"));
 }
 
 TEST(NormaliseName, ComposedAndDecomposedAccentsCompareEqual) {
