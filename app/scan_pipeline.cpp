@@ -141,6 +141,10 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   rec.bytes_fetched = crawl.bytes_fetched;
   rec.pages_fetched = crawl.pages_fetched;
   rec.content_checked = crawl.files_hashed > 0;
+  rec.files_hashed = crawl.files_hashed;
+  rec.content_bytes = crawl.content_bytes;
+  rec.archives_listed = crawl.archives_listed;
+  rec.archive_bytes = crawl.archive_bytes;
   rec.http_status = crawl.http_status;
   rec.latency_ms = static_cast<std::uint64_t>(crawl.latency.count());
   if (rec.status == ScanStatus::failed && prior.consecutive_failures + 1 >= kDownAfterFailures) {

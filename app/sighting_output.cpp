@@ -50,7 +50,11 @@ void print_scan_text(std::ostream& out, const ScanRecord& r) {
       << r.entries_seen << " entries, " << r.pages_fetched << " pages, "
       << format_size(r.bytes_fetched) << " fetched"
       << (r.proxy.empty() ? ", direct" : ", via proxy " + r.proxy);
-  if (r.content_checked) out << ", content checked";
+  if (r.content_checked)
+    out << ", content checked (" << r.files_hashed << " files, " << format_size(r.content_bytes)
+        << ")";
+  if (r.archives_listed)
+    out << ", " << r.archives_listed << " zip directories read in " << format_size(r.archive_bytes);
   if (r.http_status) out << ", HTTP " << r.http_status << " in " << r.latency_ms << " ms";
   if (r.marked_down) out << ", MARKED DOWN";
   out << "\n";

@@ -223,6 +223,14 @@ void list_archives(HttpClient& client, const CrawlOptions& options, CrawlResult&
 
 }  // namespace
 
+void examine_files(HttpClient& client, const CrawlOptions& options, CrawlResult& result) {
+  apply_checksum_lists(client, options, result);
+  if (options.max_archives > 0) list_archives(client, options, result);
+  if (options.wants_content && options.make_digester && options.content_budget > 0) {
+    hash_candidates(client, options, result);
+  }
+}
+
 CrawlResult start_crawl(const CrawlOptions& options) {
   CrawlResult result;
   result.manifest.source = options.source_name;
@@ -342,12 +350,7 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
   // Pages complete in any order: sort, so a manifest (and its evidence) is the same every time.
   std::sort(result.manifest.entries.begin(), result.manifest.entries.end(),
             [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
-  if (root_ok) apply_checksum_lists(client, options, result);
-  if (root_ok && options.max_archives > 0) list_archives(client, options, result);
-
-  if (options.wants_content && options.make_digester && options.content_budget > 0 && root_ok) {
-    hash_candidates(client, options, result);
-  }
+  if (root_ok) examine_files(client, options, result);
 
   if (!root_ok) {
     result.status = ScanStatus::failed;

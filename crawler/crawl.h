@@ -68,6 +68,8 @@ struct CrawlResult {
   std::chrono::milliseconds latency{};
   std::string etag;  // validators of this answer, for the next conditional request
   std::string last_modified;
+  // .torrent URLs and magnet links found on leak post pages, for the torrent reader.
+  std::vector<std::string> torrent_links;
 };
 
 // An empty result for this source, stamped with its name, locator and the time now.
@@ -75,6 +77,15 @@ CrawlResult start_crawl(const CrawlOptions& options);
 
 // One source of any kind.
 CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options);
+// A leak post page: its text is kept, its links within the source followed to `depth`: pages
+// and folder listings below the post's folder are read, files on the same site become entries
+// (then examined as below), .torrent files and magnet links are collected in `torrent_links`.
+// Pages are always read in full (a post's page can stay the same while what it links changes).
+CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options);
+// What a crawl does with the files it found that have a URL: checksum lists are read and their
+// digests attached, zip directories listed by byte ranges, and candidates hashed in memory when
+// content hashing is on.
+void examine_files(HttpClient& client, const CrawlOptions& options, CrawlResult& result);
 // A directory listing, followed into sub-folders (also reached through crawl_source). A URL
 // ending in ".zip" is listed as one archive.
 CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options);

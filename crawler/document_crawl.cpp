@@ -1,7 +1,6 @@
 // Sources that are one document rather than a folder tree: checksum lists, JSON file trees,
-// text dumps and leak post pages; and the dispatch that picks the right reader for a source.
-#include <gumbo.h>
-
+// text dumps; and the dispatch that picks the right reader for a source (leak post pages are
+// in page_crawl.cpp).
 #include <algorithm>
 #include <cctype>
 
@@ -88,34 +87,6 @@ bool status_ok(const Result<HttpResponse>& r, const std::string& url, CrawlResul
   return true;
 }
 
-void page_text(const GumboNode* node, std::string& out, int depth = 0) {
-  if (depth > 256) return;
-  if (node->type == GUMBO_NODE_TEXT) {
-    out += node->v.text.text;
-    out += '\n';
-    return;
-  }
-  if (node->type != GUMBO_NODE_ELEMENT) return;
-  const auto tag = node->v.element.tag;
-  if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE) return;
-  const GumboVector& children = node->v.element.children;
-  for (unsigned i = 0; i < children.length; ++i)
-    page_text(static_cast<const GumboNode*>(children.data[i]), out, depth + 1);
-}
-
-void collect_links(const GumboNode* node, std::vector<std::string>& out, int depth = 0) {
-  if (depth > 256 || node->type != GUMBO_NODE_ELEMENT) return;
-  if (node->v.element.tag == GUMBO_TAG_A) {
-    if (const GumboAttribute* href = gumbo_get_attribute(&node->v.element.attributes, "href")) {
-      out.emplace_back(href->value);
-    }
-  }
-  const GumboVector& children = node->v.element.children;
-  for (unsigned i = 0; i < children.length; ++i) {
-    collect_links(static_cast<const GumboNode*>(children.data[i]), out, depth + 1);
-  }
-}
-
 }  // namespace
 
 CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
@@ -126,12 +97,13 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
     return result;
   }
   CrawlKind kind = options.kind == CrawlKind::auto_detect ? kind_from_url(*url) : options.kind;
+  if (kind == CrawlKind::page) return crawl_pages(client, options);
   if (kind == CrawlKind::listing || kind == CrawlKind::archive) {
     auto listed = crawl_listing(client, options);
     // auto: an HTML page that is not a listing is read as a leak post instead.
     if (options.kind == CrawlKind::auto_detect && listed.status == ScanStatus::failed &&
         listed.error.find("not a directory listing") != std::string::npos) {
-      kind = CrawlKind::page;
+      return crawl_pages(client, options);
     } else {
       return listed;
     }
@@ -187,37 +159,8 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
     case CrawlKind::text:
       result.manifest.texts.push_back({options.url, body});
       break;
-    case CrawlKind::page: {
-      // A leak post: its links (files, archives on the same site) become entries, its text is
-      // kept for record and honeytoken matching.
-      std::vector<std::string> hrefs;
-      std::string text;
-      if (GumboOutput* doc =
-              gumbo_parse_with_options(&kGumboDefaultOptions, body.data(), body.size())) {
-        collect_links(doc->root, hrefs);
-        page_text(doc->root, text);
-        gumbo_destroy_output(&kGumboDefaultOptions, doc);
-      }
-      for (const auto& href : hrefs) {
-        const auto target = resolve_url(*url, href);
-        if (!target || target->host != url->host || target->path.ends_with('/') ||
-            (target->scheme != "http" && target->scheme != "https")) {
-          continue;
-        }
-        if (result.manifest.entries.size() >= options.max_entries) {
-          result.problems.push_back(options.url + ": stopped at max_entries");
-          break;
-        }
-        FileEntry e;
-        const auto slash = target->path.rfind('/');
-        e.path = percent_decode(target->path.substr(slash + 1));
-        e.url = target->str(true);
-        result.manifest.entries.push_back(std::move(e));
-      }
-      result.manifest.texts.push_back({options.url, std::move(text)});
-      break;
-    }
     case CrawlKind::auto_detect:
+    case CrawlKind::page:
     case CrawlKind::listing:
     case CrawlKind::archive:
       break;

@@ -185,7 +185,11 @@ void to_json(json& j, const ScanRecord& r) {
            {"content_checked", r.content_checked},
            {"http_status", r.http_status},
            {"latency_ms", r.latency_ms},
-           {"marked_down", r.marked_down}};
+           {"marked_down", r.marked_down},
+           {"files_hashed", r.files_hashed},
+           {"content_bytes", r.content_bytes},
+           {"archives_listed", r.archives_listed},
+           {"archive_bytes", r.archive_bytes}};
 }
 
 void from_json(const json& j, ScanRecord& r) {
@@ -207,6 +211,10 @@ void from_json(const json& j, ScanRecord& r) {
   get_optional(j, "http_status", r.http_status);
   get_optional(j, "latency_ms", r.latency_ms);
   get_optional(j, "marked_down", r.marked_down);
+  get_optional(j, "files_hashed", r.files_hashed);
+  get_optional(j, "content_bytes", r.content_bytes);
+  get_optional(j, "archives_listed", r.archives_listed);
+  get_optional(j, "archive_bytes", r.archive_bytes);
 }
 
 void to_json(json& j, const HeadPiece& p) {

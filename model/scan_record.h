@@ -34,6 +34,12 @@ struct ScanRecord {
   std::uint64_t latency_ms = 0;
   // This scan failed and so did the ones before it: the source is down, not just flaky.
   bool marked_down = false;
+  // What content verification and archive listing cost, within bytes_fetched: candidate files
+  // hashed in memory, and zip directories read by byte ranges (never the archives themselves).
+  std::uint64_t files_hashed = 0;
+  std::uint64_t content_bytes = 0;
+  std::uint64_t archives_listed = 0;
+  std::uint64_t archive_bytes = 0;
 
   friend bool operator==(const ScanRecord&, const ScanRecord&) = default;
 };

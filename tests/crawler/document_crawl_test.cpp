@@ -78,7 +78,7 @@ TEST_F(DocumentSources, ReadsALeakPostPageForLinksAndText) {
   const auto r = crawl(server, "/post.html", CrawlKind::page);
   ASSERT_EQ(r.status, ScanStatus::ok) << r.error;
   ASSERT_EQ(r.manifest.entries.size(), 1u) << "links to other sites are not part of the source";
-  EXPECT_EQ(r.manifest.entries[0].path, "part1.zip");
+  EXPECT_EQ(r.manifest.entries[0].path, "files/part1.zip");
   EXPECT_EQ(r.manifest.entries[0].url, server.url("/files/part1.zip"));
   ASSERT_EQ(r.manifest.texts.size(), 1u);
   EXPECT_NE(r.manifest.texts[0].text.find("Proof: ABC1234"), std::string::npos);
@@ -126,6 +126,123 @@ TEST_F(DocumentSources, AnUnchangedDocumentCostsOneConditionalRequest) {
   EXPECT_FALSE(third.not_modified);
   ASSERT_EQ(third.manifest.entries.size(), 1u);
   EXPECT_EQ(third.manifest.entries[0].path, "other.bin");
+}
+
+}  // namespace
+}  // namespace leakwatch::crawler
+
+namespace leakwatch::crawler {
+namespace {
+
+// A leak post as criminals publish them: a thread whose first page links a second page, a folder
+// listing (served by nginx autoindex), a checksum list, a .torrent and a magnet, plus links that
+// are not part of the source (another site, a page above the post's folder). The crawl follows
+// what is within the source and within depth, and nothing else.
+class LeakPost : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto post = site_ / "forum" / "t42";
+    write_file(post / "files" / "plate_1.jpg", testing::random_bytes(1000, 7));
+    write_file(post / "files" / "deep" / "plate_2.jpg", testing::random_bytes(2000, 8));
+    write_file(post / "sums" / "SHA256SUMS", std::string(64, 'a') + "  plate_9.jpg\n");
+    write_file(post / "index.html",
+               "<html><body><p>Perceptics proof: ABC1234</p>"
+               "<a href='page2.html'>next page</a>"
+               "<a href='/forum/t41/index.html'>older thread</a>"
+               "<a href='http://mirror.example/t42/x.zip'>mirror</a>"
+               "<a href='index.html'>self</a>"
+               "<a href='magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&amp;dn=x'>"
+               "magnet</a></body></html>");
+    write_file(post / "page2.html",
+               "<html><body><p>second page: XYZ987</p><a href='files/'>browse</a>"
+               "<a href='sums/SHA256SUMS'>checksums</a><a href='dump.torrent'>torrent</a>"
+               "<a href='index.html'>back</a><a href='page3.html'>more</a></body></html>");
+    write_file(post / "page3.html", "<html><body>third page DEEP-SECRET</body></html>");
+    write_file(site_ / "forum" / "t41" / "index.html", "<html><body>other thread</body></html>");
+  }
+  CrawlResult crawl(const NginxServer& server, int depth) {
+    CrawlOptions o;
+    o.source_name = "post";
+    o.url = server.url("/forum/t42/index.html");
+    o.kind = CrawlKind::page;
+    o.depth = depth;
+    o.limits.timeout = std::chrono::seconds(10);
+    return crawl_source(client_, o);
+  }
+  TempDir dir_;
+  std::filesystem::path site_ = dir_ / "site";
+  HttpClient client_;
+};
+
+std::vector<std::string> paths_of(const CrawlResult& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.manifest.entries) out.push_back(e.path);
+  return out;
+}
+
+TEST_F(LeakPost, FollowsPagesListingsAndChecksumListsWithinTheSource) {
+  NginxServer server(site_);
+  const auto r = crawl(server, 3);
+  ASSERT_EQ(r.status, ScanStatus::ok) << r.error;
+  EXPECT_EQ(paths_of(r),
+            (std::vector<std::string>{"dump.torrent", "files/deep/plate_2.jpg", "files/plate_1.jpg",
+                                      "sums/SHA256SUMS", "sums/plate_9.jpg"}));
+  for (const auto& e : r.manifest.entries) {
+    if (e.path == "files/plate_1.jpg") {
+      EXPECT_EQ(e.size, 1000u);
+    }
+    if (e.path == "sums/plate_9.jpg") {
+      EXPECT_EQ(e.digests.size(), 1u);
+    }
+  }
+  ASSERT_EQ(r.torrent_links.size(), 2u);
+  EXPECT_EQ(r.torrent_links[0], server.url("/forum/t42/dump.torrent"));
+  EXPECT_TRUE(r.torrent_links[1].starts_with("magnet:?xt=urn:btih:0123456789abcdef"));
+  EXPECT_NE(r.torrent_links[1].find("&dn=x"), std::string::npos) << "entities decoded";
+  std::string text;
+  for (const auto& t : r.manifest.texts) text += t.text;
+  EXPECT_NE(text.find("ABC1234"), std::string::npos);
+  EXPECT_NE(text.find("XYZ987"), std::string::npos);
+  EXPECT_NE(text.find("DEEP-SECRET"), std::string::npos) << "page3 is two links away";
+  const auto log = server.access_log();
+  EXPECT_EQ(log.find("/forum/t41/"), std::string::npos) << "a page above the post is not followed";
+  EXPECT_EQ(log.find("/forum/t42/index.html HTTP/1.1\" 200", log.find("page2.html")),
+            std::string::npos)
+      << "a page is fetched once, however often it is linked\n"
+      << log;
+}
+
+// Every link followed is one level: post (0) -> page2 (1) -> page3 and files/ (2) -> deep/ (3).
+TEST_F(LeakPost, StopsAtTheConfiguredDepth) {
+  NginxServer server(site_);
+  const auto two = crawl(server, 2);
+  ASSERT_EQ(two.status, ScanStatus::ok) << two.error;
+  std::string text;
+  for (const auto& t : two.manifest.texts) text += t.text;
+  EXPECT_NE(text.find("DEEP-SECRET"), std::string::npos);
+  auto paths = paths_of(two);
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "files/plate_1.jpg"), paths.end());
+  EXPECT_EQ(std::find(paths.begin(), paths.end(), "files/deep/plate_2.jpg"), paths.end());
+
+  const auto one = crawl(server, 1);
+  ASSERT_EQ(one.status, ScanStatus::ok) << one.error;
+  text.clear();
+  for (const auto& t : one.manifest.texts) text += t.text;
+  EXPECT_NE(text.find("XYZ987"), std::string::npos);
+  EXPECT_EQ(text.find("DEEP-SECRET"), std::string::npos);
+  paths = paths_of(one);
+  EXPECT_EQ(std::find(paths.begin(), paths.end(), "files/plate_1.jpg"), paths.end());
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "sums/SHA256SUMS"), paths.end())
+      << "files linked from a followed page are entries whatever the depth";
+}
+
+TEST_F(LeakPost, AMissingLinkedPageMakesThePostPartialNotFailed) {
+  write_file(site_ / "forum" / "t42" / "page2.html",
+             "<html><body><a href='gone.html'>gone</a></body></html>");
+  NginxServer server(site_);
+  const auto r = crawl(server, 3);
+  EXPECT_EQ(r.status, ScanStatus::partial);
+  EXPECT_NE(r.error.find("gone.html: HTTP 404"), std::string::npos) << r.error;
 }
 
 }  // namespace

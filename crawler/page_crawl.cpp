@@ -1,0 +1,280 @@
+// Leak post pages: an HTML page whose links are the index. The page's text is kept for record
+// and honeytoken matching; its links within the source are followed, breadth first, one level
+// at a time (each level fetched concurrently): further pages and folder listings below the
+// post's folder, files on the same site as entries (checksum lists and zip directories among
+// them are read, candidates hashed), and .torrent files and magnet links collected for the
+// torrent reader. Everything is bounded by the source's depth, max_pages and max_entries.
+#include <gumbo.h>
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "crawler/checksum_list.h"
+#include "crawler/crawl.h"
+#include "crawler/listing.h"
+#include "model/text.h"
+#include "model/url.h"
+
+namespace leakwatch::crawler {
+
+namespace {
+
+constexpr int kMaxTreeDepth = 256;  // gumbo nodes deeper than this are ignored
+
+void page_text(const GumboNode* node, std::string& out, int depth = 0) {
+  if (depth > kMaxTreeDepth) return;
+  if (node->type == GUMBO_NODE_TEXT) {
+    out += node->v.text.text;
+    out += '\n';
+    return;
+  }
+  if (node->type != GUMBO_NODE_ELEMENT) return;
+  const auto tag = node->v.element.tag;
+  if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE) return;
+  const GumboVector& children = node->v.element.children;
+  for (unsigned i = 0; i < children.length; ++i)
+    page_text(static_cast<const GumboNode*>(children.data[i]), out, depth + 1);
+}
+
+void collect_links(const GumboNode* node, std::vector<std::string>& out, int depth = 0) {
+  if (depth > kMaxTreeDepth || node->type != GUMBO_NODE_ELEMENT) return;
+  if (node->v.element.tag == GUMBO_TAG_A) {
+    if (const GumboAttribute* href = gumbo_get_attribute(&node->v.element.attributes, "href")) {
+      out.emplace_back(href->value);
+    }
+  }
+  const GumboVector& children = node->v.element.children;
+  for (unsigned i = 0; i < children.length; ++i) {
+    collect_links(static_cast<const GumboNode*>(children.data[i]), out, depth + 1);
+  }
+}
+
+struct ParsedPage {
+  std::vector<std::string> hrefs;
+  std::string text;
+};
+
+ParsedPage parse_page(const std::string& body) {
+  ParsedPage page;
+  using Output = std::unique_ptr<GumboOutput, void (*)(GumboOutput*)>;
+  const Output doc(gumbo_parse_with_options(&kGumboDefaultOptions, body.data(), body.size()),
+                   [](GumboOutput* o) { gumbo_destroy_output(&kGumboDefaultOptions, o); });
+  if (doc) {
+    collect_links(doc->root, page.hrefs);
+    page_text(doc->root, page.text);
+  }
+  return page;
+}
+
+// What a link on a post points at, from its path alone (the post may link anything).
+enum class LinkKind { page, folder, torrent, file };
+
+LinkKind link_kind(const Url& target) {
+  if (target.path.ends_with('/')) return LinkKind::folder;
+  const auto slash = target.path.rfind('/');
+  const std::string name = ascii_lower(target.path.substr(slash + 1));
+  if (looks_like_checksum_file(name)) return LinkKind::file;
+  const auto dot = name.rfind('.');
+  if (dot == std::string::npos) return LinkKind::page;
+  const std::string ext = name.substr(dot + 1);
+  for (const auto* page_ext : {"html", "htm", "xhtml", "shtml", "php", "asp", "aspx", "jsp"}) {
+    if (ext == page_ext) return LinkKind::page;
+  }
+  if (ext == "torrent") return LinkKind::torrent;
+  return LinkKind::file;
+}
+
+bool same_origin(const Url& a, const Url& b) {
+  return a.scheme == b.scheme && a.host == b.host && a.effective_port() == b.effective_port();
+}
+
+bool is_magnet(std::string_view href) {
+  return href.size() > 7 && ascii_lower(href.substr(0, 7)) == "magnet:";
+}
+
+struct PendingPage {
+  Url url;
+  int depth = 0;
+};
+
+void finish(CrawlResult& result, bool root_ok) {
+  result.status = !root_ok                  ? ScanStatus::failed
+                  : result.problems.empty() ? ScanStatus::ok
+                                            : ScanStatus::partial;
+  if (!result.problems.empty() && result.error.empty()) result.error = result.problems.front();
+}
+
+}  // namespace
+
+CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
+  CrawlResult result = start_crawl(options);
+  const auto root = parse_url(options.url);
+  if (!root) {
+    result.error = options.url + ": not a URL";
+    return result;
+  }
+  // The source is the post's folder: pages and listings below it are followed, files anywhere
+  // on the same site are entries, other sites are never contacted.
+  const std::string root_dir = root->path.substr(0, root->path.rfind('/') + 1);
+  const auto relative_path = [&](const Url& u) {
+    const std::string p =
+        u.path.starts_with(root_dir) ? u.path.substr(root_dir.size()) : u.path.substr(1);
+    return percent_decode(p);
+  };
+
+  std::vector<PendingPage> level{{*root, 0}};
+  std::set<std::string> seen{root->str(true)};  // pages, folders and files already taken
+  std::vector<Url> folders;                     // listings to read, with their depth below
+  std::vector<int> folder_depths;
+  std::set<std::string> magnets;
+  bool root_ok = false;
+  bool entries_full = false;
+
+  const auto add_entry = [&](const Url& target) {
+    if (result.manifest.entries.size() >= options.max_entries) {
+      if (!entries_full)
+        result.problems.push_back(
+            options.url + ": stopped at max_entries=" + std::to_string(options.max_entries));
+      entries_full = true;
+      return;
+    }
+    FileEntry e;
+    e.path = relative_path(target);
+    e.url = target.str(true);
+    result.manifest.entries.push_back(std::move(e));
+  };
+
+  while (!level.empty()) {
+    const std::uint64_t allowed =
+        options.max_pages - std::min(options.max_pages, result.pages_fetched);
+    if (level.size() > allowed) {
+      result.problems.push_back(options.url +
+                                ": stopped at max_pages=" + std::to_string(options.max_pages) +
+                                " with " + std::to_string(level.size() - allowed) + " pages left");
+      level.resize(allowed);
+      if (level.empty()) break;
+    }
+    std::vector<HttpRequest> requests;
+    for (const auto& page : level) {
+      requests.push_back(
+          {.url = page.url.str(true), .proxy_url = options.proxy_url, .limits = options.limits});
+    }
+    result.pages_fetched += level.size();
+    std::vector<PendingPage> next;
+    client.get_each(
+        requests, options.concurrency, [&](std::size_t i, Result<HttpResponse> response) {
+          const PendingPage& page = level[i];
+          if (page.depth == 0 && response) {
+            result.http_status = response->status;
+            result.latency = response->elapsed;
+            result.etag = response->etag;
+            result.last_modified = response->last_modified;
+          }
+          if (!response) {
+            if (page.depth == 0) result.error = response.error().message;
+            result.problems.push_back(response.error().message);
+            return;
+          }
+          result.bytes_fetched += response->body_bytes;
+          if (response->status != 200) {
+            const std::string why = requests[i].url + ": HTTP " + std::to_string(response->status);
+            if (page.depth == 0) result.error = why;
+            result.problems.push_back(why);
+            return;
+          }
+          if (page.depth == 0) root_ok = true;
+          ParsedPage parsed = parse_page(response->body);
+          result.manifest.texts.push_back({requests[i].url, std::move(parsed.text)});
+          for (const auto& href : parsed.hrefs) {
+            if (is_magnet(href)) {
+              magnets.insert(decode_html_entities(href));
+              continue;
+            }
+            const auto target = resolve_url(page.url, href);
+            if (!target || (target->scheme != "http" && target->scheme != "https") ||
+                !same_origin(*target, *root)) {
+              continue;
+            }
+            const std::string key = target->str(true);
+            if (seen.contains(key)) continue;
+            const LinkKind kind = link_kind(*target);
+            const bool below = target->path.starts_with(root_dir);
+            switch (kind) {
+              case LinkKind::page:
+                if (!below || page.depth >= options.depth) continue;
+                seen.insert(key);
+                next.push_back({*target, page.depth + 1});
+                break;
+              case LinkKind::folder:
+                if (!below || page.depth >= options.depth) continue;
+                seen.insert(key);
+                folders.push_back(*target);
+                folder_depths.push_back(options.depth - page.depth - 1);
+                break;
+              case LinkKind::torrent:
+                seen.insert(key);
+                result.torrent_links.push_back(key);
+                add_entry(*target);
+                break;
+              case LinkKind::file:
+                seen.insert(key);
+                add_entry(*target);
+                break;
+            }
+          }
+        });
+    level = std::move(next);
+  }
+  result.torrent_links.insert(result.torrent_links.end(), magnets.begin(), magnets.end());
+
+  if (root_ok) examine_files(client, options, result);
+
+  // Folder listings linked from the post are crawled as listings, with what is left of the
+  // page, archive and content budgets; their entries join the post's, under their folder.
+  for (std::size_t i = 0; i < folders.size() && root_ok; ++i) {
+    const std::uint64_t pages_left =
+        options.max_pages - std::min(options.max_pages, result.pages_fetched);
+    if (pages_left == 0) {
+      result.problems.push_back(options.url + ": stopped at max_pages=" +
+                                std::to_string(options.max_pages) + " before " + folders[i].str());
+      break;
+    }
+    CrawlOptions sub = options;
+    sub.url = folders[i].str(true);
+    sub.depth = folder_depths[i];
+    sub.max_pages = pages_left;
+    sub.max_entries = options.max_entries -
+                      std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
+    sub.max_archives =
+        options.max_archives - std::min(options.max_archives, result.archives_listed);
+    sub.content_budget =
+        options.content_budget - std::min(options.content_budget, result.content_bytes);
+    CrawlResult listed = crawl_listing(client, sub);
+    result.pages_fetched += listed.pages_fetched;
+    result.bytes_fetched += listed.bytes_fetched;
+    result.files_hashed += listed.files_hashed;
+    result.content_bytes += listed.content_bytes;
+    result.archives_listed += listed.archives_listed;
+    result.archive_bytes += listed.archive_bytes;
+    if (listed.status == ScanStatus::failed) {
+      result.problems.push_back(listed.error);
+      continue;
+    }
+    for (auto& p : listed.problems) result.problems.push_back(std::move(p));
+    const std::string prefix = relative_path(folders[i]);
+    for (auto& e : listed.manifest.entries) {
+      e.path = prefix + e.path;
+      result.manifest.entries.push_back(std::move(e));
+    }
+  }
+
+  std::stable_sort(result.manifest.entries.begin(), result.manifest.entries.end(),
+                   [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  finish(result, root_ok);
+  return result;
+}
+
+}  // namespace leakwatch::crawler
