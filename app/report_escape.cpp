@@ -99,7 +99,13 @@ std::string escape_html(std::string_view s) {
 
 std::string escape_markdown(std::string_view s) {
   std::string out;
-  for (const char c : display_text(s)) {
+  const auto text = display_text(s);
+  // Block syntax (headings, lists, quotes) only starts a line; values never contain a newline
+  // (display_text shows it as \x0A), so only their first character can open a block.
+  if (!text.empty() && std::string_view("#-+!=").find(text[0]) != std::string_view::npos) {
+    out += '\\';
+  }
+  for (const char c : text) {
     switch (c) {
       case '&':
         out += "&amp;";
@@ -121,12 +127,6 @@ std::string escape_markdown(std::string_view s) {
       case '}':
       case '[':
       case ']':
-      case '(':
-      case ')':
-      case '#':
-      case '+':
-      case '-':
-      case '!':
       case '|':
       case '~':
         out += '\\';

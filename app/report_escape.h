@@ -13,8 +13,9 @@ namespace leakwatch::app {
 std::string display_text(std::string_view s);
 // display_text, then & < > " ' as character references: safe in HTML text and attribute values.
 std::string escape_html(std::string_view s);
-// display_text, then Markdown's punctuation backslash-escaped and < > & as character
-// references (Markdown passes raw HTML through): safe in a table cell or paragraph.
+// display_text, then Markdown's inline punctuation (\ ` * _ { } [ ] | ~, and a leading # - + ! =)
+// backslash-escaped and < > & as character references (Markdown passes raw HTML through): safe
+// in a table cell or paragraph. With [ ] escaped no link can form, so ( ) stay as they are.
 std::string escape_markdown(std::string_view s);
 
 }  // namespace leakwatch::app

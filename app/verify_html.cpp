@@ -28,8 +28,10 @@ th{background:#f6f8fa}td.num{text-align:right}td.mono,span.mono{font-family:ui-m
 tr.not-covered td{background:#fff1f0}.muted{color:#57606a}
 svg#timeline{border:1px solid #d0d7de;background:#fbfcfd;max-width:100%;height:auto}
 svg text{font:12px system-ui,sans-serif;fill:#1b1f24}svg .axis{stroke:#8c959f;stroke-width:1}svg .grid{stroke:#e6e9ec;stroke-width:1}
-svg .scan-ok{fill:#1a7f37}svg .scan-partial{fill:#bf8700}svg .scan-failed{fill:#cf222e}
-svg .sighting-confirmed{fill:#8250df;stroke:#3e1f79}svg .sighting-likely{fill:#d97706;stroke:#7c2d12}
+svg .scan-ok,svg .legend-scan-ok{fill:#1a7f37}svg .scan-partial,svg .legend-scan-partial{fill:#bf8700}
+svg .scan-failed,svg .legend-scan-failed{fill:#cf222e}
+svg .sighting-confirmed,svg .legend-sighting-confirmed{fill:#8250df;stroke:#3e1f79}
+svg .sighting-likely,svg .legend-sighting-likely{fill:#d97706;stroke:#7c2d12}
 svg .seen-span{stroke:#8250df;stroke-width:3;stroke-opacity:.45}svg .window{fill:#ddf4ff;fill-opacity:.5}
 ul.limits li{margin:3px 0}
 )css";
@@ -73,9 +75,39 @@ class TimeScale {
 };
 
 std::string tick_label(Timestamp t, std::chrono::milliseconds span) {
-  const auto text = format_rfc3339(t);
-  // Spans over two days read best as dates; shorter ones need the time of day.
-  return span > std::chrono::hours{48} ? text.substr(0, 10) : text.substr(0, 16) + "Z";
+  const auto text = format_rfc3339(std::chrono::floor<std::chrono::seconds>(t));
+  // Spans over two days read best as dates; shorter ones need the time of day, short ones the
+  // seconds.
+  if (span > std::chrono::hours{48}) return text.substr(0, 10);
+  if (span > std::chrono::minutes{20}) return text.substr(0, 10) + " " + text.substr(11, 5) + "Z";
+  return text.substr(11, 8) + "Z";
+}
+
+// The legend: the same shapes and colours as the marks, under classes of their own so that
+// counting marks (rect.scan-ok, path.sighting) counts only data.
+void render_legend(std::ostringstream& out) {
+  double x = kLabelWidth;
+  const int y = 18;
+  auto label = [&](const std::string& text, double width) {
+    out << "<text x=\"" << num(x + 10) << "\" y=\"" << y << "\">" << text << "</text>";
+    x += width;
+  };
+  for (const std::string status : {"ok", "partial", "failed"}) {
+    out << "<rect class=\"legend-scan-" << status << "\" x=\"" << num(x) << "\" y=\"" << y - 11
+        << "\" width=\"3\" height=\"14\"/>";
+    label("scan " + status, 95);
+  }
+  for (const std::string confidence : {"confirmed", "likely"}) {
+    out << "<path class=\"legend-sighting-" << confidence << "\" d=\"M" << num(x + 2) << " "
+        << y - 12 << " L" << num(x + 8) << " " << y - 5 << " L" << num(x + 2) << " " << y + 2
+        << " L" << num(x - 4) << " " << y - 5 << " Z\"/>";
+    label(confidence + " sighting", 145);
+  }
+  out << "<rect class=\"window\" x=\"" << num(x) << "\" y=\"" << y - 11
+      << "\" width=\"14\" height=\"14\"/>";
+  x += 6;
+  label("coverage window", 0);
+  out << "\n";
 }
 
 struct Row {
@@ -106,16 +138,14 @@ void render_timeline(std::ostringstream& out, const VerifyReport& r) {
 
   out << "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth
       << "\" height=\"" << height << "\" viewBox=\"0 0 " << kWidth << " " << height
-      << "\" role=\"img\" aria-labelledby=\"timeline-title\">\n";
-  out << "<title id=\"timeline-title\">Scans and sightings per source, "
-      << format_rfc3339(scale.from()) << " to " << format_rfc3339(scale.to()) << "</title>\n";
+      << "\" role=\"img\" aria-label=\"Scans and sightings per source\">\n";
+  out << "<title>Scans and sightings per source, " << format_rfc3339(scale.from()) << " to "
+      << format_rfc3339(scale.to()) << "</title>\n";
   // The coverage window, shaded.
   const double wx = scale.x(r.coverage_since);
   out << "<rect class=\"window\" x=\"" << num(wx) << "\" y=\"" << kTopPad << "\" width=\""
       << num(std::max(0.0, x1 - wx)) << "\" height=\"" << plot_height << "\"/>\n";
-  out << "<text x=\"" << kLabelWidth
-      << "\" y=\"18\">scans: ok, partial, failed; sightings: "
-         "confirmed, likely (first to last seen); shaded: coverage window</text>\n";
+  render_legend(out);
 
   // Axis with ticks.
   const int axis_y = kTopPad + plot_height;

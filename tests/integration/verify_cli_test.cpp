@@ -112,7 +112,7 @@ TEST_F(VerifyCli, EveryFormatToStdoutOrAFile) {
   EXPECT_EQ(r.exit_code, 10);
   EXPECT_EQ(r.out.rfind("# leakwatch verify: leaked\n", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("| source | status | scans |"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("| sha256 | img/0\\.jpg |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| sha256 | img/0.jpg | dump/img/0.jpg |"), std::string::npos) << r.out;
 
   r = leakwatch({"verify", "--dataset", "leaked", "--format", "html"});
   EXPECT_EQ(r.exit_code, 10);
@@ -126,7 +126,9 @@ TEST_F(VerifyCli, EveryFormatToStdoutOrAFile) {
   EXPECT_NE(r.err.find("verify leaked: refuted; report written to"), std::string::npos) << r.err;
   const auto j = nlohmann::json::parse(testing::read_file(file));
   EXPECT_EQ(j["verdict"], "refuted");
-  EXPECT_EQ(j["coverage"].size(), 2u);
+  ASSERT_EQ(j["coverage"].size(), 3u) << "a, b, and the unconfigured source with scans";
+  EXPECT_EQ(j["coverage"][2]["source"], "down");
+  EXPECT_EQ(j["coverage"][2]["required"], false);
 
   r = leakwatch({"verify", "--dataset", "leaked", "--output", (dir / "no" / "dir" / "r").string()});
   EXPECT_EQ(r.exit_code, 1);
@@ -224,7 +226,11 @@ TEST(VerifyEndToEnd, ScanThenVerifyAnswersForEachDataset) {
   EXPECT_EQ(r.exit_code, 11) << r.out << r.err;
   j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["uncovered"], nlohmann::json::array({"down"}));
-  EXPECT_FALSE(j["coverage"][1]["failures"][0]["error"].get<std::string>().empty());
+  ASSERT_EQ(j["coverage"].size(), 2u);
+  EXPECT_EQ(j["coverage"][0]["source"], "down") << "required sources by name";
+  ASSERT_EQ(j["coverage"][0]["failures"].size(), 1u) << j["coverage"][0].dump();
+  EXPECT_NE(j["coverage"][0]["failures"][0]["error"].get<std::string>().find("127.0.0.1"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "tests/app/verify_fixture.h"
 #include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace leakwatch {
 namespace {
