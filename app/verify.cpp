@@ -106,7 +106,11 @@ void add_limitations(VerifyReport& report, const config::Config& config) {
         "No source is configured and enabled: nothing was searched, so absence of sightings "
         "shows nothing.");
   }
-  if (report.coverage_since > report.since) {
+  if (report.signature_created > report.as_of) {
+    add("before-signature", "",
+        "The signature was created at " + format_rfc3339(report.signature_created) +
+            ", after the as-of time: no scan could have matched it by then.");
+  } else if (report.coverage_since > report.since) {
     add("before-signature", "",
         "The signature was created at " + format_rfc3339(report.signature_created) +
             "; scans before that could not have matched it, so coverage counts from then.");
