@@ -206,4 +206,11 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mo
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
+Result<void> Store::refresh() {
+  if (!impl_->read_only) return {};
+  const auto s = impl_->db->TryCatchUpWithPrimary();
+  if (!s.ok()) return status_error(impl_->path.string() + ": cannot catch up with the writer", s);
+  return {};
+}
+
 }  // namespace leakwatch::store

@@ -142,6 +142,10 @@ class Store {
   Result<std::vector<Sighting>> record_fetch(const ScanRecord& scan,
                                              const std::vector<Sighting>& sightings);
 
+  // A read-only (secondary) store catches up with what the writer has committed since it
+  // opened or last refreshed; the writer sees its own commits already (no-op).
+  Result<void> refresh();
+
   Result<std::optional<Sighting>> get_sighting(std::string_view dataset, std::string_view locator);
   // Streams matching sightings, newest last_seen first, until `visit` returns false. A range
   // scan over the dataset+time, source+time or time index; nothing is loaded whole.
