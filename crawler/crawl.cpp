@@ -7,6 +7,7 @@
 
 #include "crawler/checksum_list.h"
 #include "crawler/listing.h"
+#include "crawler/torrent_links.h"
 #include "crawler/zip_directory.h"
 #include "model/url.h"
 
@@ -125,7 +126,7 @@ bool needs_url(const CrawlOptions& options, const FileEntry& entry) {
   const auto name = slash == std::string::npos ? std::string_view(entry.path)
                                                : std::string_view(entry.path).substr(slash + 1);
   return (options.wants_content && options.wants_content(entry)) || is_zip_name(name) ||
-         looks_like_checksum_file(name);
+         looks_like_checksum_file(name) || is_torrent_name(name);
 }
 
 bool is_zip_name(std::string_view path) {
@@ -344,6 +345,7 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
             [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
   if (root_ok) apply_checksum_lists(client, options, result);
   if (root_ok && options.max_archives > 0) list_archives(client, options, result);
+  if (root_ok && options.max_torrents > 0) fetch_linked_torrents(client, options, result);
 
   if (options.wants_content && options.make_digester && options.content_budget > 0 && root_ok) {
     hash_candidates(client, options, result);

@@ -8,6 +8,7 @@
 #include "crawler/checksum_list.h"
 #include "crawler/crawl.h"
 #include "crawler/listing.h"
+#include "crawler/torrent_links.h"
 #include "model/text.h"
 #include "model/url.h"
 
@@ -23,6 +24,7 @@ std::string basename_of(const Url& url) {
 CrawlKind kind_from_url(const Url& url) {
   const auto name = ascii_lower(basename_of(url));
   if (name.ends_with(".zip")) return CrawlKind::archive;
+  if (name.ends_with(".torrent")) return CrawlKind::torrent;
   if (looks_like_checksum_file(name)) return CrawlKind::checksums;
   if (name.ends_with(".json")) return CrawlKind::json_tree;
   for (const auto* ext : {".txt", ".csv", ".log", ".tsv", ".sql", ".dump"}) {
@@ -126,6 +128,7 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
     return result;
   }
   CrawlKind kind = options.kind == CrawlKind::auto_detect ? kind_from_url(*url) : options.kind;
+  if (kind == CrawlKind::torrent) return crawl_torrent_file(client, options);
   if (kind == CrawlKind::listing || kind == CrawlKind::archive) {
     auto listed = crawl_listing(client, options);
     // auto: an HTML page that is not a listing is read as a leak post instead.
@@ -198,7 +201,17 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
         page_text(doc->root, text);
         gumbo_destroy_output(&kGumboDefaultOptions, doc);
       }
+      constexpr std::size_t kMaxMagnets = 1000;
       for (const auto& href : hrefs) {
+        // Magnet links are resolved later by the app, through a torrent session.
+        if (href.starts_with("magnet:?")) {
+          if (result.magnets.size() < kMaxMagnets &&
+              std::find(result.magnets.begin(), result.magnets.end(), href) ==
+                  result.magnets.end()) {
+            result.magnets.push_back(href);
+          }
+          continue;
+        }
         const auto target = resolve_url(*url, href);
         if (!target || target->host != url->host || target->path.ends_with('/') ||
             (target->scheme != "http" && target->scheme != "https")) {
@@ -215,11 +228,13 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
         result.manifest.entries.push_back(std::move(e));
       }
       result.manifest.texts.push_back({options.url, std::move(text)});
+      if (options.max_torrents > 0) fetch_linked_torrents(client, options, result);
       break;
     }
     case CrawlKind::auto_detect:
     case CrawlKind::listing:
     case CrawlKind::archive:
+    case CrawlKind::torrent:
       break;
   }
   finish(result, true);

@@ -186,6 +186,7 @@ void to_json(json& j, const ScanRecord& r) {
            {"http_status", r.http_status},
            {"latency_ms", r.latency_ms},
            {"marked_down", r.marked_down}};
+  if (!r.notes.empty()) j["notes"] = r.notes;
 }
 
 void from_json(const json& j, ScanRecord& r) {
@@ -207,6 +208,7 @@ void from_json(const json& j, ScanRecord& r) {
   get_optional(j, "http_status", r.http_status);
   get_optional(j, "latency_ms", r.latency_ms);
   get_optional(j, "marked_down", r.marked_down);
+  get_optional(j, "notes", r.notes);
 }
 
 void to_json(json& j, const HeadPiece& p) {
@@ -223,6 +225,7 @@ void from_json(const json& j, HeadPiece& p) {
 void to_json(json& j, const SignatureFile& f) {
   j = json{{"path", f.path}, {"size", f.size}, {"digests", f.digests}};
   if (!f.head_pieces.empty()) j["head_pieces"] = f.head_pieces;
+  if (!f.original_path.empty()) j["original_path"] = f.original_path;
 }
 
 void from_json(const json& j, SignatureFile& f) {
@@ -231,6 +234,7 @@ void from_json(const json& j, SignatureFile& f) {
   j.at("size").get_to(f.size);
   get_optional(j, "digests", f.digests);
   get_optional(j, "head_pieces", f.head_pieces);
+  get_optional(j, "original_path", f.original_path);
 }
 
 void to_json(json& j, const Signature& s) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/time.h"
 
@@ -34,6 +35,9 @@ struct ScanRecord {
   std::uint64_t latency_ms = 0;
   // This scan failed and so did the ones before it: the source is down, not just flaky.
   bool marked_down = false;
+  // What the scan could not do and why, without it being an error (e.g. "UDP trackers skipped:
+  // the SOCKS proxy carries no UDP").
+  std::vector<std::string> notes;
 
   friend bool operator==(const ScanRecord&, const ScanRecord&) = default;
 };
