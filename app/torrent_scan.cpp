@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "crawler/torrent_links.h"
 #include "crawler/torrent_session.h"
@@ -59,8 +60,13 @@ void resolve_found_magnets(const crawler::CrawlOptions& options, crawler::CrawlR
                              std::to_string(magnets.size()) + " magnet links (max_torrents)");
     magnets.resize(options.max_torrents);
   }
-  for (auto& f : crawler::fetch_magnet_metadata(magnets, fetch_options(options))) {
+  std::uint64_t payload = 0, resolved = 0;
+  const auto started = std::chrono::steady_clock::now();
+  auto fetched = crawler::fetch_magnet_metadata(magnets, fetch_options(options));
+  for (auto& f : fetched) {
     crawl.bytes_fetched += f.protocol_bytes + f.payload_bytes;
+    payload += f.payload_bytes;
+    resolved += f.manifest.has_value();
     add_notes(crawl.notes, f.notes);
     if (!f.manifest) {
       crawl.problems.push_back(f.error);
@@ -70,6 +76,12 @@ void resolve_found_magnets(const crawler::CrawlOptions& options, crawler::CrawlR
     f.manifest->fetched_at = crawl.manifest.fetched_at;
     crawl.torrents.push_back(std::move(*f.manifest));
   }
+  spdlog::info("source={} magnets resolved {} of {} in {} ms, payload bytes {}",
+               options.source_name, resolved, magnets.size(),
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started)
+                   .count(),
+               payload);
   if (crawl.status == ScanStatus::ok && !crawl.problems.empty()) {
     crawl.status = ScanStatus::partial;
     if (crawl.error.empty()) crawl.error = crawl.problems.front();

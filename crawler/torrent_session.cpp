@@ -88,6 +88,8 @@ lt::settings_pack session_settings(const MagnetFetchOptions& options, const Prox
   pack.set_int(sp::active_downloads, -1);
   pack.set_int(sp::active_limit, -1);
   pack.set_int(sp::connections_limit, 2000);
+  // Removing a torrent announces "stopped"; do not let the session's shutdown wait long for it.
+  pack.set_int(sp::stop_tracker_timeout, 1);
   if (proxied) {
     pack.set_int(sp::proxy_type, proxy.type);
     pack.set_str(sp::proxy_hostname, proxy.url.host);
