@@ -6,9 +6,11 @@
 #
 #   bench/torrent_metadata_vs_aria2.sh [BUILD_DIR] [RUNS]    (default: build 5)
 #
-# Peers: one python3-libtorrent seeder process seeding 100 hybrid torrents (4 files, 2 MiB each),
+# Peers: one python3-libtorrent seeder process seeding 100 hybrid torrents (4 files, 1 MiB each),
 # found by both tools through opentracker (tr= in the magnet: aria2c 1.36 ignores x.pe=). DHT,
 # LSD and PEX are off on both sides. Figures are medians over RUNS.
+# leakwatch runs as deployed, through a SOCKS5 proxy (microsocks on loopback: every tracker and
+# peer connection goes through it); aria2c cannot proxy BitTorrent and runs direct.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -27,13 +29,14 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 tracker_port=$(free_port)
 seed_port=$(free_port)
 site_port=$(free_port)
+socks_port=$(free_port)
 announce="http://127.0.0.1:$tracker_port/announce"
 
 # 100 torrents of 4 random files each.
 mkdir -p "$work/data" "$work/torrents"
 for i in $(seq -w 0 99); do
   mkdir -p "$work/data/t$i"
-  for f in 1 2 3 4; do head -c $((2 << 20)) /dev/urandom >"$work/data/t$i/f$f.bin"; done
+  for f in 1 2 3 4; do head -c $((1 << 20)) /dev/urandom >"$work/data/t$i/f$f.bin"; done
   $py "$peer" make "$work/data/t$i" "$work/torrents/t$i.torrent" 262144 hybrid "$announce"
 done
 for t in "$work"/torrents/*.torrent; do $py "$peer" infohash "$t"; done >"$work/whitelist"
@@ -42,22 +45,23 @@ opentracker -i 127.0.0.1 -p "$tracker_port" -P "$tracker_port" -u nobody -d "$wo
   -w whitelist >"$work/tracker.log" 2>&1 &
 sleep 0.5
 $py "$peer" seed "$seed_port" "$work/data" "$work"/torrents/*.torrent >"$work/seeder.log" 2>&1 &
-until grep -q ready "$work/seeder.log"; do sleep 0.2; done
+until grep -qs ready "$work/seeder.log"; do sleep 0.2; done
 sleep 3  # let the seeder announce all 100 torrents
 
 magnet_of() { echo "magnet:?xt=urn:btih:$($py "$peer" infohash "$work/torrents/t$1.torrent")&tr=$announce"; }
 
 # The page with 100 magnet links that `leakwatch check URL` resolves in one session.
+mkdir -p "$work/site-1" "$work/site-100"
 {
   echo "<html><body><h1>dumps</h1><p>Magnet links:</p>"
   for i in $(seq -w 0 99); do echo "<p><a href=\"$(magnet_of "$i" | sed 's/&/\&amp;/g')\">t$i</a></p>"; done
   echo "</body></html>"
-} >"$work/site-100.html"
+} >"$work/site-100/index.html"
 {
   echo "<html><body><h1>dumps</h1><p>Magnet links:</p>"
   echo "<p><a href=\"$(magnet_of 00 | sed 's/&/\&amp;/g')\">t00</a></p>"
   echo "</body></html>"
-} >"$work/site-1.html"
+} >"$work/site-1/index.html"
 mkdir -p "$work/nginx"
 cat >"$work/nginx/nginx.conf" <<NGINX
 daemon off; master_process off; worker_processes 1; pid $work/nginx/pid; error_log $work/nginx/error.log;
@@ -67,7 +71,9 @@ http { access_log off; client_body_temp_path $work/nginx/b; proxy_temp_path $wor
   server { listen 127.0.0.1:$site_port; root $work; } }
 NGINX
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+microsocks -i 127.0.0.1 -p "$socks_port" >/dev/null 2>&1 &
 sleep 0.5
+proxy=(--proxy "socks5h://127.0.0.1:$socks_port")
 
 lw_times=()
 aria_times=()
@@ -77,8 +83,8 @@ for r in $(seq 1 "$runs"); do
   i=$(printf %02d $((r % 100)))
   m=$(magnet_of "$i")
   t0=$(now)
-  "$bin" --log-format json --data-dir "$work/lw-$r" check "$m" --no-record --timeout 60 \
-    >"$work/lw-$r.out" 2>"$work/lw-$r.log"
+  "$bin" --log-format json --data-dir "$work/lw-$r" check "$m" "${proxy[@]}" --no-record --timeout 60 \
+    >"$work/lw-$r.out" 2>"$work/lw-$r.log" || { cat "$work/lw-$r.out" "$work/lw-$r.log"; exit 1; }
   t1=$(now)
   lw_times+=("$(echo "$t1 - $t0" | bc)")
   payloads+=("$(grep -o 'payload bytes [0-9]*' "$work/lw-$r.log" | awk '{print $3}')")
@@ -96,14 +102,15 @@ one=()
 hundred=()
 for r in $(seq 1 "$runs"); do
   t0=$(now)
-  "$bin" --log-format json --data-dir "$work/one-$r" check "http://127.0.0.1:$site_port/site-1.html" \
-    --no-record --timeout 60 >"$work/one-$r.out" 2>"$work/one-$r.log"
+  "$bin" --log-format json --data-dir "$work/one-$r" check "http://127.0.0.1:$site_port/site-1/" \
+    "${proxy[@]}" --no-record --timeout 60 >"$work/one-$r.out" 2>"$work/one-$r.log" || { cat "$work/one-$r.out" "$work/one-$r.log"; exit 1; }
   t1=$(now)
   one+=("$(echo "$t1 - $t0" | bc)")
   grep -q 'magnets resolved 1 of 1' "$work/one-$r.log"
   t0=$(now)
-  "$bin" --log-format json --data-dir "$work/hundred-$r" check "http://127.0.0.1:$site_port/site-100.html" \
-    --no-record --timeout 60 >"$work/hundred-$r.out" 2>"$work/hundred-$r.log"
+  "$bin" --log-format json --data-dir "$work/hundred-$r" check "http://127.0.0.1:$site_port/site-100/" \
+    "${proxy[@]}" --no-record --timeout 60 >"$work/hundred-$r.out" 2>"$work/hundred-$r.log" ||
+    { tail -5 "$work/hundred-$r.out" "$work/hundred-$r.log"; exit 1; }
   t1=$(now)
   hundred+=("$(echo "$t1 - $t0" | bc)")
   grep -o 'magnets resolved [0-9]* of 100 in [0-9]* ms, payload bytes [0-9]*' "$work/hundred-$r.log" \
@@ -121,10 +128,10 @@ aria100=$(
 )
 
 printf 'single magnet, whole command, median of %s runs:\n' "$runs"
-printf '  leakwatch check MAGNET --no-record : %.3f s  (payload bytes per run: %s)\n' \
+printf '  leakwatch check MAGNET --proxy socks5h://... --no-record : %.3f s  (payload bytes per run: %s)\n' \
   "$(printf '%s\n' "${lw_times[@]}" | median)" "${payloads[*]}"
-printf '  aria2c --bt-metadata-only          : %.3f s\n' "$(printf '%s\n' "${aria_times[@]}" | median)"
-printf 'page of magnet links, leakwatch check URL (one session), median of %s runs:\n' "$runs"
+printf '  aria2c --bt-metadata-only (direct)                        : %.3f s\n' "$(printf '%s\n' "${aria_times[@]}" | median)"
+printf 'page of magnet links, leakwatch check URL --proxy (one session), median of %s runs:\n' "$runs"
 printf '  1 magnet    : %.3f s\n' "$(printf '%s\n' "${one[@]}" | median)"
 printf '  100 magnets : %.3f s\n' "$(printf '%s\n' "${hundred[@]}" | median)"
 sed 's/^/    /' "$work/hundred-summary"

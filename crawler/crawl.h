@@ -37,7 +37,7 @@ struct CrawlOptions {
   // Zip archives whose central directory is read with two Range requests per archive.
   std::uint64_t max_archives = 50;
   // .torrent files linked from a listing or page, each fetched and read into its own manifest.
-  std::uint64_t max_torrents = 50;
+  std::uint64_t max_torrents = 200;
   FetchLimits limits;
   Concurrency concurrency;
   // Content hashing: off unless both are set. Files for which `wants_content` is true are
