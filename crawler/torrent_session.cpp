@@ -177,6 +177,18 @@ std::vector<MagnetFetch> fetch_magnet_metadata(const std::vector<std::string>& m
       fetch.error = "magnet " + shown(magnets[i]) + ": " + ec.message();
       continue;
     }
+    if (!proxied) {
+      // Only a proxy may resolve an onion name: never look one up locally.
+      const auto onion = std::find_if(atp.trackers.begin(), atp.trackers.end(), [](auto& t) {
+        const auto url = parse_url(t);
+        return url && url->is_onion();
+      });
+      if (onion != atp.trackers.end()) {
+        fetch.error = "magnet " + shown(magnets[i]) + ": tracker " + *onion +
+                      " is a .onion address and needs a socks5h:// proxy (never resolved locally)";
+        continue;
+      }
+    }
     if (proxied) {
       // Tor's SOCKS has no UDP ASSOCIATE: a UDP tracker could only fail (or, elsewhere, leak).
       const auto udp = std::count_if(atp.trackers.begin(), atp.trackers.end(),

@@ -198,8 +198,15 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
       index.for_each_digest_match(digest, [&](FileRef ref) {
         const auto& file = index.file(ref);
         if (is_content_digest(digest.kind)) {
+          std::string detail = digest.hex();
+          // BEP 52: the root is a Merkle root over every 16 KiB block, so all of them are proved.
+          if (digest.kind == DigestKind::btv2_root) {
+            detail += " (pieces root: all " + std::to_string((file.size + 16383) / 16384) +
+                      " blocks of 16 KiB)";
+          }
           offer(per_dataset[ref.signature], ref.file, Strength::content,
-                {std::string(digest_kind_name(digest.kind)), file.path, entry.path, digest.hex()},
+                {std::string(digest_kind_name(digest.kind)), file.path, entry.path,
+                 std::move(detail)},
                 file.size);
         } else if (entry.size && *entry.size == file.size) {
           offer(

@@ -273,6 +273,15 @@ TEST(MagnetFetch, AMagnetNobodyAnswersTimesOutWhileTheOthersResolve) {
   EXPECT_NE(got[2].error.find("info-hash"), std::string::npos) << got[2].error;
 }
 
+TEST(MagnetFetch, AnOnionTrackerWithoutAProxyIsRefusedBeforeAnyLookup) {
+  const auto got = fetch_magnet_metadata({"magnet:?xt=urn:btih:" + std::string(40, 'd') +
+                                          "&tr=http%3A%2F%2Fexampleleakxyz.onion%2Fannounce"},
+                                         quick(std::chrono::seconds(2)));
+  ASSERT_FALSE(got[0].manifest);
+  EXPECT_NE(got[0].error.find("needs a socks5h:// proxy"), std::string::npos) << got[0].error;
+  EXPECT_EQ(got[0].elapsed, std::chrono::milliseconds(0)) << "never started";
+}
+
 TEST(MagnetFetch, PeersThatLieAboutTheMetadataAreRefused) {
   for (const std::string mode : {"oversized", "garbage"}) {
     TempDir run;

@@ -1,7 +1,7 @@
 // Torrents through the real binary: `check FILE.torrent`, `check URL.torrent` (nginx),
 // `check magnet:...` against a libtorrent seeder on loopback, a listing that links a .torrent,
 // a magnet source scanned through a SOCKS5 proxy; `sign --keep-source` proving unaligned v1 files;
-// one torrent seen through three locators recorded as one sighting (its info-hash).
+// one torrent seen through four locators recorded as one sighting (its info-hash).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -130,6 +130,14 @@ TEST(TorrentCli, OneTorrentSeenAsFileUrlAndMagnetIsOneSighting) {
   ASSERT_EQ(j["sightings"].size(), 1u) << r.out;
   EXPECT_EQ(j["sightings"][0]["locator"], locator);
 
+  // 2b. Its own URL.
+  r = leakwatch(leak.dir, {"check", nginx.url("/dump.torrent"), "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  j = json_of(r);
+  ASSERT_EQ(j["sightings"].size(), 1u) << r.out;
+  EXPECT_EQ(j["sightings"][0]["locator"], locator);
+  EXPECT_EQ(j["scans"][0]["locator"], nginx.url("/dump.torrent")) << "the scan keeps the URL";
+
   // 3. Its magnet, from a libtorrent seeder on loopback.
   const int port = free_port();
   BackgroundProcess seeder({kSystemPython, support("torrent_peer.py"), "seed", std::to_string(port),
@@ -144,7 +152,7 @@ TEST(TorrentCli, OneTorrentSeenAsFileUrlAndMagnetIsOneSighting) {
   EXPECT_EQ(j["sightings"][0]["locator"], locator);
   EXPECT_EQ(j["sightings"][0]["files_matched"], 2);
 
-  // Three fetches, one sighting: the info-hash is the locator.
+  // Four fetches, one sighting: the info-hash is the locator.
   r = leakwatch(leak.dir, {"sightings", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::size_t lines = 0;
