@@ -67,7 +67,8 @@ lt::settings_pack session_settings(const MagnetFetchOptions& options, const Prox
   using sp = lt::settings_pack;
   sp pack;
   pack.set_int(sp::alert_mask, lt::alert_category::status | lt::alert_category::error |
-                                   lt::alert_category::peer | lt::alert_category::tracker);
+                                   lt::alert_category::peer | lt::alert_category::tracker |
+                                   lt::alert_category::connect);
   pack.set_int(sp::alert_queue_size, 10000);
   const bool proxied = proxy.type != sp::none;
   // Nothing on UDP: no uTP, no DHT through a proxy, no local discovery, no port mapping.
@@ -108,6 +109,7 @@ struct Pending {
   std::size_t index = 0;
   Clock::time_point deadline{};
   std::vector<std::string> errors;  // the last few peer and tracker errors
+  std::size_t peers_connected = 0;
 };
 
 void keep_error(Pending& p, std::string text) {
@@ -252,6 +254,8 @@ std::vector<MagnetFetch> fetch_magnet_metadata(const std::vector<std::string>& m
           }
         }
         finish(it);
+      } else if (lt::alert_cast<lt::peer_connect_alert>(a)) {
+        ++it->second.peers_connected;
       } else if (const auto* mf = lt::alert_cast<lt::metadata_failed_alert>(a)) {
         keep_error(it->second, "metadata rejected: " + mf->error.message());
       } else if (const auto* pe = lt::alert_cast<lt::peer_error_alert>(a)) {
@@ -280,9 +284,10 @@ std::vector<MagnetFetch> fetch_magnet_metadata(const std::vector<std::string>& m
         MagnetFetch& fetch = out[it->second.index];
         record_status(it->first, fetch);
         fetch.error = "magnet " + shown(fetch.magnet) + ": no metadata within " +
-                      seconds_text(options.timeout) +
-                      (it->second.errors.empty() ? " (no peer answered)"
-                                                 : " (" + joined(it->second.errors) + ")");
+                      seconds_text(options.timeout) + " (" +
+                      std::to_string(it->second.peers_connected) +
+                      " peer connection(s), none delivered valid metadata" +
+                      (it->second.errors.empty() ? "" : "; " + joined(it->second.errors)) + ")";
         finish(it);
       }
       it = next;
