@@ -9,6 +9,7 @@
 #include "matcher/piece_verifier.h"
 #include "matcher/score.h"
 #include "matcher/signer.h"
+#include "model/json.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -181,3 +182,30 @@ TEST(TorrentMatch, KeepSourceRecordsAbsolutePathsOnlyWhenAsked) {
 
 }  // namespace
 }  // namespace leakwatch::matcher
+
+namespace leakwatch {
+namespace {
+
+TEST(TorrentModel, KeptOriginalsAndScanNotesSurviveTheirJsonForms) {
+  Signature sig;
+  sig.dataset = "hr";
+  sig.files.push_back({.path = "a.bin", .size = 3, .original_path = "/srv/hr/a.bin"});
+  sig.files.push_back({.path = "b.bin", .size = 4});
+  const auto sig_text = to_json_text(sig);
+  EXPECT_EQ(sig_text.find("original_path", sig_text.find("b.bin")), std::string::npos)
+      << "written only when kept: " << sig_text;
+  auto back = signature_from_json_text(sig_text, "test");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, sig);
+
+  ScanRecord rec;
+  rec.source = "s";
+  rec.notes = {"1 UDP tracker(s) skipped: a SOCKS proxy like Tor's carries no UDP"};
+  auto rec_back = scan_record_from_json_text(to_json_text(rec), "test");
+  ASSERT_TRUE(rec_back) << rec_back.error().message;
+  EXPECT_EQ(*rec_back, rec);
+  EXPECT_EQ(to_json_text(ScanRecord{}).find("notes"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace leakwatch
