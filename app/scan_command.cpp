@@ -14,6 +14,8 @@
 #include "app/commands.h"
 #include "app/scan_pipeline.h"
 #include "app/sighting_output.h"
+#include "app/torrent_scan.h"
+#include "crawler/torrent_file.h"
 #include "model/json.h"
 #include "model/units.h"
 
@@ -214,6 +216,7 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
     int depth = 4;
     int concurrency = 8;
     std::uint64_t max_pages = 2000;
+    double timeout = 120;
   };
   auto ca = std::make_shared<CheckArgs>();
   auto* check = app.add_subcommand(
@@ -222,10 +225,15 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       "Example: leakwatch check --proxy socks5h://127.0.0.1:9050 "
       "http://exampleleakxyz.onion/files/\n"
       "A .onion URL needs a socks5h:// proxy. The result is recorded as source 'adhoc' unless "
-      "--no-record.");
+      "--no-record.\n"
+      "Torrents: leakwatch check [--proxy socks5h://...] 'magnet:?xt=urn:btih:...&tr=...' fetches\n"
+      "only the metadata (never a piece); a .torrent URL or file is read the same way. Through a\n"
+      "proxy, UDP trackers and the DHT are skipped (Tor's SOCKS has no UDP) and the record says "
+      "so.");
   check
       ->add_option("TARGET", ca->target,
-                   "URL of a directory listing (magnets and .torrent files: issue #6)")
+                   "URL of a leak index (listing, page, .torrent, ...), a magnet: link, or a "
+                   ".torrent file")
       ->required();
   check->add_option("--proxy", ca->proxy, "proxy URL: socks5h://, socks5://, http:// or https://");
   check->add_option("--format", ca->format, "text or json (one object)")
@@ -238,24 +246,49 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
   check->add_flag("--fetch-content", ca->fetch_content,
                   "hash (in memory, then discard) files whose size equals a signature file's");
   check->add_flag("--no-record", ca->no_record, "do not write the result to the store");
+  check
+      ->add_option("--timeout", ca->timeout,
+                   "seconds per request, and for a magnet's metadata (default 120)")
+      ->check(CLI::Range(0.1, 86400.0));
   check->callback([&ctx, &run, ca] {
     run = [&ctx, ca]() -> int {
-      if (ca->target.starts_with("magnet:") || ca->target.ends_with(".torrent")) {
-        return fail(kExitUsage,
-                    "check: magnet links and .torrent files are not available yet; they land with "
-                    "issue #6");
+      const bool magnet = ca->target.starts_with("magnet:");
+      auto url = parse_url(ca->target);
+      // A .torrent file on disk: read and matched here, nothing fetched.
+      if (!magnet && (!url || url->scheme == "file") && ca->target.ends_with(".torrent")) {
+        auto sigs = load_signatures(ctx, !ca->no_record);
+        if (!sigs) return fail(kExitRuntime, sigs.error().message);
+        const matcher::FingerprintIndex index(std::move(sigs).value());
+        const auto scan_id = new_scan_id();
+        std::vector<SourceOutcome> outcomes;
+        outcomes.push_back(check_torrent_file(
+            std::filesystem::path(url ? percent_decode(url->path) : ca->target), index, scan_id));
+        if (!ca->no_record && outcomes.back().record.status != ScanStatus::failed) {
+          if (auto recorded = record_outcome(ctx, outcomes.back()); !recorded) {
+            return fail(kExitRuntime, recorded.error().message);
+          }
+        }
+        return print_run(scan_id, outcomes, !ca->no_record, ca->format);
       }
-      const auto url = parse_url(ca->target);
-      if (!url || (url->scheme != "http" && url->scheme != "https")) {
-        return fail(kExitUsage, "check: '" + ca->target + "' is not an http:// or https:// URL");
+      if (magnet) {
+        if (auto link = crawler::parse_magnet(ca->target); !link) {
+          return fail(kExitUsage, "check: " + link.error().message);
+        }
+        url.reset();
+      } else if (!url || (url->scheme != "http" && url->scheme != "https")) {
+        return fail(kExitUsage, "check: '" + ca->target +
+                                    "' is not an http:// or https:// URL, a magnet: link or a "
+                                    ".torrent file");
       }
       config::Config config;
       config::SourceConfig source;
       source.name = "adhoc";
       source.url = ca->target;
+      if (magnet) source.kind = config::SourceKind::magnet;
       source.depth = ca->depth;
       source.concurrency = ca->concurrency;
       source.max_pages = ca->max_pages;
+      source.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(ca->timeout * 1000));
       source.fetch_content =
           ca->fetch_content ? config::FetchContent::candidates : config::FetchContent::never;
       if (!ca->proxy.empty()) {
@@ -268,7 +301,7 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         config.proxies.push_back({.name = "cli", .url = ca->proxy, .parsed = *parsed});
         source.proxy = "cli";
       }
-      if (url->is_onion() && (ca->proxy.empty() || !ca->proxy.starts_with("socks5h://"))) {
+      if (url && url->is_onion() && (ca->proxy.empty() || !ca->proxy.starts_with("socks5h://"))) {
         return fail(kExitUsage,
                     "check: a .onion URL needs --proxy socks5h://... (it is never fetched directly "
                     "or resolved locally)");

@@ -62,6 +62,7 @@ void print_scan_text(std::ostream& out, const ScanRecord& r) {
   if (r.marked_down) out << ", MARKED DOWN";
   out << "\n";
   if (!r.error.empty()) out << "         " << display_text(r.error) << "\n";
+  for (const auto& note : r.notes) out << "         note: " << display_text(note) << "\n";
 }
 
 void print_sighting_table_header(std::ostream& out) {

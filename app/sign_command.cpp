@@ -73,6 +73,7 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
     std::string dataset, description, records;
     std::vector<std::string> columns, honeytokens, patterns, paths;
     unsigned threads = 0;
+    bool keep_source = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -97,6 +98,9 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
       "--pattern", args->patterns,
       "a glob over remote file names, e.g. 'payroll*.xlsx' (possible only); repeatable");
   cmd->add_option("--threads", args->threads, "hashing threads (default: every core)");
+  cmd->add_flag("--keep-source", args->keep_source,
+                "record each file's absolute path, so pieces of torrents that split files\n"
+                "unaligned can be checked against the local original (docs/MATCHING.md)");
   cmd->add_option("PATH", args->paths, "files or folders to sign");
   cmd->callback([&ctx, &run, args] {
     run = [&ctx, args]() -> int {
@@ -125,6 +129,7 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
           .honeytokens = args->honeytokens,
           .name_patterns = args->patterns,
           .threads = args->threads,
+          .keep_source = args->keep_source,
           .on_progress = [&progress](std::size_t d, std::size_t t, std::uint64_t b) {
             progress.update(d, t, b);
           }};
@@ -236,6 +241,8 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
       auto sig = (*store)->get_signature(exp_args->first);
       if (!sig) return fail(kExitRuntime, sig.error().message);
       if (!*sig) return fail(kExitRuntime, "no signature named '" + exp_args->first + "'");
+      // Where the originals live here (`sign --keep-source`) is nobody else's business.
+      for (auto& f : (*sig)->files) f.original_path.clear();
       const nlohmann::json bundle{{"format", kBundleFormat},
                                   {"version", kSignatureBundleVersion},
                                   {"exported", format_rfc3339(now())},

@@ -7,6 +7,7 @@
 
 #include "crawler/checksum_list.h"
 #include "crawler/listing.h"
+#include "crawler/torrent_links.h"
 #include "crawler/zip_directory.h"
 #include "model/url.h"
 
@@ -125,7 +126,7 @@ bool needs_url(const CrawlOptions& options, const FileEntry& entry) {
   const auto name = slash == std::string::npos ? std::string_view(entry.path)
                                                : std::string_view(entry.path).substr(slash + 1);
   return (options.wants_content && options.wants_content(entry)) || is_zip_name(name) ||
-         looks_like_checksum_file(name);
+         looks_like_checksum_file(name) || is_torrent_name(name);
 }
 
 bool is_zip_name(std::string_view path) {
@@ -226,6 +227,7 @@ void list_archives(HttpClient& client, const CrawlOptions& options, CrawlResult&
 void examine_files(HttpClient& client, const CrawlOptions& options, CrawlResult& result) {
   apply_checksum_lists(client, options, result);
   if (options.max_archives > 0) list_archives(client, options, result);
+  if (options.max_torrents > 0) fetch_linked_torrents(client, options, result);
   if (options.wants_content && options.make_digester && options.content_budget > 0) {
     hash_candidates(client, options, result);
   }

@@ -21,8 +21,8 @@ namespace leakwatch::crawler {
 
 // What the source URL points at. `auto_detect` decides from the URL and the answer: a .zip is an
 // archive, SHA256SUMS & co. a checksum list, .json a JSON tree, .txt/.csv/.log a text dump, an
-// HTML page a listing if it reads as one, else a leak post page.
-enum class CrawlKind { auto_detect, listing, json_tree, checksums, archive, text, page };
+// HTML page a listing if it reads as one, else a leak post page, a .torrent a torrent file.
+enum class CrawlKind { auto_detect, listing, json_tree, checksums, archive, text, page, torrent };
 
 struct CrawlOptions {
   CrawlKind kind = CrawlKind::auto_detect;
@@ -36,6 +36,8 @@ struct CrawlOptions {
   std::uint64_t max_entries = 1'000'000;
   // Zip archives whose central directory is read with two Range requests per archive.
   std::uint64_t max_archives = 50;
+  // .torrent files linked from a listing or page, each fetched and read into its own manifest.
+  std::uint64_t max_torrents = 200;
   FetchLimits limits;
   Concurrency concurrency;
   // Content hashing: off unless both are set. Files for which `wants_content` is true are
@@ -68,8 +70,11 @@ struct CrawlResult {
   std::chrono::milliseconds latency{};
   std::string etag;  // validators of this answer, for the next conditional request
   std::string last_modified;
-  // .torrent URLs and magnet links found on leak post pages, for the torrent reader.
-  std::vector<std::string> torrent_links;
+  // Torrents the source links to (.torrent files, fetched and read: one manifest each, located
+  // by info-hash) and magnet links it shows (resolved by the app through a torrent session).
+  std::vector<Manifest> torrents;
+  std::vector<std::string> magnets;
+  std::vector<std::string> notes;  // for the scan record: what was skipped and why
 };
 
 // An empty result for this source, stamped with its name, locator and the time now.
@@ -79,12 +84,12 @@ CrawlResult start_crawl(const CrawlOptions& options);
 CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options);
 // A leak post page: its text is kept, its links within the source followed to `depth`: pages
 // and folder listings below the post's folder are read, files on the same site become entries
-// (then examined as below), .torrent files and magnet links are collected in `torrent_links`.
+// (then examined as below, .torrent files among them), magnet links collected in `magnets`.
 // Pages are always read in full (a post's page can stay the same while what it links changes).
 CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options);
 // What a crawl does with the files it found that have a URL: checksum lists are read and their
-// digests attached, zip directories listed by byte ranges, and candidates hashed in memory when
-// content hashing is on.
+// digests attached, zip directories listed by byte ranges, .torrent files read into `torrents`,
+// and candidates hashed in memory when content hashing is on.
 void examine_files(HttpClient& client, const CrawlOptions& options, CrawlResult& result);
 // A directory listing, followed into sub-folders (also reached through crawl_source). A URL
 // ending in ".zip" is listed as one archive.

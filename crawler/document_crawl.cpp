@@ -7,6 +7,7 @@
 #include "crawler/checksum_list.h"
 #include "crawler/crawl.h"
 #include "crawler/listing.h"
+#include "crawler/torrent_links.h"
 #include "model/text.h"
 #include "model/url.h"
 
@@ -22,6 +23,10 @@ std::string basename_of(const Url& url) {
 CrawlKind kind_from_url(const Url& url) {
   const auto name = ascii_lower(basename_of(url));
   if (name.ends_with(".zip")) return CrawlKind::archive;
+  if (name.ends_with(".torrent")) return CrawlKind::torrent;
+  for (const auto* ext : {".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp"}) {
+    if (name.ends_with(ext)) return CrawlKind::page;
+  }
   if (looks_like_checksum_file(name)) return CrawlKind::checksums;
   if (name.ends_with(".json")) return CrawlKind::json_tree;
   for (const auto* ext : {".txt", ".csv", ".log", ".tsv", ".sql", ".dump"}) {
@@ -97,6 +102,7 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
     return result;
   }
   CrawlKind kind = options.kind == CrawlKind::auto_detect ? kind_from_url(*url) : options.kind;
+  if (kind == CrawlKind::torrent) return crawl_torrent_file(client, options);
   if (kind == CrawlKind::page) return crawl_pages(client, options);
   if (kind == CrawlKind::listing || kind == CrawlKind::archive) {
     auto listed = crawl_listing(client, options);
@@ -163,6 +169,7 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
     case CrawlKind::page:
     case CrawlKind::listing:
     case CrawlKind::archive:
+    case CrawlKind::torrent:
       break;
   }
   finish(result, true);

@@ -2,8 +2,8 @@
 // and honeytoken matching; its links within the source are followed, breadth first, one level
 // at a time (each level fetched concurrently): further pages and folder listings below the
 // post's folder, files on the same site as entries (checksum lists and zip directories among
-// them are read, candidates hashed), and .torrent files and magnet links collected for the
-// torrent reader. Everything is bounded by the source's depth, max_pages and max_entries.
+// them are read, .torrent files parsed, candidates hashed), and magnet links collected for the
+// app's torrent session. Everything is bounded by the source's depth, max_pages and max_entries.
 #include <gumbo.h>
 
 #include <algorithm>
@@ -23,6 +23,7 @@ namespace leakwatch::crawler {
 namespace {
 
 constexpr int kMaxTreeDepth = 256;  // gumbo nodes deeper than this are ignored
+constexpr std::size_t kMaxMagnets = 1000;
 
 void page_text(const GumboNode* node, std::string& out, int depth = 0) {
   if (depth > kMaxTreeDepth) return;
@@ -70,7 +71,7 @@ ParsedPage parse_page(const std::string& body) {
 }
 
 // What a link on a post points at, from its path alone (the post may link anything).
-enum class LinkKind { page, folder, torrent, file };
+enum class LinkKind { page, folder, file };
 
 LinkKind link_kind(const Url& target) {
   if (target.path.ends_with('/')) return LinkKind::folder;
@@ -83,7 +84,6 @@ LinkKind link_kind(const Url& target) {
   for (const auto* page_ext : {"html", "htm", "xhtml", "shtml", "php", "asp", "aspx", "jsp"}) {
     if (ext == page_ext) return LinkKind::page;
   }
-  if (ext == "torrent") return LinkKind::torrent;
   return LinkKind::file;
 }
 
@@ -129,7 +129,7 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
   std::set<std::string> seen{root->str(true)};  // pages, folders and files already taken
   std::vector<Url> folders;                     // listings to read, with their depth below
   std::vector<int> folder_depths;
-  std::set<std::string> magnets;
+  std::set<std::string> magnets;  // sorted and unique, at most kMaxMagnets
   bool root_ok = false;
   bool entries_full = false;
 
@@ -190,7 +190,7 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
           result.manifest.texts.push_back({requests[i].url, std::move(parsed.text)});
           for (const auto& href : parsed.hrefs) {
             if (is_magnet(href)) {
-              magnets.insert(decode_html_entities(href));
+              if (magnets.size() < kMaxMagnets) magnets.insert(decode_html_entities(href));
               continue;
             }
             const auto target = resolve_url(page.url, href);
@@ -214,11 +214,6 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
                 folders.push_back(*target);
                 folder_depths.push_back(options.depth - page.depth - 1);
                 break;
-              case LinkKind::torrent:
-                seen.insert(key);
-                result.torrent_links.push_back(key);
-                add_entry(*target);
-                break;
               case LinkKind::file:
                 seen.insert(key);
                 add_entry(*target);
@@ -228,7 +223,7 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
         });
     level = std::move(next);
   }
-  result.torrent_links.insert(result.torrent_links.end(), magnets.begin(), magnets.end());
+  result.magnets.insert(result.magnets.end(), magnets.begin(), magnets.end());
 
   if (root_ok) examine_files(client, options, result);
 

@@ -15,6 +15,8 @@ packages=(
   nginx-light lighttpd microsocks python3 xxhash zip unzip libarchive-tools coreutils curl mktorrent python3-libtorrent
   # verify's HTML report: rendered in headless Chromium and validated by tidy in the tests
   chromium tidy
+  # torrent tests (issue #6): a v1 seeder and the metadata-only reference, a tracker
+  aria2 opentracker
 )
 
 # `--bench`: also what the whole-command comparisons in bench/ run against.

@@ -72,6 +72,7 @@ FingerprintIndex::FingerprintIndex(std::vector<Signature> signatures)
       for (const auto& d : file.digests) digests.push_back({digest_key(d), ref});
       names.push_back({name_key(normalise_name(file.path)), ref});
       sizes_.push_back(file.size);
+      if (!file.original_path.empty()) kept_originals_.emplace_back(file.size, ref);
       for (const auto& p : file.head_pieces) {
         head_pieces.push_back({head_piece_key(p.piece_length, p.sha1), ref});
       }
@@ -85,6 +86,7 @@ FingerprintIndex::FingerprintIndex(std::vector<Signature> signatures)
   std::sort(honeytokens_.begin(), honeytokens_.end(), [](const auto& a, const auto& b) {
     return std::pair(a.first.bytes, a.second) < std::pair(b.first.bytes, b.second);
   });
+  std::sort(kept_originals_.begin(), kept_originals_.end());
   std::sort(sizes_.begin(), sizes_.end());
   sizes_.erase(std::unique(sizes_.begin(), sizes_.end()), sizes_.end());
   sizes_.shrink_to_fit();
@@ -97,6 +99,14 @@ bool FingerprintIndex::file_has_digest(FileRef ref, const Digest& digest) const 
 
 bool FingerprintIndex::has_size(std::uint64_t size) const {
   return std::binary_search(sizes_.begin(), sizes_.end(), size);
+}
+
+std::vector<FileRef> FingerprintIndex::kept_originals_of_size(std::uint64_t size) const {
+  std::vector<FileRef> out;
+  auto it = std::lower_bound(kept_originals_.begin(), kept_originals_.end(),
+                             std::pair<std::uint64_t, std::uint32_t>{size, 0});
+  for (; it != kept_originals_.end() && it->first == size; ++it) out.push_back(files_[it->second]);
+  return out;
 }
 
 std::vector<FileRef> FingerprintIndex::by_digest(const Digest& digest) const {

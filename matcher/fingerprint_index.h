@@ -85,6 +85,9 @@ class FingerprintIndex {
   const std::vector<std::pair<Digest, std::uint32_t>>& honeytokens() const { return honeytokens_; }
   // True when some signature file has exactly this size: the test for content candidates.
   bool has_size(std::uint64_t size) const;
+  // Files of exactly this size whose original was kept (`sign --keep-source`), for on-demand
+  // piece checks; empty (and free) when no signature kept originals.
+  std::vector<FileRef> kept_originals_of_size(std::uint64_t size) const;
 
   // Bytes held by the lookup structures (tables, directories, sizes), not the signatures.
   std::size_t index_memory_bytes() const;
@@ -104,7 +107,8 @@ class FingerprintIndex {
   KeyTable head_pieces_;
   std::vector<std::pair<std::uint32_t, std::string>> patterns_;
   std::vector<std::pair<Digest, std::uint32_t>> honeytokens_;
-  std::vector<std::uint64_t> sizes_;  // sorted, unique
+  std::vector<std::uint64_t> sizes_;                                     // sorted, unique
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> kept_originals_;  // (size, file id), sorted
 };
 
 template <typename Fn>

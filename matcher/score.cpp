@@ -86,18 +86,21 @@ void match_honeytokens(const FileEntry& entry, const FingerprintIndex& index,
   }
 }
 
-void match_v1_head_piece(const FileEntry& entry, const TorrentLayout& layout,
+// True when some signature file was proved by its head piece.
+bool match_v1_head_piece(const FileEntry& entry, const TorrentLayout& layout,
                          const FingerprintIndex& index,
                          std::map<std::uint32_t, DatasetMatches>& per_dataset) {
   const std::uint64_t length = layout.piece_length;
-  if (!entry.torrent_offset || !entry.size || *entry.torrent_offset % length != 0) return;
+  if (!entry.torrent_offset || !entry.size || *entry.torrent_offset % length != 0) return false;
   // A head piece exists only for files at least one piece long (else the piece spans files).
-  if (*entry.size < length) return;
+  if (*entry.size < length) return false;
   const std::uint64_t piece = *entry.torrent_offset / length;
-  if (piece >= layout.piece_hashes.size()) return;
+  if (piece >= layout.piece_hashes.size()) return false;
+  bool matched = false;
   index.for_each_head_piece_match(length, layout.piece_hashes[piece], [&](FileRef ref) {
     const auto& file = index.file(ref);
     if (file.size != *entry.size) return;
+    matched = true;
     offer(per_dataset[ref.signature], ref.file, Strength::content,
           {"btv1-pieces", file.path, entry.path,
            "1 piece checked: piece " + std::to_string(piece) + " (length " +
@@ -105,6 +108,73 @@ void match_v1_head_piece(const FileEntry& entry, const TorrentLayout& layout,
                ") sha1 " + to_hex(layout.piece_hashes[piece])},
           file.size);
   });
+  return matched;
+}
+
+// Pieces lying wholly inside the entry's bytes [offset, offset + size) of the torrent payload:
+// full pieces, plus the torrent's short last piece when the file ends the payload.
+struct InnerPieces {
+  std::uint64_t first = 0;
+  std::uint64_t count = 0;
+};
+
+InnerPieces inner_pieces(std::uint64_t offset, std::uint64_t size, const TorrentLayout& layout,
+                         std::uint64_t payload_size) {
+  const std::uint64_t length = layout.piece_length;
+  const std::uint64_t pieces = layout.piece_hashes.size();
+  const std::uint64_t first = (offset + length - 1) / length;
+  std::uint64_t end = (offset + size) / length;  // one past the last full piece
+  if (offset + size == payload_size && end < pieces && end * length >= offset) end = pieces;
+  end = std::min(end, pieces);
+  return end > first ? InnerPieces{first, end - first} : InnerPieces{};
+}
+
+// A file not aligned to the piece grid: hash the byte ranges of a few inner pieces from the local
+// original of each same-size signature file, through the injected verifier.
+void match_v1_inner_pieces(const FileEntry& entry, const TorrentLayout& layout,
+                           std::uint64_t payload_size, const FingerprintIndex& index,
+                           const ScoreRules& rules,
+                           std::map<std::uint32_t, DatasetMatches>& per_dataset) {
+  if (!rules.piece_verifier || rules.max_pieces_checked == 0) return;
+  if (!entry.torrent_offset || !entry.size) return;
+  const auto candidates = index.kept_originals_of_size(*entry.size);
+  if (candidates.empty()) return;
+  const std::uint64_t offset = *entry.torrent_offset;
+  const std::uint64_t length = layout.piece_length;
+  const auto inner = inner_pieces(offset, *entry.size, layout, payload_size);
+  if (inner.count == 0) return;
+  // First, last and evenly between.
+  std::vector<std::uint64_t> chosen;
+  const std::uint64_t n = std::min<std::uint64_t>(rules.max_pieces_checked, inner.count);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t k = inner.first + (n == 1 ? 0 : i * (inner.count - 1) / (n - 1));
+    if (chosen.empty() || chosen.back() != k) chosen.push_back(k);
+  }
+  for (const FileRef ref : candidates) {
+    const auto& file = index.file(ref);
+    bool proved = true;
+    for (const auto k : chosen) {
+      const std::uint64_t start = k * length;
+      const std::uint64_t piece_bytes = std::min(length, payload_size - start);
+      const auto same =
+          rules.piece_verifier->verify(file, start - offset, piece_bytes, layout.piece_hashes[k]);
+      if (!same || !*same) {
+        proved = false;
+        break;
+      }
+    }
+    if (!proved) continue;
+    std::string list;
+    for (const auto k : chosen) list += (list.empty() ? "" : ", ") + std::to_string(k);
+    offer(per_dataset[ref.signature], ref.file, Strength::content,
+          {"btv1-pieces", file.path, entry.path,
+           std::to_string(chosen.size()) + (chosen.size() == 1 ? " piece" : " pieces") +
+               " checked against the local original: piece" + (chosen.size() == 1 ? " " : "s ") +
+               list + " of " + std::to_string(inner.count) + " inside the file (length " +
+               std::to_string(length) + ", file at torrent offset " + std::to_string(offset) +
+               ", not aligned)"},
+          file.size);
+  }
 }
 
 }  // namespace
@@ -114,14 +184,29 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
   std::map<std::uint32_t, DatasetMatches> per_dataset;
   const TorrentLayout* layout =
       manifest.torrent && manifest.torrent->piece_length > 0 ? &*manifest.torrent : nullptr;
+  std::uint64_t payload_size = 0;  // the torrent's total length, pad files included
+  if (layout) {
+    for (const auto& e : manifest.entries) {
+      if (e.torrent_offset && e.size) {
+        payload_size = std::max(payload_size, *e.torrent_offset + *e.size);
+      }
+    }
+  }
   for (const auto& entry : manifest.entries) {
     if (entry.pad) continue;
     for (const auto& digest : entry.digests) {
       index.for_each_digest_match(digest, [&](FileRef ref) {
         const auto& file = index.file(ref);
         if (is_content_digest(digest.kind)) {
+          std::string detail = digest.hex();
+          // BEP 52: the root is a Merkle root over every 16 KiB block, so all of them are proved.
+          if (digest.kind == DigestKind::btv2_root) {
+            detail += " (pieces root: all " + std::to_string((file.size + 16383) / 16384) +
+                      " blocks of 16 KiB)";
+          }
           offer(per_dataset[ref.signature], ref.file, Strength::content,
-                {std::string(digest_kind_name(digest.kind)), file.path, entry.path, digest.hex()},
+                {std::string(digest_kind_name(digest.kind)), file.path, entry.path,
+                 std::move(detail)},
                 file.size);
         } else if (entry.size && *entry.size == file.size) {
           offer(
@@ -131,7 +216,9 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
         }
       });
     }
-    if (layout) match_v1_head_piece(entry, *layout, index, per_dataset);
+    if (layout && !match_v1_head_piece(entry, *layout, index, per_dataset)) {
+      match_v1_inner_pieces(entry, *layout, payload_size, index, rules, per_dataset);
+    }
     if (!index.honeytokens().empty()) match_honeytokens(entry, index, per_dataset);
 
     const auto name = normalise_name(entry.path);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "matcher/fingerprint_index.h"
+#include "matcher/piece_verifier.h"
 #include "model/manifest.h"
 #include "model/sighting.h"
 
@@ -20,6 +21,11 @@ struct ScoreRules {
   std::uint32_t confirmed_crc_files = 2;
   // Evidence rows kept per sighting; counts stay exact beyond it.
   std::size_t max_evidence = 1000;
+  // Optional: checks v1 pieces that lie inside a file not aligned to pieces against the local
+  // original (`sign --keep-source`). Without it such files are proved only by other evidence.
+  const PieceVerifier* piece_verifier = nullptr;
+  // Pieces checked per unaligned file (first, last and evenly between); all must match.
+  std::uint32_t max_pieces_checked = 3;
 };
 
 std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& index,

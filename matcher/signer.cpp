@@ -81,6 +81,11 @@ Result<SignReport> sign_paths(const std::vector<std::filesystem::path>& paths,
   auto worker = [&] {
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
       auto hashed = hash_file(jobs[i].file, jobs[i].relative);
+      if (hashed && options.keep_source) {
+        std::error_code ec;
+        const auto absolute = fs::absolute(jobs[i].file, ec);
+        hashed->original_path = (ec ? jobs[i].file : absolute).lexically_normal().string();
+      }
       if (hashed) {
         bytes += hashed->size;
         results[i] = std::move(hashed).value();

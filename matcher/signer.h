@@ -19,6 +19,8 @@ struct SignOptions {
   std::vector<std::string> honeytokens;    // stored as SHA-256 only
   std::vector<std::string> name_patterns;  // globs over remote basenames (`sign --pattern`)
   unsigned threads = 0;                    // 0: every core
+  // Record each file's absolute path (`sign --keep-source`) for on-demand piece checks.
+  bool keep_source = false;
   // Progress callback (files done, files total, bytes done); called from worker threads.
   std::function<void(std::size_t, std::size_t, std::uint64_t)> on_progress;
 };

@@ -190,6 +190,7 @@ void to_json(json& j, const ScanRecord& r) {
            {"content_bytes", r.content_bytes},
            {"archives_listed", r.archives_listed},
            {"archive_bytes", r.archive_bytes}};
+  if (!r.notes.empty()) j["notes"] = r.notes;
 }
 
 void from_json(const json& j, ScanRecord& r) {
@@ -215,6 +216,7 @@ void from_json(const json& j, ScanRecord& r) {
   get_optional(j, "content_bytes", r.content_bytes);
   get_optional(j, "archives_listed", r.archives_listed);
   get_optional(j, "archive_bytes", r.archive_bytes);
+  get_optional(j, "notes", r.notes);
 }
 
 void to_json(json& j, const HeadPiece& p) {
@@ -231,6 +233,7 @@ void from_json(const json& j, HeadPiece& p) {
 void to_json(json& j, const SignatureFile& f) {
   j = json{{"path", f.path}, {"size", f.size}, {"digests", f.digests}};
   if (!f.head_pieces.empty()) j["head_pieces"] = f.head_pieces;
+  if (!f.original_path.empty()) j["original_path"] = f.original_path;
 }
 
 void from_json(const json& j, SignatureFile& f) {
@@ -239,6 +242,7 @@ void from_json(const json& j, SignatureFile& f) {
   j.at("size").get_to(f.size);
   get_optional(j, "digests", f.digests);
   get_optional(j, "head_pieces", f.head_pieces);
+  get_optional(j, "original_path", f.original_path);
 }
 
 void to_json(json& j, const Signature& s) {

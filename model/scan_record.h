@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/time.h"
 
@@ -40,6 +41,9 @@ struct ScanRecord {
   std::uint64_t content_bytes = 0;
   std::uint64_t archives_listed = 0;
   std::uint64_t archive_bytes = 0;
+  // What the scan could not do and why, without it being an error (e.g. "UDP trackers skipped:
+  // the SOCKS proxy carries no UDP").
+  std::vector<std::string> notes;
 
   friend bool operator==(const ScanRecord&, const ScanRecord&) = default;
 };

@@ -23,6 +23,9 @@ struct SignatureFile {
   std::uint64_t size = 0;
   std::vector<Digest> digests;         // one per kind computed
   std::vector<HeadPiece> head_pieces;  // BitTorrent v1 first-piece SHA-1 per piece length
+  // Absolute path of the signed original, kept only with `sign --keep-source` so the matcher may
+  // hash byte ranges of it on demand (unaligned v1 pieces); never written to exported bundles.
+  std::string original_path;
 
   friend bool operator==(const SignatureFile&, const SignatureFile&) = default;
 };

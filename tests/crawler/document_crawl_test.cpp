@@ -155,7 +155,7 @@ class LeakPost : public ::testing::Test {
                "magnet</a></body></html>");
     write_file(post / "page2.html",
                "<html><body><p>second page: XYZ987</p><a href='files/'>browse</a>"
-               "<a href='sums/SHA256SUMS'>checksums</a><a href='dump.torrent'>torrent</a>"
+               "<a href='sums/SHA256SUMS'>checksums</a>"
                "<a href='index.html'>back</a><a href='page3.html'>more</a></body></html>");
     write_file(post / "page3.html", "<html><body>third page DEEP-SECRET</body></html>");
     write_file(site_ / "forum" / "t41" / "index.html", "<html><body>other thread</body></html>");
@@ -184,9 +184,8 @@ TEST_F(LeakPost, FollowsPagesListingsAndChecksumListsWithinTheSource) {
   NginxServer server(site_);
   const auto r = crawl(server, 3);
   ASSERT_EQ(r.status, ScanStatus::ok) << r.error;
-  EXPECT_EQ(paths_of(r),
-            (std::vector<std::string>{"dump.torrent", "files/deep/plate_2.jpg", "files/plate_1.jpg",
-                                      "sums/SHA256SUMS", "sums/plate_9.jpg"}));
+  EXPECT_EQ(paths_of(r), (std::vector<std::string>{"files/deep/plate_2.jpg", "files/plate_1.jpg",
+                                                   "sums/SHA256SUMS", "sums/plate_9.jpg"}));
   for (const auto& e : r.manifest.entries) {
     if (e.path == "files/plate_1.jpg") {
       EXPECT_EQ(e.size, 1000u);
@@ -195,10 +194,9 @@ TEST_F(LeakPost, FollowsPagesListingsAndChecksumListsWithinTheSource) {
       EXPECT_EQ(e.digests.size(), 1u);
     }
   }
-  ASSERT_EQ(r.torrent_links.size(), 2u);
-  EXPECT_EQ(r.torrent_links[0], server.url("/forum/t42/dump.torrent"));
-  EXPECT_TRUE(r.torrent_links[1].starts_with("magnet:?xt=urn:btih:0123456789abcdef"));
-  EXPECT_NE(r.torrent_links[1].find("&dn=x"), std::string::npos) << "entities decoded";
+  ASSERT_EQ(r.magnets.size(), 1u);
+  EXPECT_TRUE(r.magnets[0].starts_with("magnet:?xt=urn:btih:0123456789abcdef"));
+  EXPECT_NE(r.magnets[0].find("&dn=x"), std::string::npos) << "entities decoded";
   std::string text;
   for (const auto& t : r.manifest.texts) text += t.text;
   EXPECT_NE(text.find("ABC1234"), std::string::npos);

@@ -6,7 +6,11 @@ given, then relayed to 127.0.0.1 at the requested port whatever the host name (s
 made-up names reach the local test site). Like Tor, it refuses UDP ASSOCIATE and BIND, and it
 never connects anywhere but loopback.
 
-usage: socks5_recorder.py PORT LOGFILE
+With --relay-any, a CONNECT to any IPv4 address is relayed to 127.0.0.1 at the requested port
+too: a test can then name a peer at an address that only the proxy "reaches" (192.0.2.1, TEST-NET),
+so reaching that peer at all proves the connection went through the proxy.
+
+usage: socks5_recorder.py PORT LOGFILE [--relay-any]
 """
 import asyncio
 import ipaddress
@@ -14,6 +18,7 @@ import json
 import sys
 
 ATYP = {1: "ipv4", 3: "domain", 4: "ipv6"}
+RELAY_ANY = "--relay-any" in sys.argv[3:]
 
 
 async def pipe(reader, writer):
@@ -68,7 +73,7 @@ async def handle(reader, writer, log):
             await writer.drain()
             writer.close()
             return
-        if atyp == 1 and not host.startswith("127."):
+        if atyp == 1 and not host.startswith("127.") and not RELAY_ANY:
             writer.write(b"\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00")  # not allowed
             await writer.drain()
             writer.close()
