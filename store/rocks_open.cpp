@@ -129,6 +129,13 @@ Result<void> load_outbox_counter(Store::Impl& impl) {
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
+Result<void> Store::catch_up() {
+  if (!impl_->read_only) return {};
+  const auto s = impl_->db->TryCatchUpWithPrimary();
+  if (!s.ok()) return status_error(impl_->path.string() + ": cannot catch up with the writer", s);
+  return {};
+}
+
 Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mode,
                                            const StoreOptions& store_options) {
   auto impl = std::make_unique<Impl>();

@@ -170,6 +170,11 @@ class Store {
   Result<void> backup(const std::filesystem::path& dir);
   Result<void> compact();
 
+  // A read-only store sees what the writer had committed when it opened; this brings it up to
+  // the writer's latest commit (a long-running reader such as the HTTP API calls it per
+  // request). A no-op for the writer itself. Not concurrent with queries on this Store.
+  Result<void> catch_up();
+
   struct Impl;
 
  private:
