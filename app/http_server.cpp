@@ -107,13 +107,13 @@ std::variant<std::string, HttpResponse> read_head(int fd, const HttpServerLimits
   std::string buf;
   char chunk[4096];
   while (true) {
-    if (const auto end = buf.find("\r\n\r\n"); end != std::string::npos) {
-      return buf.substr(0, end + 4);
-    }
-    if (buf.size() > limits.max_head_bytes) {
+    const auto end = buf.find("\r\n\r\n");
+    const auto head_size = end == std::string::npos ? buf.size() : end + 4;
+    if (head_size > limits.max_head_bytes) {
       return error_response(
           431, "request head larger than " + std::to_string(limits.max_head_bytes) + " bytes");
     }
+    if (end != std::string::npos) return buf.substr(0, end + 4);
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return error_response(408, "request head not received in time");
