@@ -13,6 +13,7 @@
 
 #include "app/export_misp.h"
 #include "app/export_stix.h"
+#include "app/verify.h"
 #include "model/json.h"
 
 namespace leakwatch::app {
@@ -115,6 +116,18 @@ std::string availability(const std::optional<store::SourceState>& state) {
   return state->history.back().status == ScanStatus::failed ? "failing" : "up";
 }
 
+// verify's messages name the CLI options; the API's parameters are as_of and since.
+std::string api_parameter_names(std::string message) {
+  for (const auto& [flag, param] : {std::pair<std::string, std::string>{"--as-of", "as_of"},
+                                    {"--since", "since"},
+                                    {"--dataset", "dataset"}}) {
+    for (auto at = message.find(flag); at != std::string::npos; at = message.find(flag, at)) {
+      message.replace(at, flag.size(), param);
+    }
+  }
+  return message;
+}
+
 }  // namespace
 
 const std::vector<ApiRoute>& api_routes() {
@@ -168,7 +181,7 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
     {
       // Catch up with the writer (a running scan) before answering.
       std::unique_lock lock(store_mutex_);
-      if (auto caught = store_.catch_up(); !caught) {
+      if (auto caught = store_.refresh(); !caught) {
         spdlog::error("api store catch-up failed: {}", caught.error().message);
         return error(503, caught.error().message);
       }
@@ -266,11 +279,28 @@ HttpResponse ApiService::sightings(const HttpRequest& request) {
                                  {"truncated", truncated}});
 }
 
-// Wired to app/verify.h (evaluate_verify) when the verify command lands; until then it says so.
+// The verify contract (DESIGN.md, docs/VERIFY.md) over HTTP: the same evaluation and JSON report
+// as `leakwatch verify --format json`; the verdict is in the body, the status says whether the
+// question could be answered.
 HttpResponse ApiService::verify(const HttpRequest& request) {
   auto parsed = Params::parse(request, {"dataset", "as_of", "since"});
   if (auto* bad = std::get_if<HttpResponse>(&parsed)) return *bad;
-  return error(501, "verify is not available in this build yet (it lands with `leakwatch verify`)");
+  const auto& p = std::get<Params>(parsed);
+  const auto dataset = name_param(p, "dataset");
+  if (!dataset) throw BadParam{"dataset: required"};
+  check_window(p, time_param(p, "since"), time_param(p, "as_of"), "since", "as_of");
+  auto query =
+      parse_verify_query(*dataset, p.get("as_of").value_or(""), p.get("since").value_or(""), now());
+  if (!query) throw BadParam{api_parameter_names(query.error().message)};
+  if (const auto problem = check_verify_query(store_, *query)) {
+    const int status = problem->kind == VerifyErrorKind::bad_query         ? 400
+                       : problem->kind == VerifyErrorKind::unknown_dataset ? 404
+                                                                           : 500;
+    return error(status, api_parameter_names(problem->message));
+  }
+  auto report = evaluate_verify(store_, config_, *query);
+  if (!report) return error(500, report.error().message);
+  return json_response(200, to_json(*report));
 }
 
 HttpResponse ApiService::sources(const HttpRequest& request) {

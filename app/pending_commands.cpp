@@ -21,22 +21,6 @@ void pending(CLI::App* cmd, CommandRun& run, const std::string& name, const std:
 }  // namespace
 
 void register_pending(CLI::App& app, Context& /*ctx*/, CommandRun& run) {
-  struct VerifyArgs {
-    std::string dataset, as_of, since, format = "text", output;
-  };
-  auto va = std::make_shared<VerifyArgs>();
-  auto* verify = app.add_subcommand("verify",
-                                    "Evaluate the claim \"DATASET was not identified\": refuted, "
-                                    "not-observed or insufficient-coverage");
-  verify->add_option("--dataset", va->dataset, "dataset name")->required();
-  verify->add_option("--as-of", va->as_of,
-                     "evaluate the claim as of this time (RFC 3339; default now)");
-  verify->add_option("--since", va->since, "start of the window (RFC 3339)");
-  verify->add_option("--format", va->format, "text, json, markdown or html")
-      ->check(CLI::IsMember({"text", "json", "markdown", "html"}));
-  verify->add_option("--output", va->output, "write the report to this file");
-  pending(verify, run, "verify", "it lands with issue #8 (verify and query)", va);
-
   auto* daemon =
       app.add_subcommand("daemon", "Run scheduled scans, alert delivery and the HTTP API");
   pending(daemon, run, "daemon", "no issue has delivered the scheduler yet");

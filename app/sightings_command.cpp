@@ -1,6 +1,12 @@
-// `leakwatch sightings`: what was seen, newest first, as a table, JSON Lines or CSV.
+// `leakwatch sightings`: what was seen, newest first, as a table, JSON Lines or CSV; with
+// --follow, each sighting as it is recorded.
+#include <pthread.h>
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
@@ -22,12 +28,81 @@ std::optional<Timestamp> parse_time_arg(const std::string& flag, const std::stri
   return t;
 }
 
+// --follow looks back this far behind the clock on every poll: a sighting's last_seen is the
+// time its index was fetched, which precedes the moment the scan records it by up to the
+// source's scan time.
+constexpr std::chrono::hours kFollowLookback{24};
+
+void print_sighting(std::ostream& out, const std::string& format, const Sighting& s) {
+  if (format == "json") {
+    out << to_json_text(s) << "\n";
+  } else if (format == "csv") {
+    print_sighting_csv_row(out, s);
+  } else {
+    print_sighting_table_row(out, s);
+  }
+}
+
+// What makes a sighting worth printing again: anything but a re-sight that only moves last_seen.
+std::string material_state(const Sighting& s) {
+  return std::to_string(static_cast<int>(s.confidence)) + "/" + std::to_string(s.files_matched) +
+         "/" + std::to_string(s.bytes_matched) + "/" + std::to_string(s.records_matched) + "/" +
+         std::to_string(s.evidence.size()) + "/" + std::to_string(to_unix_ms(s.first_seen));
+}
+
+// Streams sightings recorded (or changed) after it starts until SIGINT or SIGTERM: the store is
+// a read-only secondary instance that catches up with the writer on every poll, so it runs
+// beside `scan` or the daemon. The signals were blocked by the caller before any thread started;
+// they are taken here with sigtimedwait, which is also the poll timer (no handler, no global).
+int follow_sightings(store::Store& store, store::SightingFilter filter, const std::string& format,
+                     std::chrono::milliseconds interval, const sigset_t& stop_signals) {
+  std::map<std::string, std::string> known;  // dataset \0 locator -> material state
+  auto key = [](const Sighting& s) { return s.dataset + std::string(1, '\0') + s.locator; };
+  const auto asked_since = filter.since;
+  auto initial = store.for_each_sighting(filter, [&](const Sighting& s) {
+    known.emplace(key(s), material_state(s));
+    return true;
+  });
+  if (!initial) return fail(kExitRuntime, initial.error().message);
+  // The header comes once the current state is known: from here on, every change is printed.
+  if (format == "table") print_sighting_table_header(std::cout);
+  if (format == "csv") print_sighting_csv_header(std::cout);
+  std::cout << std::flush;
+  const auto ts = timespec{static_cast<time_t>(interval.count() / 1000),
+                           static_cast<long>(interval.count() % 1000) * 1'000'000};
+  for (;;) {
+    const int sig = ::sigtimedwait(&stop_signals, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) return kExitOk;
+    if (auto r = store.refresh(); !r) return fail(kExitRuntime, r.error().message);
+    const auto horizon = leakwatch::now() - kFollowLookback;
+    filter.since = asked_since ? std::max(*asked_since, horizon) : horizon;
+    std::vector<Sighting> changed;
+    auto polled = store.for_each_sighting(filter, [&](const Sighting& s) {
+      auto state = material_state(s);
+      auto [it, added] = known.try_emplace(key(s), state);
+      if (added || it->second != state) {
+        it->second = std::move(state);
+        changed.push_back(s);
+      }
+      return true;
+    });
+    if (!polled) return fail(kExitRuntime, polled.error().message);
+    // Oldest first within one poll, so the stream reads in the order things were seen.
+    for (auto it = changed.rbegin(); it != changed.rend(); ++it)
+      print_sighting(std::cout, format, *it);
+    std::cout << std::flush;
+    if (!std::cout) return kExitRuntime;  // the reader went away
+  }
+}
+
 }  // namespace
 
 void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
   struct Args {
     std::string dataset, source, since, until, min_confidence = "possible", format = "table";
     std::size_t limit = 0;
+    bool follow = false;
+    double interval = 1.0;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("sightings", "List recorded sightings, newest first");
@@ -41,6 +116,12 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
                   "table, json (JSON Lines), csv, stix (STIX 2.1 bundle) or misp (MISP events)")
       ->check(CLI::IsMember({"table", "json", "csv", "stix", "misp"}));
   cmd->add_option("--limit", a->limit, "at most this many (0: all)");
+  cmd->add_flag("--follow", a->follow,
+                "instead of listing, print each sighting as it is recorded (new, or changed in "
+                "confidence, files, bytes or records matched) until interrupted; works beside "
+                "a running scan or daemon");
+  cmd->add_option("--interval", a->interval, "with --follow: seconds between looks (default 1)")
+      ->check(CLI::Range(0.05, 3600.0));
   cmd->callback([&ctx, &run, a] {
     run = [&ctx, a]() -> int {
       store::SightingFilter filter;
@@ -52,8 +133,24 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
         throw UsageError{"--since " + a->since + " is after --until " + a->until};
       }
       filter.min_confidence = *parse_confidence(a->min_confidence);
+      if (a->follow && a->limit) throw UsageError{"--limit cannot be combined with --follow"};
+      if (a->follow && (a->format == "stix" || a->format == "misp"))
+        throw UsageError{"--format " + a->format + " is one document; it cannot --follow"};
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      if (a->follow) {
+        // Blocked before the store starts its threads, so every thread inherits the mask and
+        // the signals wait for sigtimedwait in follow_sightings.
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+      }
       auto store = ctx.store(store::OpenMode::read_only);
       if (!store) return fail(kExitRuntime, store.error().message);
+      if (a->follow) {
+        const auto interval = std::chrono::milliseconds(std::lround(a->interval * 1000));
+        return follow_sightings(**store, filter, a->format, interval, stop_signals);
+      }
       if (a->format == "table") print_sighting_table_header(std::cout);
       if (a->format == "csv") print_sighting_csv_header(std::cout);
       std::size_t count = 0;
@@ -61,12 +158,8 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
       auto done = (*store)->for_each_sighting(filter, [&](const Sighting& s) {
         if (a->format == "stix" || a->format == "misp") {
           exported.push_back(s);
-        } else if (a->format == "json") {
-          std::cout << to_json_text(s) << "\n";
-        } else if (a->format == "csv") {
-          print_sighting_csv_row(std::cout, s);
         } else {
-          print_sighting_table_row(std::cout, s);
+          print_sighting(std::cout, a->format, s);
         }
         return a->limit == 0 || ++count < a->limit;
       });

@@ -13,6 +13,8 @@ packages=(
   libcli11-dev libgumbo-dev libarchive-dev libssl-dev libsqlite3-dev zlib1g-dev libicu-dev
   # real servers and reference tools used by the tests and the demo
   nginx-light lighttpd microsocks python3 xxhash zip unzip libarchive-tools coreutils curl mktorrent python3-libtorrent
+  # verify's HTML report: rendered in headless Chromium and validated by tidy in the tests
+  chromium tidy
 )
 
 # `--bench`: also what the whole-command comparisons in bench/ run against.

@@ -129,13 +129,6 @@ Result<void> load_outbox_counter(Store::Impl& impl) {
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
-Result<void> Store::catch_up() {
-  if (!impl_->read_only) return {};
-  const auto s = impl_->db->TryCatchUpWithPrimary();
-  if (!s.ok()) return status_error(impl_->path.string() + ": cannot catch up with the writer", s);
-  return {};
-}
-
 Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mode,
                                            const StoreOptions& store_options) {
   auto impl = std::make_unique<Impl>();
@@ -211,6 +204,13 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mo
   if (auto c = check_schema(*impl); !c) return c.error();
   if (auto o = load_outbox_counter(*impl); !o) return o.error();
   return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Result<void> Store::refresh() {
+  if (!impl_->read_only) return {};
+  const auto s = impl_->db->TryCatchUpWithPrimary();
+  if (!s.ok()) return status_error(impl_->path.string() + ": cannot catch up with the writer", s);
+  return {};
 }
 
 }  // namespace leakwatch::store

@@ -142,6 +142,10 @@ class Store {
   Result<std::vector<Sighting>> record_fetch(const ScanRecord& scan,
                                              const std::vector<Sighting>& sightings);
 
+  // A read-only (secondary) store catches up with what the writer has committed since it
+  // opened or last refreshed; the writer sees its own commits already (no-op).
+  Result<void> refresh();
+
   Result<std::optional<Sighting>> get_sighting(std::string_view dataset, std::string_view locator);
   // Streams matching sightings, newest last_seen first, until `visit` returns false. A range
   // scan over the dataset+time, source+time or time index; nothing is loaded whole.
@@ -169,11 +173,6 @@ class Store {
   // moving it to <data dir>/db while no leakwatch runs. Needs the writer (read_write).
   Result<void> backup(const std::filesystem::path& dir);
   Result<void> compact();
-
-  // A read-only store sees what the writer had committed when it opened; this brings it up to
-  // the writer's latest commit (a long-running reader such as the HTTP API calls it per
-  // request). A no-op for the writer itself. Not concurrent with queries on this Store.
-  Result<void> catch_up();
 
   struct Impl;
 

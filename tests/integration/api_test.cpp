@@ -345,11 +345,37 @@ TEST_F(ApiTest, HostileRequestsAreRefusedAndTheServerStaysUp) {
   EXPECT_TRUE(server_.running());
 }
 
-TEST_F(ApiTest, VerifyAnswersWithAJsonStatus) {
-  const auto r = get("/v1/verify?dataset=customers");
-  // 501 until the verify evaluation is in this build (app/verify.h); then a report.
-  EXPECT_TRUE(r.status == 501 || r.status == 200) << r.status << r.body;
-  EXPECT_TRUE(r.parsed().is_object());
+TEST_F(ApiTest, VerifyGivesTheSameVerdictAsTheCli) {
+  const auto refuted = get("/v1/verify?dataset=customers");
+  ASSERT_EQ(refuted.status, 200) << refuted.body;
+  EXPECT_EQ(refuted.parsed()["verdict"], "refuted");
+  EXPECT_EQ(refuted.parsed()["dataset"], "customers");
+  const auto cli = run_command({LEAKWATCH_BINARY, "--config", config_.string(), "verify",
+                                "--dataset", "customers", "--format", "json"});
+  EXPECT_EQ(cli.exit_code, 10) << cli.err;
+  EXPECT_EQ(json::parse(cli.out)["verdict"], "refuted");
+
+  // Before anything was seen or scanned: not refuted, and no source covered the window.
+  const auto early = get("/v1/verify?dataset=payroll&as_of=2026-10-31T12:00:00Z");
+  ASSERT_EQ(early.status, 200) << early.body;
+  EXPECT_EQ(early.parsed()["verdict"], "insufficient-coverage");
+}
+
+TEST_F(ApiTest, VerifyBadInputGetsAClearJsonError) {
+  const auto expect_error = [&](const std::string& target, int status, const std::string& part) {
+    const auto r = get(target);
+    EXPECT_EQ(r.status, status) << target << " " << r.body;
+    EXPECT_NE(r.parsed()["error"].get<std::string>().find(part), std::string::npos)
+        << target << " " << r.body;
+  };
+  expect_error("/v1/verify", 400, "dataset: required");
+  expect_error("/v1/verify?dataset=nope", 404, "unknown dataset 'nope'");
+  expect_error("/v1/verify?dataset=customers&as_of=noon", 400,
+               "as_of: 'noon' is not an RFC 3339 time");
+  expect_error("/v1/verify?dataset=customers&since=2026-11-10&as_of=2026-11-01", 400,
+               "since 2026-11-10 is after as_of 2026-11-01");
+  expect_error("/v1/verify?dataset=customers&as_of=2999-01-01", 400,
+               "as_of 2999-01-01 is in the future");
 }
 
 TEST_F(ApiTest, ExportsMatchTheCliAndCarryEverySighting) {

@@ -142,21 +142,23 @@ bool BackgroundProcess::running() const {
   return ::waitpid(pid_, &status, WNOHANG) == 0;
 }
 
-void BackgroundProcess::stop() {
-  if (pid_ <= 0) return;
+int BackgroundProcess::stop() {
+  if (pid_ <= 0) return -1;
   ::kill(-pid_, SIGTERM);
   ::kill(pid_, SIGTERM);
   bool exited = false;
+  int code = -1;
   for (int i = 0; i < 50 && !exited; ++i) {
-    wait_exit(pid_, WNOHANG, &exited);
+    code = wait_exit(pid_, WNOHANG, &exited);
     if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!exited) {
     ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
-    wait_exit(pid_, 0, &exited);
+    code = wait_exit(pid_, 0, &exited);
   }
   pid_ = -1;
+  return code;
 }
 
 int free_port() {

@@ -35,7 +35,8 @@ class BackgroundProcess {
 
   pid_t pid() const { return pid_; }
   bool running() const;
-  void stop();
+  // SIGTERM (SIGKILL after a second); returns the exit code (128+signal when killed by one).
+  int stop();
 
  private:
   pid_t pid_ = -1;

@@ -1,0 +1,404 @@
+// Evaluation of a verify query and its JSON form. The renderers for people are in
+// verify_render.cpp (text, Markdown) and verify_html.cpp.
+#include "app/verify.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "model/json.h"
+
+namespace leakwatch::app {
+
+namespace {
+
+// An --as-of slightly ahead of this machine's clock (another host's clock) is not a mistake.
+constexpr std::chrono::minutes kFutureTolerance{5};
+
+std::optional<Timestamp> parse_time(std::string_view flag, std::string_view text,
+                                    std::string& error) {
+  if (text.empty()) return std::nullopt;
+  const auto t = parse_rfc3339(text);
+  if (!t) {
+    error = std::string(flag) + ": '" + std::string(text) +
+            "' is not an RFC 3339 time (2026-11-23T14:00:00Z or 2026-11-23)";
+  }
+  return t;
+}
+
+std::string fetch_content_name(config::FetchContent f) {
+  return f == config::FetchContent::candidates ? "candidates" : "never";
+}
+
+ScanMark mark_of(const ScanRecord& r) {
+  return {r.started, r.ended, r.status, r.entries_seen, r.error};
+}
+
+// Coverage rows: every configured source (enabled or not) plus unconfigured sources with scans.
+Result<std::vector<SourceCoverageReport>> collect_coverage(store::Store& store,
+                                                           const config::Config& config,
+                                                           Timestamp since, Timestamp until) {
+  std::map<std::string, SourceCoverageReport> rows;
+  for (const auto& s : config.sources) {
+    auto& row = rows[s.name];
+    row.source = s.name;
+    row.enabled = s.enabled;
+    row.required = s.enabled;
+    row.kind = std::string(config::source_kind_name(s.kind));
+    row.fetch_content = fetch_content_name(s.fetch_content);
+    row.via_proxy = s.proxy.has_value();
+    row.coverage.source = s.name;
+  }
+  if (since <= until) {
+    auto summary = store::coverage(store, since, until);
+    if (!summary) return summary.error();
+    for (auto& c : *summary) {
+      auto [it, added] = rows.try_emplace(c.source);
+      auto& row = it->second;
+      if (added) {
+        row.source = c.source;
+        row.configured = false;
+        row.enabled = false;
+        row.required = false;
+      }
+      row.coverage = c;
+      row.covered = c.ok > 0;
+    }
+    store::ScanFilter filter;
+    filter.since = since;
+    filter.until = until;
+    auto scanned = store.for_each_scan(filter, [&](const ScanRecord& r) {
+      auto& row = rows[r.source];
+      row.scans.push_back(mark_of(r));
+      if (r.status != ScanStatus::ok) row.failures.push_back(mark_of(r));
+      return true;
+    });
+    if (!scanned) return scanned.error();
+  }
+  std::vector<SourceCoverageReport> out;
+  for (auto& [name, row] : rows) {
+    auto by_start = [](const ScanMark& a, const ScanMark& b) { return a.started < b.started; };
+    std::stable_sort(row.scans.begin(), row.scans.end(), by_start);
+    if (row.scans.size() > kMaxScanMarks) {
+      row.marks_truncated = row.scans.size() - kMaxScanMarks;
+      row.scans.erase(row.scans.begin(),
+                      row.scans.begin() + static_cast<std::ptrdiff_t>(row.marks_truncated));
+    }
+    std::stable_sort(row.failures.begin(), row.failures.end(),
+                     [&](const ScanMark& a, const ScanMark& b) { return by_start(b, a); });
+    if (row.failures.size() > kMaxFailures) row.failures.resize(kMaxFailures);
+    out.push_back(std::move(row));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.required != b.required ? a.required : false;
+  });
+  return out;
+}
+
+void add_limitations(VerifyReport& report, const config::Config& config) {
+  auto add = [&](std::string kind, std::string source, std::string message) {
+    report.limitations.push_back({std::move(kind), std::move(source), std::move(message)});
+  };
+  const auto enabled = std::count_if(config.sources.begin(), config.sources.end(),
+                                     [](auto& s) { return s.enabled; });
+  if (enabled == 0) {
+    add("no-sources", "",
+        "No source is configured and enabled: nothing was searched, so absence of sightings "
+        "shows nothing.");
+  }
+  if (report.coverage_since > report.since) {
+    add("before-signature", "",
+        "The signature was created at " + format_rfc3339(report.signature_created) +
+            "; scans before that could not have matched it, so coverage counts from then.");
+  }
+  for (const auto& row : report.coverage) {
+    const auto& c = row.coverage;
+    if (!row.configured) {
+      add("unconfigured", row.source,
+          "Scanned in the window but no longer in the config: its scans are shown, not required.");
+      continue;
+    }
+    if (!row.enabled) {
+      add("disabled", row.source, "Disabled in the config (enabled = false): not searched.");
+      continue;
+    }
+    if (c.scans == 0) {
+      add("never-scanned", row.source, "Not scanned at all in the window.");
+    } else if (c.ok == 0 && c.partial == 0) {
+      add("unreachable", row.source,
+          "Every scan in the window failed (" + std::to_string(c.failed) +
+              "); last error: " + (c.last_error.empty() ? "(none recorded)" : c.last_error));
+    } else if (c.ok == 0) {
+      add("partial-only", row.source,
+          "Only partial scans in the window (a limit was hit or part of the index failed); "
+          "last error: " +
+              (c.last_error.empty() ? "(none recorded)" : c.last_error));
+    } else if (c.entries_last_success == 0 && c.entries_max == 0) {
+      add("no-entries", row.source,
+          "Scanned successfully but listed no entries in the window: an empty or hidden index.");
+    }
+    if (row.fetch_content == "never" && c.scans > 0) {
+      add("name-only", row.source,
+          "File content is never fetched (fetch_content = \"never\"): only names, sizes and "
+          "digests the index itself publishes were compared; a renamed copy without published "
+          "digests would be missed.");
+    }
+  }
+  bool later_evidence = false;
+  for (const auto& s : report.sightings) later_evidence |= s.last_seen > report.as_of;
+  if (later_evidence) {
+    add("later-evidence", "",
+        "Some sightings were seen again after the as-of time; their confidence and evidence are "
+        "as recorded now (the store keeps the merged sighting, not its history).");
+  }
+}
+
+void decide(VerifyReport& report) {
+  for (const auto& row : report.coverage) {
+    if (row.required && !row.covered) report.uncovered.push_back(row.source);
+  }
+  const bool any_required = std::any_of(report.coverage.begin(), report.coverage.end(),
+                                        [](const auto& r) { return r.required; });
+  if (!report.sightings.empty()) {
+    report.verdict = Verdict::refuted;
+    std::size_t confirmed = 0;
+    for (const auto& s : report.sightings) confirmed += s.confidence == Confidence::confirmed;
+    report.verdict_reason = std::to_string(report.sightings.size()) +
+                            " confirmed or likely sighting(s) (" + std::to_string(confirmed) +
+                            " confirmed) first seen at or before " + format_rfc3339(report.as_of) +
+                            ".";
+  } else if (!any_required) {
+    report.verdict = Verdict::insufficient_coverage;
+    report.verdict_reason = "No sighting, but no source is enabled: nothing was searched.";
+  } else if (!report.uncovered.empty()) {
+    report.verdict = Verdict::insufficient_coverage;
+    std::string names;
+    for (const auto& n : report.uncovered) names += (names.empty() ? "" : ", ") + n;
+    report.verdict_reason = "No sighting, but " + std::to_string(report.uncovered.size()) +
+                            " enabled source(s) had no successful scan in the window: " + names +
+                            ".";
+  } else {
+    report.verdict = Verdict::not_observed;
+    report.verdict_reason =
+        "No confirmed or likely sighting, and every enabled source had a successful scan in "
+        "the window.";
+  }
+}
+
+}  // namespace
+
+std::string_view verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::refuted:
+      return "refuted";
+    case Verdict::not_observed:
+      return "not-observed";
+    case Verdict::insufficient_coverage:
+      return "insufficient-coverage";
+  }
+  return "insufficient-coverage";
+}
+
+int verdict_exit_code(Verdict v) {
+  switch (v) {
+    case Verdict::refuted:
+      return 10;
+    case Verdict::not_observed:
+      return 0;
+    case Verdict::insufficient_coverage:
+      return 11;
+  }
+  return 11;
+}
+
+Result<VerifyQuery> parse_verify_query(std::string dataset, std::string_view as_of,
+                                       std::string_view since, Timestamp now) {
+  if (dataset.empty()) return Error{"--dataset: a dataset name is required"};
+  VerifyQuery q;
+  q.dataset = std::move(dataset);
+  std::string error;
+  q.as_of = parse_time("--as-of", as_of, error);
+  if (!error.empty()) return Error{error};
+  q.since = parse_time("--since", since, error);
+  if (!error.empty()) return Error{error};
+  if (q.as_of && *q.as_of > now + kFutureTolerance) {
+    return Error{"--as-of " + std::string(as_of) + " is in the future (now is " +
+                 format_rfc3339(now) + "): a claim cannot be checked against scans not yet run"};
+  }
+  const auto end = q.as_of.value_or(now);
+  if (q.since && *q.since > end) {
+    return Error{"--since " + std::string(since) + " is after " +
+                 (q.as_of ? "--as-of " + std::string(as_of) : "now (" + format_rfc3339(now) + ")") +
+                 ": the window is reversed"};
+  }
+  return q;
+}
+
+std::optional<VerifyError> check_verify_query(store::Store& store, const VerifyQuery& query) {
+  if (query.dataset.empty()) return VerifyError{VerifyErrorKind::bad_query, "no dataset named"};
+  if (query.since && query.as_of && *query.since > *query.as_of) {
+    return VerifyError{VerifyErrorKind::bad_query,
+                       "since " + format_rfc3339(*query.since) + " is after as-of " +
+                           format_rfc3339(*query.as_of) + ": the window is reversed"};
+  }
+  auto sig = store.get_signature(query.dataset);
+  if (!sig) return VerifyError{VerifyErrorKind::store, sig.error().message};
+  if (!*sig) {
+    return VerifyError{VerifyErrorKind::unknown_dataset,
+                       "unknown dataset '" + query.dataset +
+                           "': no signature of that name (see `leakwatch signatures list`)"};
+  }
+  return std::nullopt;
+}
+
+Result<VerifyReport> evaluate_verify(store::Store& store, const config::Config& config,
+                                     const VerifyQuery& query, Timestamp now) {
+  if (auto problem = check_verify_query(store, query)) return Error{problem->message};
+  auto sig = store.get_signature(query.dataset);
+  if (!sig) return sig.error();
+  const Signature& signature = **sig;
+
+  VerifyReport r;
+  r.dataset = query.dataset;
+  r.description = signature.description;
+  r.signature_created = signature.created;
+  r.dataset_files = signature.files.size();
+  r.generated = now;
+  r.as_of = query.as_of.value_or(now);
+  if (query.since) {
+    if (*query.since > r.as_of) {
+      return Error{"since " + format_rfc3339(*query.since) + " is after as-of " +
+                   format_rfc3339(r.as_of) + ": the window is reversed"};
+    }
+    r.since = *query.since;
+    r.window_rule = "window start given with --since";
+  } else {
+    r.since_defaulted = true;
+    r.since = std::max(r.as_of - kDefaultVerifyWindow, signature.created);
+    r.window_rule =
+        "default window: the 30 days before as-of, but not before the signature was created";
+  }
+  if (r.since > r.as_of) {
+    // The signature was created after as_of: nothing could have matched it yet.
+    r.since = r.as_of;
+  }
+  r.coverage_since = std::clamp(signature.created, r.since, r.as_of);
+  r.claim = "No data of dataset '" + r.dataset + "' was identified, as of " +
+            format_rfc3339(r.as_of) + ".";
+
+  store::SightingFilter filter;
+  filter.dataset = r.dataset;
+  filter.min_confidence = Confidence::possible;
+  auto seen = store.for_each_sighting(filter, [&](const Sighting& s) {
+    if (s.first_seen > r.as_of) {
+      r.later_sightings += s.confidence >= Confidence::likely;
+    } else if (s.confidence >= Confidence::likely) {
+      r.sightings.push_back(s);
+    } else {
+      ++r.possible_sightings;
+    }
+    return true;
+  });
+  if (!seen) return seen.error();
+  std::stable_sort(r.sightings.begin(), r.sightings.end(), [](const auto& a, const auto& b) {
+    if (a.confidence != b.confidence) return a.confidence > b.confidence;
+    return a.first_seen > b.first_seen;
+  });
+
+  // A signature created after as_of leaves an empty coverage window.
+  const bool empty_window = signature.created > r.as_of;
+  auto rows =
+      collect_coverage(store, config, r.coverage_since,
+                       empty_window ? r.coverage_since - std::chrono::milliseconds{1} : r.as_of);
+  if (!rows) return rows.error();
+  r.coverage = std::move(rows).value();
+  decide(r);
+  add_limitations(r, config);
+  return r;
+}
+
+namespace {
+
+nlohmann::json opt_time(const std::optional<Timestamp>& t) {
+  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json mark_json(const ScanMark& m) {
+  nlohmann::json j{{"started", format_rfc3339(m.started)},
+                   {"ended", format_rfc3339(m.ended)},
+                   {"status", scan_status_name(m.status)},
+                   {"entries_seen", m.entries_seen}};
+  if (!m.error.empty()) j["error"] = m.error;
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const VerifyReport& r) {
+  nlohmann::json j;
+  j["report"] = "leakwatch-verify";
+  j["version"] = 1;
+  j["dataset"] = r.dataset;
+  j["description"] = r.description;
+  j["signature_created"] = format_rfc3339(r.signature_created);
+  j["dataset_files"] = r.dataset_files;
+  j["claim"] = r.claim;
+  j["window"] = {{"since", format_rfc3339(r.since)},
+                 {"as_of", format_rfc3339(r.as_of)},
+                 {"coverage_since", format_rfc3339(r.coverage_since)},
+                 {"since_defaulted", r.since_defaulted},
+                 {"rule", r.window_rule}};
+  j["generated"] = format_rfc3339(r.generated);
+  j["verdict"] = verdict_name(r.verdict);
+  j["exit_code"] = verdict_exit_code(r.verdict);
+  j["verdict_reason"] = r.verdict_reason;
+  j["sightings"] = nlohmann::json::array();
+  for (const auto& s : r.sightings) j["sightings"].push_back(s);
+  j["possible_sightings"] = r.possible_sightings;
+  j["later_sightings"] = r.later_sightings;
+  j["coverage"] = nlohmann::json::array();
+  for (const auto& row : r.coverage) {
+    const auto& c = row.coverage;
+    nlohmann::json cj{{"source", row.source},
+                      {"configured", row.configured},
+                      {"enabled", row.enabled},
+                      {"required", row.required},
+                      {"covered", row.covered},
+                      {"kind", row.kind},
+                      {"fetch_content", row.fetch_content},
+                      {"content_checked", c.content_checked},
+                      {"via_proxy", row.via_proxy},
+                      {"scans", c.scans},
+                      {"ok", c.ok},
+                      {"partial", c.partial},
+                      {"failed", c.failed},
+                      {"first_scan", opt_time(c.first_scan)},
+                      {"last_scan", opt_time(c.last_scan)},
+                      {"last_success", opt_time(c.last_success)},
+                      {"entries_last_success", c.entries_last_success},
+                      {"entries_max", c.entries_max},
+                      {"last_error", c.last_error},
+                      {"failures", nlohmann::json::array()},
+                      {"timeline", nlohmann::json::array()},
+                      {"timeline_truncated", row.marks_truncated}};
+    for (const auto& f : row.failures) cj["failures"].push_back(mark_json(f));
+    for (const auto& m : row.scans) cj["timeline"].push_back(mark_json(m));
+    j["coverage"].push_back(std::move(cj));
+  }
+  j["uncovered"] = r.uncovered;
+  j["limitations"] = nlohmann::json::array();
+  for (const auto& l : r.limitations) {
+    j["limitations"].push_back({{"kind", l.kind}, {"source", l.source}, {"message", l.message}});
+  }
+  return j;
+}
+
+std::optional<std::string> render_report(const VerifyReport& report, std::string_view format) {
+  if (format == "json") return dump_json(to_json(report), 2) + "\n";
+  if (format == "text") return render_text(report);
+  if (format == "markdown") return render_markdown(report);
+  if (format == "html") return render_html(report);
+  return std::nullopt;
+}
+
+}  // namespace leakwatch::app

@@ -1,0 +1,106 @@
+// `leakwatch verify`: the claim "DATASET was not identified" evaluated over a window, with the
+// verdict as the exit code (0 not-observed, 10 refuted, 11 insufficient-coverage; DESIGN.md).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "app/commands.h"
+#include "app/verify.h"
+
+namespace leakwatch::app {
+
+namespace {
+
+constexpr const char* kFooter =
+    "Verdicts and exit codes: refuted (10) a confirmed or likely sighting first seen at or "
+    "before --as-of; not-observed (0) none, and every enabled source had a successful scan in "
+    "the window; insufficient-coverage (11) none, but some enabled source had no successful "
+    "scan in the window. Errors exit 1, usage errors 2.\n"
+    "Window: --since defaults to 30 days before --as-of (default now), never before the "
+    "signature was created; scans before the signature existed could not have matched it. "
+    "A date alone (2026-11-23) means 00:00:00Z that day.";
+
+// Writes the whole report to `file` (via a temporary file in the same folder, renamed into
+// place, so a reader never sees half a report).
+Result<void> write_report(const std::filesystem::path& file, const std::string& text) {
+  auto tmp = file;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Error{file.string() + ": cannot write the report"};
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      return Error{file.string() + ": cannot write the report"};
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return Error{file.string() + ": cannot write the report: " + ec.message()};
+  }
+  return {};
+}
+
+}  // namespace
+
+void register_verify(CLI::App& app, Context& ctx, CommandRun& run) {
+  struct Args {
+    std::string dataset, as_of, since, format = "text", output;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("verify",
+                                 "Evaluate the claim \"DATASET was not identified\": refuted, "
+                                 "not-observed or insufficient-coverage");
+  cmd->add_option("--dataset", a->dataset, "dataset name (as signed)")->required();
+  cmd->add_option("--as-of", a->as_of,
+                  "evaluate the claim as of this time (RFC 3339; default now)");
+  cmd->add_option("--since", a->since,
+                  "start of the coverage window (RFC 3339; default 30 days before --as-of, not "
+                  "before the signature was created)");
+  cmd->add_option("--format", a->format, "text, json, markdown or html")
+      ->check(CLI::IsMember({"text", "json", "markdown", "html"}));
+  cmd->add_option("--output", a->output,
+                  "write the report to this file instead of stdout (the verdict still sets the "
+                  "exit code)");
+  cmd->footer(kFooter);
+  cmd->callback([&ctx, &run, a] {
+    run = [&ctx, a]() -> int {
+      const auto now = leakwatch::now();
+      auto query = parse_verify_query(a->dataset, a->as_of, a->since, now);
+      if (!query) throw UsageError{query.error().message};
+      auto config = ctx.config();
+      if (!config) return fail(kExitUsage, config.error().message);
+      auto store = ctx.store(store::OpenMode::read_only);
+      if (!store) return fail(kExitRuntime, store.error().message);
+      if (const auto problem = check_verify_query(**store, *query)) {
+        return fail(problem->kind == VerifyErrorKind::store ? kExitRuntime : kExitUsage,
+                    problem->message);
+      }
+      auto report = evaluate_verify(**store, **config, *query, now);
+      if (!report) return fail(kExitRuntime, report.error().message);
+      const auto text = render_report(*report, a->format);
+      if (!text) throw UsageError{"--format: unknown format '" + a->format + "'"};
+      if (a->output.empty()) {
+        std::cout << *text << std::flush;
+        if (!std::cout) return fail(kExitRuntime, "cannot write the report to stdout");
+      } else {
+        if (auto w = write_report(a->output, *text); !w)
+          return fail(kExitRuntime, w.error().message);
+        if (!ctx.options().quiet) {
+          std::cerr << "leakwatch: verify " << report->dataset << ": "
+                    << verdict_name(report->verdict) << "; report written to " << a->output << "\n";
+        }
+      }
+      return verdict_exit_code(report->verdict);
+    };
+  });
+}
+
+}  // namespace leakwatch::app
