@@ -179,11 +179,17 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
     response.headers.emplace_back("Allow", "GET");
   } else {
     {
-      // Catch up with the writer (a running scan) before answering.
+      // Catch up with the writer (a running scan) before answering, at most once per
+      // kApiRefreshInterval: a catch-up costs milliseconds (it reads the writer's manifest and
+      // log), so a burst of requests shares one.
       std::unique_lock lock(store_mutex_);
-      if (auto caught = store_.refresh(); !caught) {
-        spdlog::error("api store catch-up failed: {}", caught.error().message);
-        return error(503, caught.error().message);
+      const auto started = std::chrono::steady_clock::now();
+      if (!last_refresh_ || started - *last_refresh_ >= kApiRefreshInterval) {
+        if (auto caught = store_.refresh(); !caught) {
+          spdlog::error("api store catch-up failed: {}", caught.error().message);
+          return error(503, caught.error().message);
+        }
+        last_refresh_ = started;
       }
     }
     std::shared_lock lock(store_mutex_);

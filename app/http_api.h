@@ -5,7 +5,9 @@
 // the API serves while `scan` runs.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -29,6 +31,8 @@ const std::vector<ApiRoute>& api_routes();
 // Query limits: `limit` defaults to kDefaultApiLimit and may not exceed kMaxApiLimit.
 inline constexpr std::size_t kDefaultApiLimit = 1000;
 inline constexpr std::size_t kMaxApiLimit = 10000;
+// An answer includes everything the writer had committed this long before the request.
+inline constexpr std::chrono::milliseconds kApiRefreshInterval{50};
 
 // Routes one request to its handler. Thread-safe: queries share the store, catching up with the
 // writer is exclusive.
@@ -51,6 +55,7 @@ class ApiService {
   ApiAuth auth_;
   bool require_auth_;
   std::shared_mutex store_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> last_refresh_;  // under store_mutex_
 };
 
 // The HTTP server and the API service together: what `serve` and the daemon run.

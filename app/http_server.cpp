@@ -96,8 +96,9 @@ void write_response(int fd, const HttpResponse& r) {
   head += "Connection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
   for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
   head += "\r\n";
+  // One write: head and body in separate small segments would meet Nagle and delayed ACK.
+  head += r.body;
   send_all(fd, head);
-  send_all(fd, r.body);
 }
 
 // Reads the request head (up to and including the blank line) within the byte and time limits.
