@@ -88,7 +88,8 @@ void send_all(int fd, std::string_view data) {
   }
 }
 
-void write_response(int fd, const HttpResponse& r) {
+// A HEAD answer has the headers of the GET answer, without the body (RFC 9110 9.3.2).
+void write_response(int fd, const HttpResponse& r, bool head_only = false) {
   std::string head =
       "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(reason_phrase(r.status)) + "\r\n";
   head += "Content-Type: " + r.content_type + "\r\n";
@@ -97,7 +98,7 @@ void write_response(int fd, const HttpResponse& r) {
   for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
   head += "\r\n";
   // One write: head and body in separate small segments would meet Nagle and delayed ACK.
-  head += r.body;
+  if (!head_only) head += r.body;
   send_all(fd, head);
 }
 
@@ -393,13 +394,14 @@ void HttpServer::serve_connection(int fd) {
     write_response(fd, *bad);
     return;
   }
+  const auto& request = std::get<HttpRequest>(parsed);
   HttpResponse response;
   try {
-    response = handler_(std::get<HttpRequest>(parsed));
+    response = handler_(request);
   } catch (const std::exception& e) {
     response = error_response(500, std::string("internal error: ") + e.what());
   }
-  write_response(fd, response);
+  write_response(fd, response, request.method == "HEAD");
 }
 
 }  // namespace leakwatch::app

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "store/store.h"
+#include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -423,6 +424,49 @@ TEST_F(ApiTest, ServesWhileAnotherProcessWrites) {
   EXPECT_EQ(last, 4 + 1500);
   EXPECT_GE(answers, 2);
   EXPECT_EQ(get("/v1/scans?limit=10000").parsed()["count"], 7 + 150);
+}
+
+TEST(ApiServe, ARealScanBesideTheApiShowsUpInIt) {
+  // serve holds a read-only view; `leakwatch scan` (the writer) crawls a real nginx meanwhile.
+  TempDir dir;
+  write_file(dir / "dataset" / "a.bin", testing::random_bytes(4096, 11));
+  write_file(dir / "site" / "a.bin", testing::random_bytes(4096, 11));
+  testing::NginxServer site(dir / "site");
+  const auto config = dir / "leakwatch.toml";
+  write_file(config, "data_dir = \"data\"\n[api]\ntokens = [\"" + kToken +
+                         "\"]\n[[source]]\nname = \"site\"\nurl = \"" + site.url("/") +
+                         "\"\nfetch_content = \"candidates\"\n");
+  ASSERT_EQ(run_command({LEAKWATCH_BINARY, "--config", config.string(), "sign", "--dataset", "d",
+                         (dir / "dataset").string()})
+                .exit_code,
+            0);
+  const int port = testing::free_port();
+  BackgroundProcess server({LEAKWATCH_BINARY, "--config", config.string(), "serve", "--listen",
+                            "127.0.0.1:" + std::to_string(port)},
+                           dir / "serve.log");
+  ASSERT_TRUE(testing::wait_for_port(port));
+  const auto api = [&](const std::string& target) {
+    const auto r =
+        run_command({"curl", "-sS", "--fail-with-body", "-H", "Authorization: Bearer " + kToken,
+                     "http://127.0.0.1:" + std::to_string(port) + target});
+    EXPECT_EQ(r.exit_code, 0) << target << " " << r.out << r.err;
+    return json::parse(r.out);
+  };
+  EXPECT_EQ(api("/v1/sources")["sources"][0]["availability"], "unknown");
+  EXPECT_EQ(api("/v1/sightings?dataset=d")["count"], 0);
+
+  BackgroundProcess scan({LEAKWATCH_BINARY, "--config", config.string(), "scan"}, dir / "scan.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  while (scan.running() && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_EQ(api("/v1/health")["status"], "ok") << "answers while the writer scans";
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds{100});  // the refresh interval
+  const auto sightings = api("/v1/sightings?dataset=d");
+  ASSERT_EQ(sightings["count"], 1) << testing::read_file(dir / "scan.log");
+  EXPECT_EQ(sightings["sightings"][0]["confidence"], "confirmed");
+  EXPECT_EQ(sightings["sightings"][0]["source"], "site");
+  EXPECT_EQ(api("/v1/sources")["sources"][0]["availability"], "up");
+  EXPECT_EQ(api("/v1/scans?source=site")["scans"][0]["status"], "ok");
 }
 
 TEST(ApiServe, RefusesToServeWithoutATokenUnlessNoAuthOnLoopback) {
