@@ -195,7 +195,7 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
     std::shared_lock lock(store_mutex_);
     try {
       if (route->path == "/v1/health") {
-        response = health();
+        response = health(request);
       } else if (route->path == "/v1/sightings") {
         response = sightings(request);
       } else if (route->path == "/v1/verify") {
@@ -213,7 +213,9 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
   return response;
 }
 
-HttpResponse ApiService::health() {
+HttpResponse ApiService::health(const HttpRequest& request) {
+  auto parsed = Params::parse(request, {});
+  if (auto* bad = std::get_if<HttpResponse>(&parsed)) return *bad;
   return json_response(200, json{{"status", "ok"},
                                  {"service", "leakwatch"},
                                  {"version", "0.1.0"},

@@ -44,7 +44,7 @@ class ApiService {
   HttpResponse handle(const HttpRequest& request);
 
  private:
-  HttpResponse health();
+  HttpResponse health(const HttpRequest& request);
   HttpResponse sightings(const HttpRequest& request);
   HttpResponse verify(const HttpRequest& request);
   HttpResponse sources(const HttpRequest& request);

@@ -45,16 +45,15 @@ int serve(Context& ctx, const std::string& listen_flag, bool no_auth) {
   if (!auth) return fail(kExitRuntime, auth.error().message);
   if (no_auth) spdlog::warn("serve: --no-auth: the API answers without a token");
 
-  auto store = ctx.store(store::OpenMode::read_only);
-  if (!store) return fail(kExitRuntime, store.error().message);
-
   // SIGINT/SIGTERM are taken by sigwait below; block them before any thread starts so that
-  // every server thread inherits the mask.
+  // every thread (RocksDB's and the server's) inherits the mask.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto store = ctx.store(store::OpenMode::read_only);
+  if (!store) return fail(kExitRuntime, store.error().message);
 
   ApiServer::Options options;
   options.host = address->host;

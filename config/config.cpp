@@ -273,7 +273,7 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text) {
     if (c < '0' || c > '9') return std::nullopt;
   }
   out.port = std::stoi(std::string(port));
-  if (out.port < 1 || out.port > 65535) return std::nullopt;
+  if (out.port > 65535) return std::nullopt;  // 0: the OS picks a free port
   return out;
 }
 

@@ -116,7 +116,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
 // A bearer token the API accepts: RFC 6750 b64token characters, 16 to 512 of them (short ones
 // are guessable). Used for tokens in the config and lines of the token file.
 bool valid_api_token(std::string_view token);
-// "HOST:PORT" or "[v6]:PORT" split; nullopt when malformed or the port is not 1..65535.
+// "HOST:PORT" or "[v6]:PORT" split; nullopt when malformed or the port is not 0..65535 (0: any
+// free port).
 struct ListenAddress {
   std::string host;
   int port = 0;

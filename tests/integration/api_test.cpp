@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "store/store.h"
@@ -494,6 +495,23 @@ TEST(ApiServe, RefusesToServeWithoutATokenUnlessNoAuthOnLoopback) {
   const auto health = run_command({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
                                    "http://127.0.0.1:" + std::to_string(port) + "/v1/health"});
   EXPECT_EQ(health.out, "200");
+
+  // Port 0: the OS picks one and the first line of stdout names it.
+  BackgroundProcess any({LEAKWATCH_BINARY, "--config", (dir / "c.toml").string(), "serve",
+                         "--no-auth", "--listen", "127.0.0.1:0"},
+                        dir / "any.log");
+  std::smatch m;
+  const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  for (int i = 0; i < 100; ++i) {
+    const auto log = testing::read_file(dir / "any.log");
+    if (std::regex_search(log, m, listening)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_NE(m[1].str(), "0");
+  const auto picked = run_command({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                   "http://127.0.0.1:" + m[1].str() + "/v1/health"});
+  EXPECT_EQ(picked.out, "200");
 }
 
 TEST(ApiServe, NonLoopbackListenMustBeExplicitAndTokenFilesPrivate) {
