@@ -19,6 +19,8 @@ using nlohmann::json;
 constexpr Uuid kStixScoNamespace = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c,
                                     0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7};
 
+constexpr const char* kIdentityCreated = "2026-01-01T00:00:00Z";
+
 std::string object_id(std::string_view type, std::string_view name) {
   return std::string(type) + "--" +
          uuid_text(uuid_v5(kLeakwatchUuidNamespace, std::string(type) + "\n" + std::string(name)));
@@ -172,14 +174,13 @@ std::string uuid_text(const Uuid& u) {
 
 json stix_bundle(const std::vector<Sighting>& sightings) {
   json objects = json::array();
-  std::set<std::string> emitted;  // SCOs and identities shared by several sightings appear once
-  std::map<std::string, Timestamp> source_first_seen;
-  for (const auto& s : sightings) {
-    auto [it, added] = source_first_seen.emplace(s.source, s.first_seen);
-    if (!added) it->second = std::min(it->second, s.first_seen);
-  }
-  for (const auto& [source, first] : source_first_seen) {
-    const auto t = format_rfc3339(first);
+  std::set<std::string> emitted;  // SCOs shared by several sightings appear once
+  std::set<std::string> sources;
+  for (const auto& s : sightings) sources.insert(s.source);
+  for (const auto& source : sources) {
+    // An object's created never changes between versions, and the same source identity appears
+    // in every export, whatever its filter: so its times are fixed, not taken from sightings.
+    const std::string t = kIdentityCreated;
     objects.push_back(json{{"type", "identity"},
                            {"spec_version", "2.1"},
                            {"id", object_id("identity", "source\n" + source)},

@@ -154,6 +154,8 @@ TEST(StixExport, SightingCarriesTimesCountConfidenceAndSource) {
   const auto* identity = find(bundle, "identity");
   EXPECT_EQ((*s)["where_sighted_refs"][0], (*identity)["id"]);
   EXPECT_EQ((*identity)["name"], "onion-a");
+  const auto other = stix_bundle({sample("payroll", "http://x.onion/", "onion-a")});
+  EXPECT_EQ(*find(other, "identity"), *identity) << "the same identity in every export";
 }
 
 TEST(StixExport, FilesCarryHashesNamesAndSizesAndThePatternListsTheHashes) {
