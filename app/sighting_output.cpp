@@ -4,6 +4,7 @@
 #include <cctype>
 #include <iomanip>
 
+#include "app/report_escape.h"
 #include "model/units.h"
 
 namespace leakwatch::app {
@@ -26,8 +27,9 @@ std::string short_detail(const std::string& detail) {
 }  // namespace
 
 void print_sighting_text(std::ostream& out, const Sighting& s, std::size_t max_evidence) {
-  out << upper(confidence_name(s.confidence)) << "  dataset '" << s.dataset << "' seen at "
-      << s.locator << " (source " << s.source << ")\n";
+  // Names and paths come from leak sites: display_text keeps terminal escapes out.
+  out << upper(confidence_name(s.confidence)) << "  dataset '" << display_text(s.dataset)
+      << "' seen at " << display_text(s.locator) << " (source " << display_text(s.source) << ")\n";
   out << "  files matched " << s.files_matched << " of " << s.dataset_files << ", "
       << format_size(s.bytes_matched);
   if (s.records_matched) out << ", records matched " << s.records_matched;
@@ -36,9 +38,10 @@ void print_sighting_text(std::ostream& out, const Sighting& s, std::size_t max_e
   const auto shown = std::min(max_evidence, s.evidence.size());
   for (std::size_t i = 0; i < shown; ++i) {
     const auto& e = s.evidence[i];
-    out << "  - " << std::left << std::setw(10) << e.kind << " " << e.file;
-    if (!e.remote_path.empty() && e.remote_path != e.file) out << "  as  " << e.remote_path;
-    if (!e.detail.empty()) out << "  [" << short_detail(e.detail) << "]";
+    out << "  - " << std::left << std::setw(10) << e.kind << " " << display_text(e.file);
+    if (!e.remote_path.empty() && e.remote_path != e.file)
+      out << "  as  " << display_text(e.remote_path);
+    if (!e.detail.empty()) out << "  [" << display_text(short_detail(e.detail)) << "]";
     out << "\n";
   }
   if (shown < s.evidence.size())
@@ -54,7 +57,7 @@ void print_scan_text(std::ostream& out, const ScanRecord& r) {
   if (r.http_status) out << ", HTTP " << r.http_status << " in " << r.latency_ms << " ms";
   if (r.marked_down) out << ", MARKED DOWN";
   out << "\n";
-  if (!r.error.empty()) out << "         " << r.error << "\n";
+  if (!r.error.empty()) out << "         " << display_text(r.error) << "\n";
 }
 
 void print_sighting_table_header(std::ostream& out) {
@@ -67,10 +70,10 @@ void print_sighting_table_header(std::ostream& out) {
 
 void print_sighting_table_row(std::ostream& out, const Sighting& s) {
   out << std::left << std::setw(26) << format_rfc3339(s.last_seen) << std::setw(10)
-      << confidence_name(s.confidence) << "  " << std::setw(20) << s.dataset << "  "
-      << std::setw(16) << s.source << "  " << std::setw(9)
+      << confidence_name(s.confidence) << "  " << std::setw(20) << display_text(s.dataset) << "  "
+      << std::setw(16) << display_text(s.source) << "  " << std::setw(9)
       << (std::to_string(s.files_matched) + "/" + std::to_string(s.dataset_files)) << "  "
-      << s.locator << "\n";
+      << display_text(s.locator) << "\n";
 }
 
 std::string csv_field(const std::string& value) {

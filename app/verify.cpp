@@ -1,12 +1,9 @@
-// Evaluation of a verify query and its JSON form. The renderers for people are in
+// Evaluation of a verify query. Its JSON form is in verify_json.cpp, the renderers for people in
 // verify_render.cpp (text, Markdown) and verify_html.cpp.
 #include "app/verify.h"
 
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
-
-#include "model/json.h"
 
 namespace leakwatch::app {
 
@@ -106,7 +103,11 @@ void add_limitations(VerifyReport& report, const config::Config& config) {
         "No source is configured and enabled: nothing was searched, so absence of sightings "
         "shows nothing.");
   }
-  if (report.coverage_since > report.since) {
+  if (report.signature_created > report.as_of) {
+    add("before-signature", "",
+        "The signature was created at " + format_rfc3339(report.signature_created) +
+            ", after the as-of time: no scan could have matched it by then.");
+  } else if (report.coverage_since > report.since) {
     add("before-signature", "",
         "The signature was created at " + format_rfc3339(report.signature_created) +
             "; scans before that could not have matched it, so coverage counts from then.");
@@ -315,90 +316,6 @@ Result<VerifyReport> evaluate_verify(store::Store& store, const config::Config& 
   decide(r);
   add_limitations(r, config);
   return r;
-}
-
-namespace {
-
-nlohmann::json opt_time(const std::optional<Timestamp>& t) {
-  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
-}
-
-nlohmann::json mark_json(const ScanMark& m) {
-  nlohmann::json j{{"started", format_rfc3339(m.started)},
-                   {"ended", format_rfc3339(m.ended)},
-                   {"status", scan_status_name(m.status)},
-                   {"entries_seen", m.entries_seen}};
-  if (!m.error.empty()) j["error"] = m.error;
-  return j;
-}
-
-}  // namespace
-
-nlohmann::json to_json(const VerifyReport& r) {
-  nlohmann::json j;
-  j["report"] = "leakwatch-verify";
-  j["version"] = 1;
-  j["dataset"] = r.dataset;
-  j["description"] = r.description;
-  j["signature_created"] = format_rfc3339(r.signature_created);
-  j["dataset_files"] = r.dataset_files;
-  j["claim"] = r.claim;
-  j["window"] = {{"since", format_rfc3339(r.since)},
-                 {"as_of", format_rfc3339(r.as_of)},
-                 {"coverage_since", format_rfc3339(r.coverage_since)},
-                 {"since_defaulted", r.since_defaulted},
-                 {"rule", r.window_rule}};
-  j["generated"] = format_rfc3339(r.generated);
-  j["verdict"] = verdict_name(r.verdict);
-  j["exit_code"] = verdict_exit_code(r.verdict);
-  j["verdict_reason"] = r.verdict_reason;
-  j["sightings"] = nlohmann::json::array();
-  for (const auto& s : r.sightings) j["sightings"].push_back(s);
-  j["possible_sightings"] = r.possible_sightings;
-  j["later_sightings"] = r.later_sightings;
-  j["coverage"] = nlohmann::json::array();
-  for (const auto& row : r.coverage) {
-    const auto& c = row.coverage;
-    nlohmann::json cj{{"source", row.source},
-                      {"configured", row.configured},
-                      {"enabled", row.enabled},
-                      {"required", row.required},
-                      {"covered", row.covered},
-                      {"kind", row.kind},
-                      {"fetch_content", row.fetch_content},
-                      {"content_checked", c.content_checked},
-                      {"via_proxy", row.via_proxy},
-                      {"scans", c.scans},
-                      {"ok", c.ok},
-                      {"partial", c.partial},
-                      {"failed", c.failed},
-                      {"first_scan", opt_time(c.first_scan)},
-                      {"last_scan", opt_time(c.last_scan)},
-                      {"last_success", opt_time(c.last_success)},
-                      {"entries_last_success", c.entries_last_success},
-                      {"entries_max", c.entries_max},
-                      {"last_error", c.last_error},
-                      {"failures", nlohmann::json::array()},
-                      {"timeline", nlohmann::json::array()},
-                      {"timeline_truncated", row.marks_truncated}};
-    for (const auto& f : row.failures) cj["failures"].push_back(mark_json(f));
-    for (const auto& m : row.scans) cj["timeline"].push_back(mark_json(m));
-    j["coverage"].push_back(std::move(cj));
-  }
-  j["uncovered"] = r.uncovered;
-  j["limitations"] = nlohmann::json::array();
-  for (const auto& l : r.limitations) {
-    j["limitations"].push_back({{"kind", l.kind}, {"source", l.source}, {"message", l.message}});
-  }
-  return j;
-}
-
-std::optional<std::string> render_report(const VerifyReport& report, std::string_view format) {
-  if (format == "json") return dump_json(to_json(report), 2) + "\n";
-  if (format == "text") return render_text(report);
-  if (format == "markdown") return render_markdown(report);
-  if (format == "html") return render_html(report);
-  return std::nullopt;
 }
 
 }  // namespace leakwatch::app

@@ -25,7 +25,7 @@ h3{font-size:15px;margin:18px 0 6px;word-break:break-all}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:12px 0}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.num{text-align:right}td.mono,span.mono{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
-tr.not-covered td{background:#fff1f0}.muted{color:#57606a}
+tr.not-covered td{background:#fff1f0}td.time{white-space:nowrap}.muted{color:#57606a}
 svg#timeline{border:1px solid #d0d7de;background:#fbfcfd;max-width:100%;height:auto}
 svg text{font:12px system-ui,sans-serif;fill:#1b1f24}svg .axis{stroke:#8c959f;stroke-width:1}svg .grid{stroke:#e6e9ec;stroke-width:1}
 svg .scan-ok,svg .legend-scan-ok{fill:#1a7f37}svg .scan-partial,svg .legend-scan-partial{fill:#bf8700}
@@ -219,8 +219,8 @@ void render_sightings(std::ostringstream& out, const VerifyReport& r) {
           << h(s.source) << "</td><td class=\"mono\">" << h(s.locator) << "</td><td class=\"num\">"
           << s.files_matched << "/" << s.dataset_files << "</td><td class=\"num\">"
           << format_size(s.bytes_matched) << "</td><td class=\"num\">" << s.records_matched
-          << "</td><td>" << format_rfc3339(s.first_seen) << "</td><td>"
-          << format_rfc3339(s.last_seen) << "</td></tr>\n";
+          << "</td><td class=\"time\">" << format_rfc3339(s.first_seen)
+          << "</td><td class=\"time\">" << format_rfc3339(s.last_seen) << "</td></tr>\n";
     }
     out << "</tbody></table>\n";
   }
@@ -266,9 +266,9 @@ void render_coverage(std::ostringstream& out, const VerifyReport& r) {
     out << "<tr class=\"coverage-row" << (row.required && !row.covered ? " not-covered" : "")
         << "\"><td>" << h(row.source) << "</td><td>" << status << "</td><td class=\"num\">"
         << c.scans << "</td><td class=\"num\">" << c.ok << "</td><td class=\"num\">" << c.partial
-        << "</td><td class=\"num\">" << c.failed << "</td><td>" << opt_time(c.last_success)
-        << "</td><td class=\"num\">" << c.entries_last_success << "</td><td>" << h(content)
-        << "</td><td>" << h(c.last_error) << "</td></tr>\n";
+        << "</td><td class=\"num\">" << c.failed << "</td><td class=\"time\">"
+        << opt_time(c.last_success) << "</td><td class=\"num\">" << c.entries_last_success
+        << "</td><td>" << h(content) << "</td><td>" << h(c.last_error) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
   bool any = false;
@@ -278,8 +278,9 @@ void render_coverage(std::ostringstream& out, const VerifyReport& r) {
          "<tr><th>source</th><th>started</th><th>status</th><th>error</th></tr></thead><tbody>\n";
   for (const auto& row : r.coverage) {
     for (const auto& f : row.failures) {
-      out << "<tr><td>" << h(row.source) << "</td><td>" << format_rfc3339(f.started) << "</td><td>"
-          << scan_status_name(f.status) << "</td><td>" << h(f.error) << "</td></tr>\n";
+      out << "<tr><td>" << h(row.source) << "</td><td class=\"time\">" << format_rfc3339(f.started)
+          << "</td><td>" << scan_status_name(f.status) << "</td><td>" << h(f.error)
+          << "</td></tr>\n";
     }
   }
   out << "</tbody></table>\n";

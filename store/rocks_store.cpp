@@ -283,12 +283,35 @@ Result<void> Store::for_each_scan(const ScanFilter& filter,
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kScans]));
   const std::string prefix = filter.source ? *filter.source + std::string(1, '\0') : std::string();
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  // Keys are source \0 be64(started) scan_id: within a source, jump to `since`, and past
+  // `until` skip to the next source, so a window costs only the scans inside it.
+  it->Seek(prefix);
+  while (it->Valid() && it->key().starts_with(prefix)) {
+    const auto key = it->key().ToStringView();
+    const auto nul = key.find('\0');
+    if (nul != std::string_view::npos && key.size() >= nul + 9) {
+      const auto started = from_ordered_ms(read_be64(key.substr(nul + 1, 8)));
+      if (filter.since && started < *filter.since) {
+        it->Seek(std::string(key.substr(0, nul + 1)) + be64(ordered_ms(*filter.since)));
+        continue;
+      }
+      if (filter.until && started > *filter.until) {
+        it->Seek(std::string(key.substr(0, nul)) + std::string(1, '\1'));
+        continue;
+      }
+    }
     auto r = scan_record_from_json_text(it->value().ToStringView(), "stored scan record");
     if (!r) return r.error();
-    if (filter.since && r->started < *filter.since) continue;
-    if (filter.until && r->started > *filter.until) continue;
+    if (filter.since && r->started < *filter.since) {
+      it->Next();
+      continue;
+    }
+    if (filter.until && r->started > *filter.until) {
+      it->Next();
+      continue;
+    }
     if (!visit(*r)) break;
+    it->Next();
   }
   if (!it->status().ok()) return status_error("reading scans", it->status());
   return {};

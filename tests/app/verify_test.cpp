@@ -166,6 +166,14 @@ TEST_F(Verify, TheDefaultWindowIsThirtyDaysButNeverBeforeTheSignature) {
   EXPECT_EQ(fresh->coverage_since, at("2026-11-15T00:00:00Z"));
   EXPECT_EQ(fresh->verdict, Verdict::insufficient_coverage);
   EXPECT_NE(find_limitation(*fresh, "before-signature"), nullptr);
+
+  q = VerifyQuery{"fresh", at("2026-11-10T00:00:00Z"), std::nullopt};
+  fresh = evaluate_verify(fill.store(), config, q, at("2026-11-23T00:00:00Z"));
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->verdict, Verdict::insufficient_coverage) << "signed after as-of";
+  ASSERT_NE(find_limitation(*fresh, "before-signature"), nullptr);
+  EXPECT_NE(find_limitation(*fresh, "before-signature")->message.find("after the as-of time"),
+            std::string::npos);
 }
 
 TEST_F(Verify, NoEnabledSourceIsNeverNotObserved) {

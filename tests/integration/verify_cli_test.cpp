@@ -135,6 +135,25 @@ TEST_F(VerifyCli, EveryFormatToStdoutOrAFile) {
   EXPECT_NE(r.err.find("cannot write the report"), std::string::npos) << r.err;
 }
 
+TEST_F(VerifyCli, JsonReportsFollowTheDocumentedSchema) {
+  fill_store();
+  // refuted (sightings, failures, an unreachable and a never-scanned source) and not-observed.
+  for (const auto* dataset : {"leaked", "clean"}) {
+    for (const auto& config :
+         {std::vector<std::string>{"a", "b", "down", "idle"}, std::vector<std::string>{"a", "b"}}) {
+      write_config(config);
+      const auto file = dir / "report.json";
+      const auto r = leakwatch(
+          {"verify", "--dataset", dataset, "--format", "json", "--output", file.string()});
+      ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 10 || r.exit_code == 11) << r.err;
+      const auto check = run_command(
+          {"/usr/bin/python3", LEAKWATCH_SOURCE_DIR "/tests/integration/json_schema_check.py",
+           LEAKWATCH_SOURCE_DIR "/docs/verify-report.schema.json", file.string()});
+      EXPECT_EQ(check.exit_code, 0) << dataset << ":\n" << check.out << check.err;
+    }
+  }
+}
+
 TEST_F(VerifyCli, BadInputIsAClearUsageError) {
   fill_store();
   write_config({"a"});

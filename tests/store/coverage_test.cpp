@@ -51,5 +51,42 @@ TEST(Coverage, SummarisesEachSourceWithinTheWindow) {
   EXPECT_EQ(b.last_error, "max_pages");
 }
 
+TEST(Coverage, AWindowSeesExactlyTheScansInsideItForSourcesSharingAPrefix) {
+  testing::TempDir dir;
+  auto store = Store::open(dir.path(), OpenMode::read_write);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  // for_each_scan jumps to `since` within a source and past `until` to the next source: names
+  // that extend one another ("src", "src-b", "srcz") must neither lose nor repeat scans.
+  for (const auto* source : {"src", "src-b", "srcz"}) {
+    for (int day = 1; day <= 9; ++day) {
+      const auto at = "2026-03-0" + std::to_string(day) + "T00:00:00Z";
+      ASSERT_TRUE((*store)->record_fetch(scan(source, at, ScanStatus::ok, day), {}).ok());
+    }
+  }
+  ScanFilter window;
+  window.since = parse_rfc3339("2026-03-03T00:00:00Z");
+  window.until = parse_rfc3339("2026-03-05T00:00:00Z");
+  std::vector<std::string> seen;
+  ASSERT_TRUE((*store)
+                  ->for_each_scan(window,
+                                  [&](const ScanRecord& r) {
+                                    seen.push_back(r.source + "@" + std::to_string(r.entries_seen));
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"src@3", "src@4", "src@5", "src-b@3", "src-b@4",
+                                            "src-b@5", "srcz@3", "srcz@4", "srcz@5"}));
+  window.source = "src";
+  seen.clear();
+  ASSERT_TRUE((*store)
+                  ->for_each_scan(window,
+                                  [&](const ScanRecord& r) {
+                                    seen.push_back(r.source + "@" + std::to_string(r.entries_seen));
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"src@3", "src@4", "src@5"}));
+}
+
 }  // namespace
 }  // namespace leakwatch::store
