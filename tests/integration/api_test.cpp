@@ -105,7 +105,7 @@ class ApiTest : public ::testing::Test {
   void SetUp() override {
     seed_store(dir_ / "data");
     write_config("tokens = [\"" + kToken + "\"]\n");
-    start({});
+    ASSERT_TRUE(start({})) << testing::read_file(dir_ / "serve.log");
   }
 
   void write_config(const std::string& api_table) {
