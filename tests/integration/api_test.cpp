@@ -502,8 +502,9 @@ TEST(ApiServe, RefusesToServeWithoutATokenUnlessNoAuthOnLoopback) {
                         dir / "any.log");
   std::smatch m;
   const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  std::string log;  // outlives the match, which points into it
   for (int i = 0; i < 100; ++i) {
-    const auto log = testing::read_file(dir / "any.log");
+    log = testing::read_file(dir / "any.log");
     if (std::regex_search(log, m, listening)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
