@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   register_scan_and_check(app, ctx, run);
   register_sightings(app, ctx, run);
   register_db(app, ctx, run);
+  register_serve(app, ctx, run);
   register_verify(app, ctx, run);
   register_pending(app, ctx, run);
 

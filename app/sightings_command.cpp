@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/export_misp.h"
+#include "app/export_stix.h"
 #include "app/sighting_output.h"
 #include "model/json.h"
 
@@ -110,8 +112,9 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
   cmd->add_option("--until", a->until, "first seen at or before this time (RFC 3339)");
   cmd->add_option("--min-confidence", a->min_confidence, "possible, likely or confirmed")
       ->check(CLI::IsMember({"possible", "likely", "confirmed"}));
-  cmd->add_option("--format", a->format, "table, json (JSON Lines) or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->add_option("--format", a->format,
+                  "table, json (JSON Lines), csv, stix (STIX 2.1 bundle) or misp (MISP events)")
+      ->check(CLI::IsMember({"table", "json", "csv", "stix", "misp"}));
   cmd->add_option("--limit", a->limit, "at most this many (0: all)");
   cmd->add_flag("--follow", a->follow,
                 "instead of listing, print each sighting as it is recorded (new, or changed in "
@@ -131,6 +134,8 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
       }
       filter.min_confidence = *parse_confidence(a->min_confidence);
       if (a->follow && a->limit) throw UsageError{"--limit cannot be combined with --follow"};
+      if (a->follow && (a->format == "stix" || a->format == "misp"))
+        throw UsageError{"--format " + a->format + " is one document; it cannot --follow"};
       sigset_t stop_signals;
       sigemptyset(&stop_signals);
       if (a->follow) {
@@ -149,11 +154,18 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
       if (a->format == "table") print_sighting_table_header(std::cout);
       if (a->format == "csv") print_sighting_csv_header(std::cout);
       std::size_t count = 0;
+      std::vector<Sighting> exported;  // stix and misp are one document over all sightings
       auto done = (*store)->for_each_sighting(filter, [&](const Sighting& s) {
-        print_sighting(std::cout, a->format, s);
+        if (a->format == "stix" || a->format == "misp") {
+          exported.push_back(s);
+        } else {
+          print_sighting(std::cout, a->format, s);
+        }
         return a->limit == 0 || ++count < a->limit;
       });
       if (!done) return fail(kExitRuntime, done.error().message);
+      if (a->format == "stix") std::cout << dump_json(stix_bundle(exported), 2) << "\n";
+      if (a->format == "misp") std::cout << dump_json(misp_events(exported), 2) << "\n";
       return kExitOk;
     };
   });

@@ -193,7 +193,89 @@ bool valid_name(std::string_view name) {
          });
 }
 
+// [api] listen, tokens, token_file.
+void read_api_table(Validator& v, const toml::table& root, const std::filesystem::path& base,
+                    ApiConfig& api) {
+  const auto* node = root.get("api");
+  if (!node) return;
+  const auto* t = node->as_table();
+  if (!t) {
+    v.fail(node->source(), "api", "must be a table ([api])");
+    return;
+  }
+  api.line = static_cast<int>(t->source().begin.line);
+  v.check_keys(*t, {"listen", "tokens", "token_file"}, "api");
+  if (const auto listen = v.string(*t, "listen", "api", false)) {
+    if (!parse_listen_address(*listen)) {
+      v.fail(t->get("listen")->source(), "api.listen",
+             "'" + *listen + "' is not HOST:PORT (e.g. \"127.0.0.1:8765\", \"[::1]:8765\")");
+    } else {
+      api.listen = *listen;
+    }
+  }
+  if (const auto* tokens = t->get("tokens")) {
+    const auto* arr = tokens->as_array();
+    if (!arr) {
+      v.fail(tokens->source(), "api.tokens", "must be an array of strings");
+    } else {
+      for (const auto& el : *arr) {
+        const auto* str = el.as_string();
+        if (!str) {
+          v.fail(el.source(), "api.tokens", "every token must be a string");
+        } else if (!valid_api_token(str->get())) {
+          // Never echo a token into an error message or a log.
+          v.fail(el.source(), "api.tokens",
+                 "a token must be 16 to 512 characters of A-Z a-z 0-9 - . _ ~ + / (and = at "
+                 "the end)");
+        } else {
+          api.tokens.push_back(str->get());
+        }
+      }
+    }
+  }
+  if (const auto file = v.string(*t, "token_file", "api", false)) {
+    const std::filesystem::path p(*file);
+    api.token_file = p.is_absolute() ? p : base / p;
+  }
+}
+
 }  // namespace
+
+bool valid_api_token(std::string_view token) {
+  if (token.size() < 16 || token.size() > 512) return false;
+  std::size_t i = 0;
+  for (; i < token.size(); ++i) {
+    const auto c = static_cast<unsigned char>(token[i]);
+    if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'))
+      break;
+  }
+  while (i < token.size() && token[i] == '=') ++i;  // RFC 6750 b64token: trailing '=' only
+  return i == token.size();
+}
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text) {
+  ListenAddress out;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return std::nullopt;
+    out.host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) return std::nullopt;
+    out.host = std::string(text.substr(0, colon));
+    port = text.substr(colon + 1);
+  }
+  if (out.host.empty() || port.empty() || port.size() > 5) return std::nullopt;
+  for (const char c : port) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  out.port = std::stoi(std::string(port));
+  if (out.port > 65535) return std::nullopt;  // 0: the OS picks a free port
+  return out;
+}
 
 std::string_view source_kind_name(SourceKind k) {
   return kSourceKinds[static_cast<int>(k)];
@@ -238,7 +320,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   Validator v(file);
   Config config;
   config.file = file_name;
-  v.check_keys(root, {"data_dir", "store", "proxy", "source", "hook"}, "");
+  v.check_keys(root, {"data_dir", "store", "proxy", "source", "hook", "api"}, "");
   if (const auto* node = root.get("store")) {
     if (const auto* t = node->as_table()) {
       v.check_keys(*t, {"sync", "manifest_history"}, "store");
@@ -532,6 +614,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
       config.hooks.push_back(std::move(h));
     }
   }
+
+  read_api_table(v, root, base, config.api);
 
   if (const auto errors = v.errors(); !errors.empty()) {
     std::string message;

@@ -82,6 +82,15 @@ struct StoreConfig {
   std::size_t manifest_history = 100;  // change records kept per locator
 };
 
+// [api]: the read-only HTTP API (`leakwatch serve`). Tokens are bearer tokens; the token file
+// is read (and its permissions checked) by the server when it starts, not here.
+struct ApiConfig {
+  std::string listen = "127.0.0.1:8765";  // HOST:PORT; HOST an IP literal or "localhost"
+  std::vector<std::string> tokens;
+  std::filesystem::path token_file;  // resolved relative to the config file's folder
+  int line = 0;                      // of the [api] table, 0 when absent
+};
+
 struct Config {
   std::filesystem::path file;      // where it was loaded from (empty for defaults)
   std::filesystem::path data_dir;  // resolved relative to the config file's folder
@@ -89,6 +98,7 @@ struct Config {
   std::vector<ProxyConfig> proxies;
   std::vector<SourceConfig> sources;
   std::vector<HookConfig> hooks;
+  ApiConfig api;
 
   const ProxyConfig* find_proxy(std::string_view name) const;
   // What a source's `proxy = NAME` means: that proxy, or every proxy of pool NAME, in file order.
@@ -103,6 +113,17 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
 
 // A proxy URL that curl and libtorrent can both use, with per-source credentials when the proxy
 // isolates streams (Tor's IsolateSOCKSAuth: a different username means a different circuit).
+// A bearer token the API accepts: RFC 6750 b64token characters, 16 to 512 of them (short ones
+// are guessable). Used for tokens in the config and lines of the token file.
+bool valid_api_token(std::string_view token);
+// "HOST:PORT" or "[v6]:PORT" split; nullopt when malformed or the port is not 0..65535 (0: any
+// free port).
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
+
 std::string proxy_url_for_source(const ProxyConfig& proxy, std::string_view source_name);
 
 }  // namespace leakwatch::config

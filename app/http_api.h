@@ -1,0 +1,87 @@
+// The read-only HTTP API (docs/openapi.yaml): sightings, verify, sources with their
+// availability, scans and health, as JSON, behind bearer tokens. `leakwatch serve` runs it; the
+// daemon can run the same ApiServer beside its scheduler. Nothing here writes to the store: it
+// is opened read-only (a secondary instance) and caught up with the writer on every request, so
+// the API serves while `scan` runs.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/api_auth.h"
+#include "app/http_server.h"
+#include "config/config.h"
+#include "store/store.h"
+
+namespace leakwatch::app {
+
+// Every route the server answers (all GET). The OpenAPI test checks docs/openapi.yaml against
+// this list, so the two cannot drift apart.
+struct ApiRoute {
+  std::string_view path;
+  std::string_view summary;
+};
+const std::vector<ApiRoute>& api_routes();
+
+// Query limits: `limit` defaults to kDefaultApiLimit and may not exceed kMaxApiLimit.
+inline constexpr std::size_t kDefaultApiLimit = 1000;
+inline constexpr std::size_t kMaxApiLimit = 10000;
+// An answer includes everything the writer had committed this long before the request.
+inline constexpr std::chrono::milliseconds kApiRefreshInterval{50};
+
+// Routes one request to its handler. Thread-safe: queries share the store, catching up with the
+// writer is exclusive.
+class ApiService {
+ public:
+  // `require_auth` false only for `serve --no-auth` on loopback.
+  ApiService(store::Store& store, const config::Config& config, ApiAuth auth, bool require_auth);
+
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  HttpResponse health(const HttpRequest& request);
+  HttpResponse sightings(const HttpRequest& request);
+  HttpResponse verify(const HttpRequest& request);
+  HttpResponse sources(const HttpRequest& request);
+  HttpResponse scans(const HttpRequest& request);
+
+  store::Store& store_;
+  const config::Config& config_;
+  ApiAuth auth_;
+  bool require_auth_;
+  std::shared_mutex store_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> last_refresh_;  // under store_mutex_
+};
+
+// The HTTP server and the API service together: what `serve` and the daemon run.
+class ApiServer {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";
+    int port = 8765;  // 0: any free port (tests)
+    bool require_auth = true;
+    HttpServerLimits limits;
+  };
+  // Fails (without listening) when auth is required and no token is configured.
+  static Result<std::unique_ptr<ApiServer>> start(store::Store& store, const config::Config& config,
+                                                  ApiAuth auth, const Options& options);
+  int port() const { return server_->port(); }
+  // Serves until stop() (thread-safe).
+  void run() { server_->run(); }
+  void stop() { server_->stop(); }
+
+ private:
+  ApiServer() = default;
+  std::unique_ptr<ApiService> service_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_host(std::string_view host);
+
+}  // namespace leakwatch::app
