@@ -21,6 +21,21 @@ std::string new_scan_id() {
   return ts + "-" + to_hex(rnd);
 }
 
+matcher::ScoreRules score_rules_for(const config::Config& config) {
+  matcher::ScoreRules rules;
+  for (const auto& d : config.datasets) {
+    matcher::ScoreRules r = rules;
+    r.likely_name_size_files = d.likely_name_size_files.value_or(r.likely_name_size_files);
+    r.confirmed_crc_files = d.confirmed_crc_files.value_or(r.confirmed_crc_files);
+    r.records_likely = d.records_likely.value_or(r.records_likely);
+    r.records_confirmed = d.records_confirmed.value_or(r.records_confirmed);
+    r.record_min_columns = d.record_min_columns.value_or(r.record_min_columns);
+    r.record_window = d.record_window.value_or(r.record_window);
+    rules.datasets.emplace(d.name, std::move(r));
+  }
+  return rules;
+}
+
 SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
                           const std::string& scan_id, const SourcePrior& prior) {
@@ -150,7 +165,11 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   }
   out.problems = std::move(crawl.problems);
   for (const auto& p : out.problems) spdlog::warn("source={} problem: {}", source.name, p);
-  out.sightings = matcher::score(crawl.manifest, index);
+  const auto rules = score_rules_for(config);
+  out.sightings = matcher::score(crawl.manifest, index, rules);
+  // Text dumps and page text: record rows and honeytokens (also honeytokens inside entry names).
+  matcher::merge_sightings(out.sightings, matcher::score_text(crawl.manifest, index, rules),
+                           rules.max_evidence);
   if (crawl.status != ScanStatus::failed) out.manifest = std::move(crawl.manifest);
   spdlog::info(
       "scan finished source={} status={} entries={} pages={} bytes={} files_hashed={} sightings={}",
