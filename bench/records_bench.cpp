@@ -21,6 +21,7 @@
 #include "matcher/records_signer.h"
 #include "matcher/score.h"
 #include "matcher/text_scan.h"
+#include "model/json.h"
 
 namespace {
 
@@ -47,8 +48,7 @@ class Generator {
     static constexpr std::string_view kUp = "ABCDEFGHJKLMNPRSTUVWXYZ";
     static constexpr std::string_view kDig = "0123456789";
     static constexpr std::string_view kLow = "abcdefghijklmnopqrstuvwxyz";
-    return {pick(kUp, 2) + "-" + pick(kDig, 4) + "-" + pick(kUp, 2),
-            pick(kUp, 1) + pick(kDig, 8),
+    return {pick(kUp, 2) + "-" + pick(kDig, 4) + "-" + pick(kUp, 2), pick(kUp, 1) + pick(kDig, 8),
             pick(kLow, 5) + "." + pick(kLow, 7) + pick(kDig, 2) + "@mail.example",
             "+1 " + pick(kDig, 3) + " " + pick(kDig, 3) + " " + pick(kDig, 4)};
   }
@@ -59,15 +59,18 @@ class Generator {
     switch (rng_() % 4) {
       case 0:
       case 1:
-        for (int w = 0; w < 12; ++w) s += pick(kLow.substr(0, 5 + rng_() % 21), 2 + rng_() % 9) + " ";
+        for (int w = 0; w < 12; ++w)
+          s += pick(kLow.substr(0, 5 + rng_() % 21), 2 + rng_() % 9) + " ";
         break;
       case 2:
-        s = "2026-11-23T18:" + pick("012345", 1) + pick("0123456789", 1) + " INFO request id=" +
-            pick("0123456789abcdef", 16) + " bytes=" + pick("0123456789", 6) + " status=200";
+        s = "2026-11-23T18:" + pick("012345", 1) + pick("0123456789", 1) +
+            " INFO request id=" + pick("0123456789abcdef", 16) + " bytes=" + pick("0123456789", 6) +
+            " status=200";
         break;
       default: {
         const auto p = person();
-        s = pick("0123456789", 6) + ";" + p.plate + ";" + p.passport + ";" + p.email + ";" + p.phone;
+        s = pick("0123456789", 6) + ";" + p.plate + ";" + p.passport + ";" + p.email + ";" +
+            p.phone;
       }
     }
     return s + "\n";
@@ -166,15 +169,31 @@ int main(int argc, char** argv) {
 
   Signature sig;
   sig.dataset = "bench";
+  sig.created = now();
   sig.records = std::move(report->records);
+  // What the store and a bundle hold: the signature as JSON, fingerprints packed in base64.
+  t = Clock::now();
+  const auto json = to_json_text(sig);
+  const double encode_s = seconds_since(t);
+  t = Clock::now();
+  auto decoded = signature_from_json_text(json, "bench");
+  const double decode_s = seconds_since(t);
+  if (!decoded || !(*decoded == sig)) {
+    std::cerr << "signature JSON round trip failed\n";
+    return 1;
+  }
+  std::printf("signature JSON %.0f MiB (%.1f bytes/value): encoded in %.2f s, decoded in %.2f s\n",
+              static_cast<double>(json.size()) / (1 << 20),
+              static_cast<double>(json.size()) / static_cast<double>(report->values), encode_s,
+              decode_s);
   matcher::RecordKeys keys;
   keys.emplace("bench", key);
   t = Clock::now();
   const matcher::FingerprintIndex index({std::move(sig)}, keys);
-  std::printf("index built in %.1f s, %.0f MiB (%.1f bytes/value)\n", seconds_since(t),
-              static_cast<double>(index.text().memory_bytes()) / (1 << 20),
-              static_cast<double>(index.text().memory_bytes()) /
-                  static_cast<double>(report->values));
+  std::printf(
+      "index built in %.1f s, %.0f MiB (%.1f bytes/value)\n", seconds_since(t),
+      static_cast<double>(index.text().memory_bytes()) / (1 << 20),
+      static_cast<double>(index.text().memory_bytes()) / static_cast<double>(report->values));
 
   // Scan on one core.
   std::string text;
@@ -191,12 +210,14 @@ int main(int argc, char** argv) {
   const auto sightings = matcher::score_text(m, index, {});
   const double scan_s = seconds_since(t);
   const auto matched = sightings.empty() ? 0 : sightings[0].records_matched;
-  std::printf("leakwatch: %.0f MiB in %.2f s = %.0f MB/s on one core; %llu of %zu planted rows "
-              "matched; peak RSS %ld MiB\n",
-              static_cast<double>(text_bytes) / (1 << 20), scan_s,
-              static_cast<double>(text_bytes) / 1e6 / scan_s,
-              static_cast<unsigned long long>(matched), real_rows, peak_rss_mib());
-  if (!sightings.empty()) std::printf("  %s\n", sightings[0].evidence[0].detail.substr(0, 160).c_str());
+  std::printf(
+      "leakwatch: %.0f MiB in %.2f s = %.0f MB/s on one core; %llu of %zu planted rows "
+      "matched; peak RSS %ld MiB\n",
+      static_cast<double>(text_bytes) / (1 << 20), scan_s,
+      static_cast<double>(text_bytes) / 1e6 / scan_s, static_cast<unsigned long long>(matched),
+      real_rows, peak_rss_mib());
+  if (!sightings.empty())
+    std::printf("  %s\n", sightings[0].evidence[0].detail.substr(0, 160).c_str());
 
   if (run_grep) {
     // grep builds its automaton from the patterns first: time that alone on an empty input.
@@ -205,19 +226,20 @@ int main(int argc, char** argv) {
       const int rc = std::system(cmd.c_str());
       return std::pair(rc, seconds_since(start));
     };
-    const auto [rc0, build_s] = shell("LC_ALL=C grep -F -c -f '" + values.string() +
-                                      "' /dev/null > /dev/null");
-    const auto [rc1, grep_s] = shell("LC_ALL=C grep -F -c -f '" + values.string() + "' '" +
-                                     text_file.string() + "' > '" + (work / "grep.out").string() +
-                                     "'");
+    const auto [rc0, build_s] =
+        shell("LC_ALL=C grep -F -c -f '" + values.string() + "' /dev/null > /dev/null");
+    const auto [rc1, grep_s] =
+        shell("LC_ALL=C grep -F -c -f '" + values.string() + "' '" + text_file.string() + "' > '" +
+              (work / "grep.out").string() + "'");
     std::ifstream count(work / "grep.out");
     std::string lines;
     std::getline(count, lines);
-    std::printf("grep -F -f: %.2f s total (%.2f s of it reading the patterns) = %.0f MB/s "
-                "overall, %.0f MB/s scanning; %s matching lines (exit %d/%d)\n",
-                grep_s, build_s, static_cast<double>(text_bytes) / 1e6 / grep_s,
-                static_cast<double>(text_bytes) / 1e6 / std::max(0.001, grep_s - build_s),
-                lines.c_str(), rc0, rc1);
+    std::printf(
+        "grep -F -f: %.2f s total (%.2f s of it reading the patterns) = %.0f MB/s "
+        "overall, %.0f MB/s scanning; %s matching lines (exit %d/%d)\n",
+        grep_s, build_s, static_cast<double>(text_bytes) / 1e6 / grep_s,
+        static_cast<double>(text_bytes) / 1e6 / std::max(0.001, grep_s - build_s), lines.c_str(),
+        rc0, rc1);
   }
   return 0;
 }

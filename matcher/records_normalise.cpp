@@ -202,6 +202,13 @@ void PatternGuess::add(std::string_view raw) {
   last_letter_ |= is_letter(last);
   last_digit_ |= is_digit(last);
   last_high_ |= last >= 0x80;
+  const auto note = [](std::string& set, char c) {
+    if (!is_value_byte(static_cast<unsigned char>(c)) && set.find(c) == std::string::npos &&
+        set.size() < 4)
+      set.push_back(c);
+  };
+  note(first_punct_, raw.front());
+  note(last_punct_, raw.back());
   for (const char c : raw) {
     const auto u = static_cast<unsigned char>(c);
     letters_ |= is_letter(u);
@@ -223,12 +230,19 @@ std::string PatternGuess::pattern() const {
     return "[a-z0-9._%+\\-]+@[a-z0-9\\-]+(?:\\.[a-z0-9\\-]+)*\\.[a-z]{2,}";
   }
   if (!any_) return "[a-z0-9]{1,64}";
+  if (normaliser_ == Normaliser::phone) {
+    // Numbers are written many ways: "+44 20 7946 0958", "0044 (20) 7946-0958".
+    const std::size_t lo = min_length_ > 5 ? min_length_ - 3 : 2;
+    const std::size_t hi = std::min<std::size_t>(max_length_ + 4, 64);
+    return "[\\x2b\\x280-9][0-9\\x20\\x28\\x29\\x2e\\x2f\\x2d]{" + std::to_string(lo - 2) + "," +
+           std::to_string(hi - 2) + "}[0-9]";
+  }
   // Dumps add or drop separators ("AB123C" as "AB-123-C"): a little slack when there are any.
   const std::size_t slack = separators_.empty() ? 0 : 2;
   const std::size_t lo = std::max<std::size_t>(min_length_, 1);
   const std::size_t hi = std::min<std::size_t>(max_length_ + slack, 256);
-  const auto first = char_class(first_letter_, first_digit_, first_high_, "");
-  const auto last = char_class(last_letter_, last_digit_, last_high_, "");
+  const auto first = char_class(first_letter_, first_digit_, first_high_, first_punct_);
+  const auto last = char_class(last_letter_, last_digit_, last_high_, last_punct_);
   const auto middle = char_class(letters_, digits_, high_, separators_);
   if (hi == 1) return first;
   const std::size_t inner_lo = lo >= 2 ? lo - 2 : 0;

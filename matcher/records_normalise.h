@@ -58,7 +58,8 @@ class PatternGuess {
   bool letters_ = false, digits_ = false, high_ = false;
   bool first_letter_ = false, first_digit_ = false, first_high_ = false;
   bool last_letter_ = false, last_digit_ = false, last_high_ = false;
-  std::string separators_;  // ASCII punctuation and spaces seen inside values
+  std::string separators_;                // ASCII punctuation and spaces seen inside values
+  std::string first_punct_, last_punct_;  // punctuation seen as a first / last character
   std::size_t min_length_ = 0, max_length_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "matcher/fingerprint_index.h"
@@ -16,7 +17,7 @@ namespace {
 
 // Hits kept per scanned text; a hostile text full of candidates stops there (counts say so).
 constexpr std::size_t kMaxHitsPerText = 1'000'000;
-// Later starts tried inside one match ("born John Smith" also tries "John Smith").
+// Starts tried per match end, nearest first ("born John Smith" also tries "John Smith").
 constexpr int kMaxInnerStarts = 8;
 // A value shared by more rows than this is too common to link rows; it still counts as a
 // single-column hit.
@@ -24,8 +25,13 @@ constexpr std::uint32_t kMaxRowsPerValue = 64;
 // Sample offsets listed in one records evidence row.
 constexpr std::size_t kSampleOffsets = 10;
 
-constexpr unsigned kRecordFlags = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
-constexpr unsigned kTokenFlags = HS_FLAG_SOM_LEFTMOST;
+// No start-of-match tracking: it makes Hyperscan several times slower and refuses large bounded
+// repeats. A match's end is enough: starts are found by walking back to token boundaries, at
+// most the pattern's width (Hyperscan's expression info) back.
+constexpr unsigned kRecordFlags = HS_FLAG_CASELESS;
+constexpr unsigned kTokenFlags = 0;
+// How far back from a match's end starts are looked for when a pattern's width is unbounded.
+constexpr std::uint32_t kMaxBack = 256;
 
 struct CompileError {
   hs_compile_error_t* error = nullptr;
@@ -102,6 +108,8 @@ struct Token {
 struct Expression {
   std::string pattern;
   unsigned flags = 0;
+  std::uint32_t min_width = 0;  // bytes a match spans at least / at most (capped at kMaxBack)
+  std::uint32_t max_width = 0;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> columns;  // (dataset, column)
   std::vector<std::uint32_t> tokens;
 };
@@ -141,7 +149,7 @@ TextIndex::TextIndex(std::vector<Signature>& signatures, const RecordKeys& keys)
   std::map<std::pair<std::string, unsigned>, std::size_t> by_pattern;
   const auto expression = [&](const std::string& pattern, unsigned flags) -> Expression& {
     const auto [it, inserted] = by_pattern.try_emplace({pattern, flags}, im.expressions.size());
-    if (inserted) im.expressions.push_back({pattern, flags, {}, {}});
+    if (inserted) im.expressions.push_back({pattern, flags, 0, 0, {}, {}});
     return im.expressions[it->second];
   };
   for (std::uint32_t s = 0; s < signatures.size(); ++s) {
@@ -237,6 +245,17 @@ TextIndex::TextIndex(std::vector<Signature>& signatures, const RecordKeys& keys)
     im.expressions[static_cast<std::size_t>(bad)] = {
         "\\x00\\xff\\x00\\xff\\x00{8}", kTokenFlags, {}, {}};
   }
+  for (auto& e : im.expressions) {
+    hs_expr_info_t* info = nullptr;
+    CompileError err;
+    e.min_width = 1;
+    e.max_width = kMaxBack;
+    if (hs_expression_info(e.pattern.c_str(), e.flags, &info, &err.error) == HS_SUCCESS && info) {
+      e.min_width = std::max(1u, std::min(info->min_width, kMaxBack));
+      e.max_width = std::min(info->max_width, kMaxBack);
+      std::free(info);  // hs_expression_info allocates with the default (malloc) allocator
+    }
+  }
   if (hs_alloc_scratch(im.db, &im.scratch) != HS_SUCCESS) {
     throw std::runtime_error("Hyperscan: cannot allocate scratch space");
   }
@@ -311,15 +330,22 @@ struct ScanContext {
   std::string normalised;
 };
 
-void match_record(ScanContext& ctx, const Expression& e, std::uint64_t from, std::uint64_t to) {
+void match_record(ScanContext& ctx, const Expression& e, std::uint64_t to) {
   const auto text = ctx.text;
-  if (!ends_value(text, to)) return;
-  std::uint64_t starts[kMaxInnerStarts + 1];
+  if (to < e.min_width || !ends_value(text, to)) return;
+  // Starts: token boundaries at most max_width back, nearest first ("born John Smith" tries
+  // "Smith", "John Smith", "born John Smith").
+  std::uint64_t starts[kMaxInnerStarts];
   int n = 0;
-  if (starts_value(text, from)) starts[n++] = from;
-  for (std::uint64_t p = from + 1; p < to && n <= kMaxInnerStarts; ++p) {
-    if (!byte_at(text, p - 1) && byte_at(text, p)) starts[n++] = p;
+  const std::uint64_t lowest = to > e.max_width ? to - e.max_width : 0;
+  for (std::uint64_t p = to - e.min_width + 1; p-- > lowest && n < kMaxInnerStarts;) {
+    // A value may begin with punctuation ("+1 555 ..."), never with a space.
+    const char c = text[p];
+    if ((p == 0 || !byte_at(text, p - 1)) && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      starts[n++] = p;
+    }
   }
+  const std::size_t first_new = ctx.hits->records.size();
   for (int i = 0; i < n; ++i) {
     const auto span = text.substr(starts[i], to - starts[i]);
     int last_dataset = -1;
@@ -343,12 +369,23 @@ void match_record(ScanContext& ctx, const Expression& e, std::uint64_t from, std
       }
       const auto [first, last] = table.find(fp);
       if (first == last) continue;
+      // "+1 555 0100" and "1 555 0100" are one value: one hit per match end.
+      const auto& hits = ctx.hits->records;
+      if (std::any_of(hits.begin() + static_cast<std::ptrdiff_t>(first_new), hits.end(),
+                      [&](const RecordHit& h) {
+                        return h.signature == ds.signature && h.column == col && h.first == first;
+                      })) {
+        continue;
+      }
       ctx.hits->records.push_back({ds.signature, col, ctx.base + starts[i], first, last});
     }
   }
 }
 
-void match_token(ScanContext& ctx, const Expression& e, std::uint64_t from, std::uint64_t to) {
+void match_token(ScanContext& ctx, const Expression& e, std::uint64_t to) {
+  // A shape is fixed-width: the token starts max_width before its end.
+  if (to < e.max_width) return;
+  const std::uint64_t from = to - e.max_width;
   if (!starts_value(ctx.text, from) || !ends_value(ctx.text, to)) return;
   const auto hash = sha256_of(ctx.text.substr(from, to - from));
   for (const auto t : e.tokens) {
@@ -359,12 +396,12 @@ void match_token(ScanContext& ctx, const Expression& e, std::uint64_t from, std:
   }
 }
 
-int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+int on_match(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
              void* context) {
   auto& ctx = *static_cast<ScanContext*>(context);
   const auto& e = ctx.index->expressions[id];
-  if (!e.tokens.empty()) match_token(ctx, e, from, to);
-  if (ctx.records && !e.columns.empty()) match_record(ctx, e, from, to);
+  if (!e.tokens.empty()) match_token(ctx, e, to);
+  if (ctx.records && !e.columns.empty()) match_record(ctx, e, to);
   if (ctx.hits->records.size() + ctx.hits->honeytokens.size() >= kMaxHitsPerText) {
     ctx.hits->truncated = true;
     return 1;

@@ -432,3 +432,38 @@ TEST(Records, CandidatePatternsAreCheckedByHyperscan) {
 
 }  // namespace
 }  // namespace leakwatch::matcher
+
+namespace leakwatch::matcher {
+namespace {
+
+TEST(Records, PhoneNumbersAreFoundWrittenEitherWayAndCountedOnce) {
+  TempDir dir;
+  write_file(dir / "phones.csv", "phone\n+44 20 7946 0958\n+1 (555) 010-9999\n+49 30 1234567\n");
+  const auto key = RecordKey::random();
+  RecordSignOptions options;
+  options.columns = {"phone"};
+  auto report = sign_records(dir / "phones.csv", key, options);
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->records.columns.at(0).normaliser, "phone");
+  Signature sig;
+  sig.dataset = "phones";
+  sig.records = report->records;
+  RecordKeys keys;
+  keys.emplace("phones", key);
+  FingerprintIndex index({sig}, keys);
+  Manifest m;
+  m.texts.push_back({"t",
+                     "call +44 20 7946 0958 now, or 0044 20 7946 0958; +1 (555) 010-9999\n"
+                     "not ours: +44 20 7946 0959\n"});
+  const auto sightings = score_text(m, index, {});
+  ASSERT_EQ(sightings.size(), 1u);
+  // A one-column dataset counts distinct values: two of the three numbers.
+  EXPECT_EQ(sightings[0].records_matched, 2u);
+  EXPECT_NE(sightings[0].evidence[0].detail.find("2 distinct values matched"), std::string::npos)
+      << sightings[0].evidence[0].detail;
+  EXPECT_NE(sightings[0].evidence[0].detail.find("single-column hits: 3"), std::string::npos)
+      << sightings[0].evidence[0].detail;
+}
+
+}  // namespace
+}  // namespace leakwatch::matcher
