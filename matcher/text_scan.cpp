@@ -252,7 +252,9 @@ TextIndex::TextIndex(std::vector<Signature>& signatures, const RecordKeys& keys)
     e.max_width = kMaxBack;
     if (hs_expression_info(e.pattern.c_str(), e.flags, &info, &err.error) == HS_SUCCESS && info) {
       e.min_width = std::max(1u, std::min(info->min_width, kMaxBack));
-      e.max_width = std::min(info->max_width, kMaxBack);
+      // Honeytoken shapes are fixed-width and need their exact width, however long.
+      e.max_width = info->min_width == info->max_width ? info->max_width
+                                                       : std::min(info->max_width, kMaxBack);
       std::free(info);  // hs_expression_info allocates with the default (malloc) allocator
     }
   }
