@@ -32,6 +32,28 @@ Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
   return (*store)->list_signatures();
 }
 
+// The record keys of the signatures that have record fingerprints (<data dir>/keys/NAME.key).
+// A missing or unreadable key is a warning: that dataset's records are not matched.
+matcher::RecordKeys load_record_keys(Context& ctx, const std::vector<Signature>& sigs) {
+  matcher::RecordKeys keys;
+  for (const auto& s : sigs) {
+    if (s.records.empty()) continue;
+    const auto file = matcher::record_key_path(ctx.data_dir(), s.dataset);
+    if (!std::filesystem::exists(file)) continue;  // named by the index's problems
+    auto key = matcher::load_record_key(file);
+    if (!key) {
+      spdlog::warn("dataset={} records not matched: {}", s.dataset, key.error().message);
+      continue;
+    }
+    keys.emplace(s.dataset, *key);
+  }
+  return keys;
+}
+
+void warn_index_problems(const matcher::FingerprintIndex& index) {
+  for (const auto& p : index.text().problems()) spdlog::warn("{}", p);
+}
+
 // Runs the sources on `jobs` threads (each with its own HTTP client) and hands every outcome to
 // `on_done` on the calling thread's lock as soon as that source is finished, so each source is
 // recorded the moment it is known: a crash later in the scan loses nothing already seen.
@@ -168,7 +190,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         spdlog::warn(
             "no signatures stored: the scan records coverage but can find nothing (run leakwatch "
             "sign)");
-      const matcher::FingerprintIndex index(std::move(sigs).value());
+      const auto keys = load_record_keys(ctx, *sigs);
+      const matcher::FingerprintIndex index(std::move(sigs).value(), keys);
+      warn_index_problems(index);
       // What the last scans left: validators, and the manifest to score again on a 304.
       std::vector<SourcePrior> priors(chosen.size());
       {
@@ -310,7 +334,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!sigs) return fail(kExitRuntime, sigs.error().message);
       if (sigs->empty())
         spdlog::warn("no signatures stored: nothing can match (run leakwatch sign)");
-      const matcher::FingerprintIndex index(std::move(sigs).value());
+      const auto keys = load_record_keys(ctx, *sigs);
+      const matcher::FingerprintIndex index(std::move(sigs).value(), keys);
+      warn_index_problems(index);
       crawler::HttpClient client;
       const auto scan_id = new_scan_id();
       std::vector<SourceOutcome> outcomes;

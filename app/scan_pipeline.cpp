@@ -22,6 +22,21 @@ std::string new_scan_id() {
   return ts + "-" + to_hex(rnd);
 }
 
+matcher::ScoreRules score_rules_for(const config::Config& config) {
+  matcher::ScoreRules rules;
+  for (const auto& d : config.datasets) {
+    matcher::ScoreRules r = rules;
+    r.likely_name_size_files = d.likely_name_size_files.value_or(r.likely_name_size_files);
+    r.confirmed_crc_files = d.confirmed_crc_files.value_or(r.confirmed_crc_files);
+    r.records_likely = d.records_likely.value_or(r.records_likely);
+    r.records_confirmed = d.records_confirmed.value_or(r.records_confirmed);
+    r.record_min_columns = d.record_min_columns.value_or(r.record_min_columns);
+    r.record_window = d.record_window.value_or(r.record_window);
+    rules.datasets.emplace(d.name, std::move(r));
+  }
+  return rules;
+}
+
 SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
                           const std::string& scan_id, const SourcePrior& prior) {
@@ -160,9 +175,13 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   // v1 pieces of files a torrent does not align are checked against originals kept by
   // `sign --keep-source` (local reads, bounded; nothing when no signature kept them).
   const matcher::LocalPieceVerifier verifier;
-  matcher::ScoreRules rules;
+  auto rules = score_rules_for(config);
   rules.piece_verifier = &verifier;
+  for (auto& [name, r] : rules.datasets) r.piece_verifier = &verifier;
   out.sightings = matcher::score(crawl.manifest, index, rules);
+  // Text dumps and page text: record rows and honeytokens (also honeytokens inside entry names).
+  matcher::merge_sightings(out.sightings, matcher::score_text(crawl.manifest, index, rules),
+                           rules.max_evidence);
   // Each torrent a source links to is its own locator (its info-hash).
   for (const auto& t : crawl.torrents) {
     for (auto& s : matcher::score(t, index, rules)) out.sightings.push_back(std::move(s));

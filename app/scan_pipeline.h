@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "crawler/http_client.h"
 #include "matcher/fingerprint_index.h"
+#include "matcher/score.h"
 #include "model/manifest.h"
 #include "model/scan_record.h"
 #include "model/sighting.h"
@@ -39,6 +40,9 @@ struct SourcePrior {
 SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
                           const std::string& scan_id, const SourcePrior& prior = {});
+
+// The scoring rules of a config: defaults plus each [[dataset]]'s thresholds.
+matcher::ScoreRules score_rules_for(const config::Config& config);
 
 // A fresh id for one run: time plus randomness, sortable.
 std::string new_scan_id();

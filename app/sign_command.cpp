@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "matcher/records_key.h"
+#include "matcher/records_signer.h"
 #include "matcher/signer.h"
 #include "model/json.h"
 #include "model/units.h"
@@ -60,6 +62,26 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// `--pattern COLUMN=REGEX` names a record column's candidate pattern when COLUMN is one of
+// --columns; any other --pattern is a glob over remote file names.
+std::optional<std::pair<std::string, std::string>> column_pattern(
+    const std::string& arg, const std::vector<std::string>& columns) {
+  const auto eq = arg.find('=');
+  if (eq == std::string::npos) return std::nullopt;
+  const auto column = arg.substr(0, eq);
+  if (std::find(columns.begin(), columns.end(), column) == columns.end()) return std::nullopt;
+  return std::pair(column, arg.substr(eq + 1));
+}
+
+std::string records_summary(const RecordSet& r) {
+  std::string out = std::to_string(r.rows) + " rows;";
+  for (const auto& c : r.columns) {
+    out += " " + c.name + " (" + c.normaliser + ", " + std::to_string(c.fingerprints.size()) +
+           " values, pattern " + c.pattern + ")";
+  }
+  return out;
+}
+
 std::uint64_t total_size(const Signature& s) {
   std::uint64_t total = 0;
   for (const auto& f : s.files) total += f.size;
@@ -71,7 +93,7 @@ std::uint64_t total_size(const Signature& s) {
 void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
   struct Args {
     std::string dataset, description, records;
-    std::vector<std::string> columns, honeytokens, patterns, paths;
+    std::vector<std::string> columns, normalisers, honeytokens, patterns, paths;
     unsigned threads = 0;
     bool keep_source = false;
   };
@@ -83,20 +105,31 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
       "xxh3-128, crc32, BitTorrent v2 root, v1 head pieces 16 KiB..16 MiB); the signature\n"
       "stores the hashes and relative paths, never content. Signing an existing\n"
       "dataset name replaces its signature. Unreadable files are reported and skipped.\n"
+      "With --records FILE.csv --columns a,b each value of those columns is normalised and\n"
+      "stored only as 8 bytes of HMAC-SHA256 under the dataset's secret key\n"
+      "(<data dir>/keys/NAME.key, mode 0600, created on first use); a row is matched in text\n"
+      "dumps when enough of its columns appear close together (docs/MATCHING.md). Bad CSV rows\n"
+      "are reported and skipped.\n"
       "Example: leakwatch sign --dataset perceptics-images --description 'plate images' "
-      "/srv/images");
+      "/srv/images\n"
+      "Example: leakwatch sign --dataset plates --records plates.csv --columns plate,passport "
+      "--pattern plate='[A-Z0-9]{5,8}'");
   cmd->add_option("--dataset", args->dataset, "dataset name (letters, digits, - _ .)")->required();
   cmd->add_option("--description", args->description, "free-text description");
   cmd->add_option("--records", args->records,
-                  "CSV file whose chosen columns are fingerprinted (record issue #7)");
+                  "CSV file whose --columns are fingerprinted (keyed hashes, never values)");
   cmd->add_option("--columns", args->columns, "CSV columns to fingerprint, with --records")
       ->delimiter(',');
+  cmd->add_option("--normaliser", args->normalisers,
+                  "COLUMN=text|email|phone|digits|exact (default: guessed); repeatable")
+      ->allow_extra_args(false);
   cmd->add_option("--honeytoken", args->honeytokens,
                   "a planted unique string (stored hashed); repeatable")
       ->allow_extra_args(false);  // one value per flag, so a PATH after it stays a PATH
-  cmd->add_option(
-      "--pattern", args->patterns,
-      "a glob over remote file names, e.g. 'payroll*.xlsx' (possible only); repeatable");
+  cmd->add_option("--pattern", args->patterns,
+                  "a glob over remote file names, e.g. 'payroll*.xlsx' (possible only); or, "
+                  "with --records, COLUMN=REGEX: the column's candidate pattern; repeatable")
+      ->allow_extra_args(false);
   cmd->add_option("--threads", args->threads, "hashing threads (default: every core)");
   cmd->add_flag("--keep-source", args->keep_source,
                 "record each file's absolute path, so pieces of torrents that split files\n"
@@ -104,13 +137,33 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
   cmd->add_option("PATH", args->paths, "files or folders to sign");
   cmd->callback([&ctx, &run, args] {
     run = [&ctx, args]() -> int {
-      if (!args->records.empty() || !args->columns.empty()) {
-        return fail(kExitUsage,
-                    "sign --records/--columns: record fingerprints are not available yet; they "
-                    "land with issue #7");
+      if (args->records.empty() != args->columns.empty())
+        return fail(kExitUsage, "sign: --records and --columns go together");
+      matcher::RecordSignOptions record_options;
+      record_options.columns = args->columns;
+      std::vector<std::string> globs;
+      for (const auto& p : args->patterns) {
+        if (auto cp = column_pattern(p, args->columns)) {
+          record_options.patterns[cp->first] = cp->second;
+        } else {
+          globs.push_back(p);
+        }
       }
-      if (args->paths.empty() && args->honeytokens.empty() && args->patterns.empty())
-        return fail(kExitUsage, "sign: give at least one PATH");
+      for (const auto& n : args->normalisers) {
+        const auto eq = n.find('=');
+        const auto kind =
+            eq == std::string::npos ? std::nullopt : matcher::parse_normaliser(n.substr(eq + 1));
+        if (!kind || std::find(args->columns.begin(), args->columns.end(), n.substr(0, eq)) ==
+                         args->columns.end()) {
+          return fail(kExitUsage, "sign --normaliser '" + n +
+                                      "': expected COLUMN=text|email|phone|digits|exact with "
+                                      "COLUMN one of --columns");
+        }
+        record_options.normalisers[n.substr(0, eq)] = *kind;
+      }
+      if (args->paths.empty() && args->honeytokens.empty() && globs.empty() &&
+          args->records.empty())
+        return fail(kExitUsage, "sign: give at least one PATH (or --records)");
       const auto& name = args->dataset;
       if (name.size() > 128 ||
           name.find_first_not_of(
@@ -127,7 +180,7 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
           .dataset = args->dataset,
           .description = args->description,
           .honeytokens = args->honeytokens,
-          .name_patterns = args->patterns,
+          .name_patterns = globs,
           .threads = args->threads,
           .keep_source = args->keep_source,
           .on_progress = [&progress](std::size_t d, std::size_t t, std::uint64_t b) {
@@ -135,8 +188,26 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
           }};
       std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
       const auto started = std::chrono::steady_clock::now();
-      auto report = matcher::sign_paths(paths, options);
+      Result<matcher::SignReport> report = matcher::SignReport{};
+      if (!paths.empty() || !args->honeytokens.empty() || !globs.empty()) {
+        report = matcher::sign_paths(paths, options);
+      } else {
+        report->signature.dataset = args->dataset;
+        report->signature.description = args->description;
+        report->signature.created = now();
+      }
       if (!report) return fail(kExitRuntime, report.error().message);
+      std::optional<matcher::RecordSignReport> records;
+      if (!args->records.empty()) {
+        auto key = matcher::load_or_create_record_key(ctx.data_dir(), args->dataset);
+        if (!key) return fail(kExitRuntime, key.error().message);
+        auto signed_records = matcher::sign_records(args->records, *key, record_options);
+        if (!signed_records) return fail(kExitRuntime, signed_records.error().message);
+        for (const auto& p : signed_records->problems)
+          spdlog::warn("sign dataset={} records: {}", args->dataset, p);
+        records = std::move(signed_records).value();
+        report->signature.records = std::move(records->records);
+      }
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       for (const auto& s : report->skipped)
@@ -151,6 +222,11 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
         std::cout << ", " << sig.honeytoken_hashes.size() << " honeytokens";
       if (!sig.name_patterns.empty())
         std::cout << ", " << sig.name_patterns.size() << " name patterns";
+      if (records) {
+        std::cout << ", records: " << records_summary(sig.records);
+        if (records->bad_rows) std::cout << "; " << records->bad_rows << " bad rows skipped";
+        std::cout << "; key " << matcher::record_key_path(ctx.data_dir(), sig.dataset).string();
+      }
       if (!report->skipped.empty())
         std::cout << "; " << report->skipped.size() << " skipped (see warnings)";
       std::cout << "\n";
@@ -219,6 +295,9 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
                 << "\ncreated:     " << format_rfc3339(s.created)
                 << "\nfiles:       " << s.files.size() << " (" << format_size(total_size(s))
                 << ")\nhoneytokens: " << s.honeytoken_hashes.size() << "\n";
+      if (!s.records.empty())
+        std::cout << "records:     " << records_summary(s.records) << "; key id "
+                  << s.records.key_id << "\n";
       for (const auto& f : s.files) {
         std::cout << "  " << f.path << "  " << f.size;
         for (const auto& d : f.digests)
@@ -232,10 +311,14 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
   auto* exp = group->add_subcommand("export",
                                     "Write one signature to a bundle file another team can import");
   auto exp_args = std::make_shared<std::pair<std::string, std::string>>();
+  auto exp_with_key = std::make_shared<bool>(false);
   exp->add_option("NAME", exp_args->first, "dataset name")->required();
   exp->add_option("FILE", exp_args->second, "bundle file to write (JSON)")->required();
-  exp->callback([&ctx, &run, exp_args] {
-    run = [&ctx, exp_args]() -> int {
+  exp->add_flag("--with-key", *exp_with_key,
+                "include the dataset's record key (whoever holds the bundle can then test "
+                "guesses of values against it)");
+  exp->callback([&ctx, &run, exp_args, exp_with_key] {
+    run = [&ctx, exp_args, exp_with_key]() -> int {
       auto store = ctx.store(store::OpenMode::read_only);
       if (!store) return fail(kExitRuntime, store.error().message);
       auto sig = (*store)->get_signature(exp_args->first);
@@ -243,10 +326,21 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!*sig) return fail(kExitRuntime, "no signature named '" + exp_args->first + "'");
       // Where the originals live here (`sign --keep-source`) is nobody else's business.
       for (auto& f : (*sig)->files) f.original_path.clear();
-      const nlohmann::json bundle{{"format", kBundleFormat},
-                                  {"version", kSignatureBundleVersion},
-                                  {"exported", format_rfc3339(now())},
-                                  {"signature", **sig}};
+      nlohmann::json bundle{{"format", kBundleFormat},
+                            {"version", kSignatureBundleVersion},
+                            {"exported", format_rfc3339(now())},
+                            {"signature", **sig}};
+      if (*exp_with_key && !(*sig)->records.empty()) {
+        auto key =
+            matcher::load_record_key(matcher::record_key_path(ctx.data_dir(), exp_args->first));
+        if (!key) return fail(kExitRuntime, key.error().message);
+        bundle["record_key"] = key->hex();
+      } else if (!(*sig)->records.empty()) {
+        std::cerr << "leakwatch: note: the bundle holds no record key; the importer matches '"
+                  << exp_args->first
+                  << "' records only with it (export --with-key, or hand over keys/"
+                  << exp_args->first << ".key separately)\n";
+      }
       std::ofstream out(exp_args->second, std::ios::binary | std::ios::trunc);
       out << dump_json(bundle, 1) << "\n";
       out.close();
@@ -286,11 +380,37 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
         return fail(kExitRuntime, *imp_file + ": bundle has no signature");
       auto sig = signature_from_json_text(dump_json(bundle["signature"]), *imp_file);
       if (!sig) return fail(kExitRuntime, sig.error().message);
+      std::optional<matcher::RecordKey> key;
+      if (const auto it = bundle.find("record_key"); it != bundle.end() && it->is_string()) {
+        auto parsed = matcher::RecordKey::from_hex(it->get<std::string>(), *imp_file);
+        if (!parsed) return fail(kExitRuntime, parsed.error().message);
+        if (parsed->id() != sig->records.key_id)
+          return fail(kExitRuntime, *imp_file + ": the record key is not the signature's (key id " +
+                                        parsed->id() + ", signature wants " + sig->records.key_id +
+                                        ")");
+        key = *parsed;
+      }
       auto store = ctx.store(store::OpenMode::read_write);
       if (!store) return fail(kExitRuntime, store.error().message);
       if (auto put = (*store)->put_signature(*sig); !put)
         return fail(kExitRuntime, put.error().message);
-      std::cout << "imported '" << sig->dataset << "' (" << sig->files.size() << " files)\n";
+      const auto key_file = matcher::record_key_path(ctx.data_dir(), sig->dataset);
+      if (key) {
+        if (auto saved = matcher::save_record_key(key_file, *key); !saved)
+          return fail(kExitRuntime, saved.error().message);
+      }
+      std::cout << "imported '" << sig->dataset << "' (" << sig->files.size() << " files";
+      if (!sig->records.empty()) std::cout << ", records of " << sig->records.rows << " rows";
+      std::cout << ")\n";
+      if (!sig->records.empty() && !key) {
+        const auto have = matcher::load_record_key(key_file);
+        if (!have || have->id() != sig->records.key_id) {
+          std::cerr << "leakwatch: note: records of '" << sig->dataset
+                    << "' are matched only with their key (id " << sig->records.key_id
+                    << "): put it in " << key_file.string()
+                    << " (mode 0600), or import a bundle exported --with-key\n";
+        }
+      }
       return kExitOk;
     };
   });

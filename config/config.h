@@ -91,6 +91,19 @@ struct ApiConfig {
   int line = 0;                      // of the [api] table, 0 when absent
 };
 
+// [[dataset]]: per-dataset scoring thresholds (defaults in docs/MATCHING.md). Unset keys keep
+// the defaults.
+struct DatasetConfig {
+  std::string name;
+  std::optional<std::uint32_t> likely_name_size_files;  // name+size files for `likely`
+  std::optional<std::uint32_t> confirmed_crc_files;     // crc32+size files for `confirmed`
+  std::optional<std::uint32_t> records_likely;          // matched rows for `likely`
+  std::optional<std::uint32_t> records_confirmed;       // matched rows for `confirmed`
+  std::optional<std::uint32_t> record_min_columns;      // K: columns of a row that must appear
+  std::optional<std::uint64_t> record_window;           // ... within this many bytes
+  int line = 0;
+};
+
 struct Config {
   std::filesystem::path file;      // where it was loaded from (empty for defaults)
   std::filesystem::path data_dir;  // resolved relative to the config file's folder
@@ -99,7 +112,9 @@ struct Config {
   std::vector<SourceConfig> sources;
   std::vector<HookConfig> hooks;
   ApiConfig api;
+  std::vector<DatasetConfig> datasets;
 
+  const DatasetConfig* find_dataset(std::string_view name) const;
   const ProxyConfig* find_proxy(std::string_view name) const;
   // What a source's `proxy = NAME` means: that proxy, or every proxy of pool NAME, in file order.
   std::vector<const ProxyConfig*> proxies_for(std::string_view name) const;

@@ -11,6 +11,7 @@ packages=(
   libcurl4-openssl-dev libtorrent-rasterbar-dev libxxhash-dev librocksdb-dev libspdlog-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev
   libcli11-dev libgumbo-dev libarchive-dev libssl-dev libsqlite3-dev zlib1g-dev libicu-dev
+  libhyperscan-dev
   # real servers and reference tools used by the tests and the demo
   nginx-light lighttpd microsocks python3 xxhash zip unzip libarchive-tools coreutils curl mktorrent python3-libtorrent
   # verify's HTML report: rendered in headless Chromium and validated by tidy in the tests

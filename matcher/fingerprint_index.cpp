@@ -58,8 +58,9 @@ std::uint64_t FingerprintIndex::head_piece_key(std::uint64_t piece_length,
   return XXH3_64bits_withSeed(sha1.data(), sha1.size(), piece_length);
 }
 
-FingerprintIndex::FingerprintIndex(std::vector<Signature> signatures)
-    : signatures_(std::move(signatures)) {
+FingerprintIndex::FingerprintIndex(std::vector<Signature> signatures, const RecordKeys& record_keys)
+    : signatures_(std::move(signatures)),
+      text_(std::make_shared<const TextIndex>(signatures_, record_keys)) {
   std::vector<KeyTable::Input> digests;
   std::vector<KeyTable::Input> names;
   std::vector<KeyTable::Input> head_pieces;

@@ -10,12 +10,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "matcher/names.h"
+#include "matcher/text_scan.h"
 #include "model/signature.h"
 
 namespace leakwatch::matcher {
@@ -59,7 +61,9 @@ class KeyTable {
 
 class FingerprintIndex {
  public:
-  explicit FingerprintIndex(std::vector<Signature> signatures);
+  // `record_keys`: the keys of datasets whose record fingerprints should be matched in texts
+  // (their fingerprints move into text(); signatures() keeps the rest).
+  explicit FingerprintIndex(std::vector<Signature> signatures, const RecordKeys& record_keys = {});
 
   const std::vector<Signature>& signatures() const { return signatures_; }
   const SignatureFile& file(FileRef ref) const {
@@ -89,6 +93,9 @@ class FingerprintIndex {
   // piece checks; empty (and free) when no signature kept originals.
   std::vector<FileRef> kept_originals_of_size(std::uint64_t size) const;
 
+  // Record values and honeytokens in texts and entry names (matcher/text_scan.h).
+  const TextIndex& text() const { return *text_; }
+
   // Bytes held by the lookup structures (tables, directories, sizes), not the signatures.
   std::size_t index_memory_bytes() const;
 
@@ -109,6 +116,7 @@ class FingerprintIndex {
   std::vector<std::pair<Digest, std::uint32_t>> honeytokens_;
   std::vector<std::uint64_t> sizes_;                                     // sorted, unique
   std::vector<std::pair<std::uint64_t, std::uint32_t>> kept_originals_;  // (size, file id), sorted
+  std::shared_ptr<const TextIndex> text_;
 };
 
 template <typename Fn>

@@ -276,10 +276,12 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
     const auto at_least = [&](std::uint64_t count, std::uint32_t wanted) {
       return count >= std::min<std::uint64_t>(wanted, s.dataset_files);
     };
+    const ScoreRules& thresholds = rules.for_dataset(sig.dataset);
     if (content > 0 || !dm.honeytokens.empty() ||
-        (crc > 0 && at_least(crc, rules.confirmed_crc_files))) {
+        (crc > 0 && at_least(crc, thresholds.confirmed_crc_files))) {
       s.confidence = Confidence::confirmed;
-    } else if (name_size + crc > 0 && at_least(name_size + crc, rules.likely_name_size_files)) {
+    } else if (name_size + crc > 0 &&
+               at_least(name_size + crc, thresholds.likely_name_size_files)) {
       s.confidence = Confidence::likely;
     } else {
       s.confidence = Confidence::possible;

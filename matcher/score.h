@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "matcher/fingerprint_index.h"
@@ -26,6 +29,21 @@ struct ScoreRules {
   const PieceVerifier* piece_verifier = nullptr;
   // Pieces checked per unaligned file (first, last and evenly between); all must match.
   std::uint32_t max_pieces_checked = 3;
+  // Record fingerprints (matcher/text_scan.h): a row counts as matched when at least
+  // record_min_columns of its fingerprinted columns (or all, when it has fewer) appear within
+  // record_window bytes of each other; records_likely / records_confirmed matched rows make the
+  // sighting likely / confirmed (a one-column dataset counts distinct values).
+  std::uint32_t records_likely = 3;
+  std::uint32_t records_confirmed = 20;
+  std::uint32_t record_min_columns = 2;
+  std::uint64_t record_window = 512;
+  // Per-dataset rules ([[dataset]] in the config) replace these for that dataset.
+  std::map<std::string, ScoreRules, std::less<>> datasets;
+
+  const ScoreRules& for_dataset(std::string_view dataset) const {
+    const auto it = datasets.find(dataset);
+    return it == datasets.end() ? *this : it->second;
+  }
 };
 
 std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& index,

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "matcher/file_hasher.h"
+#include "matcher/records_normalise.h"
 
 namespace leakwatch::matcher {
 
@@ -115,7 +116,10 @@ Result<SignReport> sign_paths(const std::vector<std::filesystem::path>& paths,
   }
   std::sort(sig.files.begin(), sig.files.end(),
             [](const auto& a, const auto& b) { return a.path < b.path; });
-  for (const auto& token : options.honeytokens) sig.honeytoken_hashes.push_back(sha256_of(token));
+  for (const auto& token : options.honeytokens) {
+    sig.honeytoken_hashes.push_back(sha256_of(token));
+    sig.honeytoken_shapes.push_back(honeytoken_shape(token));
+  }
   sig.name_patterns = options.name_patterns;
   report.bytes_hashed = bytes.load();
   if (sig.files.empty() && sig.honeytoken_hashes.empty() && sig.name_patterns.empty()) {

@@ -1,5 +1,6 @@
 #include "model/json.h"
 
+#include <array>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -245,6 +246,124 @@ void from_json(const json& j, SignatureFile& f) {
   get_optional(j, "original_path", f.original_path);
 }
 
+namespace {
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(const std::vector<std::uint8_t>& bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t v = bytes[i] << 16 | bytes[i + 1] << 8 | bytes[i + 2];
+    for (int shift : {18, 12, 6, 0}) out.push_back(kBase64[(v >> shift) & 63]);
+  }
+  if (const auto rest = bytes.size() - i; rest > 0) {
+    const std::uint32_t v = bytes[i] << 16 | (rest == 2 ? bytes[i + 1] << 8 : 0);
+    out.push_back(kBase64[(v >> 18) & 63]);
+    out.push_back(kBase64[(v >> 12) & 63]);
+    out.push_back(rest == 2 ? kBase64[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> base64_decode(std::string_view text) {
+  std::array<int, 256> value{};
+  value.fill(-1);
+  for (int i = 0; i < 64; ++i) value[static_cast<unsigned char>(kBase64[i])] = i;
+  if (text.size() % 4 != 0) throw std::invalid_argument("base64 length is not a multiple of 4");
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    std::uint32_t v = 0;
+    int pad = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+      const char c = text[i + k];
+      if (c == '=' && i + 4 == text.size() && k >= 2) {
+        ++pad;
+        v <<= 6;
+        continue;
+      }
+      const int d = value[static_cast<unsigned char>(c)];
+      if (d < 0 || pad > 0) throw std::invalid_argument("bad base64");
+      v = v << 6 | static_cast<std::uint32_t>(d);
+    }
+    out.push_back(static_cast<std::uint8_t>(v >> 16));
+    if (pad < 2) out.push_back(static_cast<std::uint8_t>(v >> 8));
+    if (pad < 1) out.push_back(static_cast<std::uint8_t>(v));
+  }
+  return out;
+}
+
+// Fixed-width big-endian integers, base64: 10 million fingerprints are 107 MB of JSON, not 400.
+template <typename T>
+std::string pack_numbers(const std::vector<T>& values) {
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(values.size() * sizeof(T));
+  for (const T v : values) {
+    for (int shift = 8 * (sizeof(T) - 1); shift >= 0; shift -= 8) {
+      bytes.push_back(static_cast<std::uint8_t>(v >> shift));
+    }
+  }
+  return base64_encode(bytes);
+}
+
+template <typename T>
+std::vector<T> unpack_numbers(const json& j) {
+  const auto bytes = base64_decode(j.get<std::string>());
+  if (bytes.size() % sizeof(T) != 0) throw std::invalid_argument("packed numbers are truncated");
+  std::vector<T> out(bytes.size() / sizeof(T));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    T v = 0;
+    for (std::size_t k = 0; k < sizeof(T); ++k)
+      v = static_cast<T>(v << 8 | bytes[i * sizeof(T) + k]);
+    out[i] = v;
+  }
+  return out;
+}
+
+}  // namespace
+
+void to_json(json& j, const RecordColumn& c) {
+  j = json{{"name", c.name},
+           {"normaliser", c.normaliser},
+           {"pattern", c.pattern},
+           {"min_length", c.min_length},
+           {"max_length", c.max_length},
+           {"min_digits", c.min_digits},
+           {"min_letters", c.min_letters},
+           {"values", c.fingerprints.size()},
+           {"fingerprints", pack_numbers(c.fingerprints)}};
+  if (!c.rows.empty()) j["rows"] = pack_numbers(c.rows);
+}
+
+void from_json(const json& j, RecordColumn& c) {
+  c = RecordColumn{};
+  j.at("name").get_to(c.name);
+  j.at("normaliser").get_to(c.normaliser);
+  j.at("pattern").get_to(c.pattern);
+  get_optional(j, "min_length", c.min_length);
+  get_optional(j, "max_length", c.max_length);
+  get_optional(j, "min_digits", c.min_digits);
+  get_optional(j, "min_letters", c.min_letters);
+  c.fingerprints = unpack_numbers<std::uint64_t>(j.at("fingerprints"));
+  if (const auto it = j.find("rows"); it != j.end()) c.rows = unpack_numbers<std::uint32_t>(*it);
+  if (!c.rows.empty() && c.rows.size() != c.fingerprints.size())
+    throw std::invalid_argument("record column '" + c.name + "': rows and fingerprints differ");
+}
+
+void to_json(json& j, const RecordSet& r) {
+  j = json{{"key_id", r.key_id}, {"rows", r.rows}, {"columns", r.columns}};
+}
+
+void from_json(const json& j, RecordSet& r) {
+  r = RecordSet{};
+  j.at("key_id").get_to(r.key_id);
+  get_optional(j, "rows", r.rows);
+  j.at("columns").get_to(r.columns);
+}
+
 void to_json(json& j, const Signature& s) {
   j = json{{"dataset", s.dataset},
            {"description", s.description},
@@ -252,6 +371,8 @@ void to_json(json& j, const Signature& s) {
            {"files", s.files},
            {"name_patterns", s.name_patterns},
            {"honeytoken_hashes", s.honeytoken_hashes}};
+  if (!s.honeytoken_shapes.empty()) j["honeytoken_shapes"] = s.honeytoken_shapes;
+  if (!s.records.empty()) j["records"] = s.records;
 }
 
 void from_json(const json& j, Signature& s) {
@@ -262,6 +383,8 @@ void from_json(const json& j, Signature& s) {
   get_optional(j, "files", s.files);
   get_optional(j, "name_patterns", s.name_patterns);
   get_optional(j, "honeytoken_hashes", s.honeytoken_hashes);
+  get_optional(j, "honeytoken_shapes", s.honeytoken_shapes);
+  get_optional(j, "records", s.records);
 }
 
 // Remote names are whatever bytes a listing carried (often Latin-1): invalid UTF-8 becomes

@@ -35,6 +35,10 @@ void to_json(nlohmann::json& j, const HeadPiece& p);
 void from_json(const nlohmann::json& j, HeadPiece& p);
 void to_json(nlohmann::json& j, const SignatureFile& f);
 void from_json(const nlohmann::json& j, SignatureFile& f);
+void to_json(nlohmann::json& j, const RecordColumn& c);
+void from_json(const nlohmann::json& j, RecordColumn& c);
+void to_json(nlohmann::json& j, const RecordSet& r);
+void from_json(const nlohmann::json& j, RecordSet& r);
 void to_json(nlohmann::json& j, const Signature& s);
 void from_json(const nlohmann::json& j, Signature& s);
 

@@ -30,6 +30,35 @@ struct SignatureFile {
   friend bool operator==(const SignatureFile&, const SignatureFile&) = default;
 };
 
+// Record fingerprints (issue #7) of one CSV column: keyed hashes of its normalised values, never
+// a value. A fingerprint is the first 8 bytes (big-endian) of HMAC-SHA256(dataset key, value).
+struct RecordColumn {
+  std::string name;        // CSV header
+  std::string normaliser;  // text | email | phone | digits | exact (matcher/records_normalise.h)
+  std::string pattern;     // candidate regex (Hyperscan syntax), matched case-insensitively
+  // Every normalised value has a length in [min_length, max_length] bytes and at least
+  // min_digits digits and min_letters letters: candidates outside are not hashed.
+  std::uint32_t min_length = 0;
+  std::uint32_t max_length = 0;
+  std::uint32_t min_digits = 0;
+  std::uint32_t min_letters = 0;
+  std::vector<std::uint64_t> fingerprints;  // sorted
+  std::vector<std::uint32_t> rows;  // row of each fingerprint (parallel); empty for one column
+
+  friend bool operator==(const RecordColumn&, const RecordColumn&) = default;
+};
+
+struct RecordSet {
+  // Names the key the fingerprints need without revealing it: the first 8 bytes of
+  // HMAC-SHA256(key, "leakwatch record key id"), hex.
+  std::string key_id;
+  std::uint64_t rows = 0;  // rows fingerprinted
+  std::vector<RecordColumn> columns;
+
+  bool empty() const { return columns.empty(); }
+  friend bool operator==(const RecordSet&, const RecordSet&) = default;
+};
+
 struct Signature {
   std::string dataset;
   std::string description;
@@ -37,6 +66,10 @@ struct Signature {
   std::vector<SignatureFile> files;
   std::vector<std::string> name_patterns;  // globs matched against remote basenames
   std::vector<Digest> honeytoken_hashes;   // SHA-256 of each honeytoken, never the token
+  // Per honeytoken (parallel to honeytoken_hashes when present): its shape as a regex of
+  // character classes and punctuation ("[A-Z]{2}-[0-9a-f]..."), so text can be searched for it.
+  std::vector<std::string> honeytoken_shapes;
+  RecordSet records;  // record fingerprints (`sign --records`), empty when none
 
   friend bool operator==(const Signature&, const Signature&) = default;
 };

@@ -7,6 +7,7 @@ Everything is synthetic and deterministic (seeded), so every run shows the same 
                                     one file renamed, plus the criminals' own files
   OUT/site/forum/market/            a decoy: the same file names with other content and sizes
   OUT/site/forum/unrelated/         nothing of ours
+  OUT/site/pastes/proof.txt         a "proof" paste: 12 traveller rows among 400 made-up ones
 """
 import os
 import random
@@ -40,8 +41,10 @@ for i in range(24):
     images[name] = data
     write(os.path.join(sensitive, "cbp-lane-3", name), data)
 rows = ["traveller_id,plate,crossing"]
+travellers = []
 for i in range(200):
     plate = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(7))
+    travellers.append(("T%06d" % i, plate))
     rows.append("T%06d,%s,San Ysidro" % (i, plate))
 write(os.path.join(sensitive, "travellers.csv"), ("\n".join(rows) + "\n").encode())
 
@@ -58,5 +61,17 @@ market = os.path.join(out, "site", "forum", "market")
 for name in names[:6]:
     write(os.path.join(market, name), fake_jpeg(rng.randint(1_000, 5_000)))
 write(os.path.join(out, "site", "forum", "unrelated", "holiday.jpg"), fake_jpeg(12_345))
+
+# A paste that proves the leak with table rows (record fingerprints find them, issue #7).
+paste = ["-- sample of the Perceptics traveller table, full dump on request --", "id | plate"]
+real = 0
+for i in range(400):
+    if i % 33 == 0 and real < 12:
+        real += 1
+        tid, plate = travellers[i % 200]
+        paste.append("%s | %s" % (tid, plate.lower()))
+    plate = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(7))
+    paste.append("T%06d | %s" % (500000 + i, plate))
+write(os.path.join(out, "site", "pastes", "proof.txt"), ("\n".join(paste) + "\n").encode())
 
 print("demo data in %s: %d sensitive files, leak site with %d of them" % (out, len(images) + 1, 11))

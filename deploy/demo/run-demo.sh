@@ -55,6 +55,10 @@ lw() { "$bin" --config "$out/leakwatch.toml" "$@"; }
 echo "== leakwatch sign: the organisation's dataset (hashes only)"
 lw sign --dataset perceptics-images --description "Perceptics licence-plate images (synthetic)" "$out/sensitive"
 echo
+echo "== leakwatch sign --records: the traveller table's rows (keyed hashes only, key in data/keys/)"
+lw sign --dataset perceptics-travellers --description "Perceptics traveller table (synthetic)" \
+  --records "$out/sensitive/travellers.csv" --columns traveller_id,plate
+echo
 echo "== leakwatch scan: every source in $out/leakwatch.toml, served by nginx on 127.0.0.1:$port"
 set +e
 lw scan

@@ -513,3 +513,68 @@ TEST(StoreSection, SetsDurabilityAndRetentionAndRejectsUnknownKeys) {
 
 }  // namespace
 }  // namespace leakwatch::config
+
+namespace leakwatch::config {
+namespace {
+
+TEST(DatasetSection, ReadsPerDatasetThresholds) {
+  auto ok = parse_config(R"([[dataset]]
+name = "plates"
+likely_name_size_files = 5
+confirmed_crc_files = 3
+records_likely = 10
+records_confirmed = 50
+record_min_columns = 3
+record_window = "2KiB"
+
+[[dataset]]
+name = "payroll"
+)",
+                         "d.toml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  ASSERT_EQ(ok->datasets.size(), 2u);
+  const auto* plates = ok->find_dataset("plates");
+  ASSERT_NE(plates, nullptr);
+  EXPECT_EQ(plates->likely_name_size_files, 5u);
+  EXPECT_EQ(plates->confirmed_crc_files, 3u);
+  EXPECT_EQ(plates->records_likely, 10u);
+  EXPECT_EQ(plates->records_confirmed, 50u);
+  EXPECT_EQ(plates->record_min_columns, 3u);
+  EXPECT_EQ(plates->record_window, 2048u);
+  EXPECT_FALSE(ok->find_dataset("payroll")->records_likely);
+  EXPECT_EQ(ok->find_dataset("nope"), nullptr);
+}
+
+TEST(DatasetSection, BadValuesNameFileLineColumnAndKey) {
+  auto bad = parse_config(R"([[dataset]]
+name = "plates"
+records_likely = 0
+record_min_columns = "two"
+record_windows = 5
+[[dataset]]
+name = "plates"
+[[dataset]]
+name = "x"
+records_likely = 9
+records_confirmed = 4
+)",
+                          "d.toml");
+  ASSERT_FALSE(bad.ok());
+  const auto& m = bad.error().message;
+  EXPECT_NE(m.find("d.toml:3:18: dataset 'plates'.records_likely: must be between 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("d.toml:4:22: dataset 'plates'.record_min_columns: must be an integer"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("d.toml:5:1: dataset 'plates'.record_windows: unknown key"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("d.toml:7:8: dataset[1].name: duplicate name 'plates'"), std::string::npos) << m;
+  EXPECT_NE(m.find("d.toml:10:18: dataset 'x'.records_likely: must not be more than "
+                   "records_confirmed (4)"),
+            std::string::npos)
+      << m;
+}
+
+}  // namespace
+}  // namespace leakwatch::config
