@@ -134,11 +134,12 @@ void add_limitations(VerifyReport& report, const config::Config& config) {
           "Only partial scans in the window (a limit was hit or part of the index failed); "
           "last error: " +
               (c.last_error.empty() ? "(none recorded)" : c.last_error));
-    } else if (c.entries_last_success == 0 && c.entries_max == 0) {
+    } else if (c.entries_last_success == 0 && c.entries_max == 0 && row.kind != "text") {
       add("no-entries", row.source,
           "Scanned successfully but listed no entries in the window: an empty or hidden index.");
     }
-    if (row.fetch_content == "never" && c.scans > 0) {
+    // A text dump is read whole (up to its cap) for records and honeytokens: it has no files.
+    if (row.fetch_content == "never" && c.scans > 0 && row.kind != "text") {
       add("name-only", row.source,
           "File content is never fetched (fetch_content = \"never\"): only names, sizes and "
           "digests the index itself publishes were compared; a renamed copy without published "

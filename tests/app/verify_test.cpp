@@ -103,6 +103,20 @@ TEST_F(Verify, FullCoverageWithoutSightingsIsNotObserved) {
   EXPECT_EQ(find_limitation(r, "name-only", "a"), nullptr);
 }
 
+// A text dump is read whole for records and honeytokens: no entries and no file content are no
+// limitation of it, while the same scan of a listing source is.
+TEST_F(Verify, ATextDumpSourceIsNotReportedAsEmptyOrNameOnly) {
+  const auto config = config_of(source_toml("paste", "kind = \"text\"\n") + source_toml("listing"));
+  fill.scan("paste", at("2026-11-05T00:00:00Z"), ScanStatus::ok, 0);
+  fill.scan("listing", at("2026-11-05T00:00:00Z"), ScanStatus::ok, 0);
+  const auto r = evaluate(config, "2026-11-21T00:00:00Z");
+  EXPECT_EQ(r.verdict, Verdict::not_observed) << r.verdict_reason;
+  EXPECT_EQ(find_limitation(r, "no-entries", "paste"), nullptr);
+  EXPECT_EQ(find_limitation(r, "name-only", "paste"), nullptr);
+  EXPECT_NE(find_limitation(r, "no-entries", "listing"), nullptr);
+  EXPECT_NE(find_limitation(r, "name-only", "listing"), nullptr);
+}
+
 TEST_F(Verify, ASourceWithoutASuccessfulScanMakesCoverageInsufficient) {
   const auto config = config_of(source_toml("a") + source_toml("down") + source_toml("limited") +
                                 source_toml("idle") + source_toml("off", "enabled = false\n"));
