@@ -5,17 +5,12 @@
 #include <iomanip>
 
 #include "app/report_escape.h"
+#include "model/text.h"
 #include "model/units.h"
 
 namespace leakwatch::app {
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Digests are shortened to a recognisable prefix; other details are shown whole.
 std::string short_detail(const std::string& detail) {
@@ -28,7 +23,7 @@ std::string short_detail(const std::string& detail) {
 
 void print_sighting_text(std::ostream& out, const Sighting& s, std::size_t max_evidence) {
   // Names and paths come from leak sites: display_text keeps terminal escapes out.
-  out << upper(confidence_name(s.confidence)) << "  dataset '" << display_text(s.dataset)
+  out << ascii_upper(confidence_name(s.confidence)) << "  dataset '" << display_text(s.dataset)
       << "' seen at " << display_text(s.locator) << " (source " << display_text(s.source) << ")\n";
   out << "  files matched " << s.files_matched << " of " << s.dataset_files << ", "
       << format_size(s.bytes_matched);

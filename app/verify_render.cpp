@@ -7,17 +7,12 @@
 
 #include "app/report_escape.h"
 #include "app/verify.h"
+#include "model/text.h"
 #include "model/units.h"
 
 namespace leakwatch::app {
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string opt_time(const std::optional<Timestamp>& t) {
   return t ? format_rfc3339(*t) : std::string("never");
@@ -53,15 +48,15 @@ std::string render_text(const VerifyReport& r) {
   if (r.coverage_since != r.since)
     out << "          coverage counted from " << format_rfc3339(r.coverage_since)
         << " (signature created)\n";
-  out << "Verdict:  " << upper(verdict_name(r.verdict)) << " (exit " << verdict_exit_code(r.verdict)
-      << ")\n";
+  out << "Verdict:  " << ascii_upper(verdict_name(r.verdict)) << " (exit "
+      << verdict_exit_code(r.verdict) << ")\n";
   out << "          " << display_text(r.verdict_reason) << "\n";
   out << "Generated " << format_rfc3339(r.generated) << "\n\n";
 
   out << "Sightings: " << r.sightings.size() << " confirmed or likely, first seen at or before "
       << format_rfc3339(r.as_of) << "\n";
   for (const auto& s : r.sightings) {
-    out << "  " << upper(confidence_name(s.confidence)) << "  " << display_text(s.locator)
+    out << "  " << ascii_upper(confidence_name(s.confidence)) << "  " << display_text(s.locator)
         << "\n    source " << display_text(s.source) << "; files " << files_cell(s)
         << "; first seen " << format_rfc3339(s.first_seen) << ", last seen "
         << format_rfc3339(s.last_seen) << "\n";
@@ -128,7 +123,7 @@ std::string render_markdown(const VerifyReport& r) {
   if (r.coverage_since != r.since)
     out << "- **Coverage counted from:** " << format_rfc3339(r.coverage_since)
         << " (signature created)\n";
-  out << "- **Verdict:** **" << upper(verdict_name(r.verdict)) << "** (exit code "
+  out << "- **Verdict:** **" << ascii_upper(verdict_name(r.verdict)) << "** (exit code "
       << verdict_exit_code(r.verdict) << "): " << md(r.verdict_reason) << "\n";
   out << "- **Generated:** " << format_rfc3339(r.generated) << "\n\n";
 
@@ -138,7 +133,7 @@ std::string render_markdown(const VerifyReport& r) {
         << ".\n\n";
   }
   for (const auto& s : r.sightings) {
-    out << "### " << upper(confidence_name(s.confidence)) << ": " << md(s.locator) << "\n\n";
+    out << "### " << ascii_upper(confidence_name(s.confidence)) << ": " << md(s.locator) << "\n\n";
     out << "Source " << md(s.source) << "; files " << md(files_cell(s)) << "; first seen "
         << format_rfc3339(s.first_seen) << ", last seen " << format_rfc3339(s.last_seen) << ".\n\n";
     out << "| kind | dataset file | remote path | detail |\n|---|---|---|---|\n";
