@@ -241,6 +241,13 @@ CrawlResult start_crawl(const CrawlOptions& options) {
   return result;
 }
 
+void finish_crawl(CrawlResult& result, bool ok) {
+  result.status = !ok                       ? ScanStatus::failed
+                  : result.problems.empty() ? ScanStatus::ok
+                                            : ScanStatus::partial;
+  if (!result.problems.empty() && result.error.empty()) result.error = result.problems.front();
+}
+
 CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
   CrawlResult result = start_crawl(options);
 

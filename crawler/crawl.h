@@ -79,6 +79,9 @@ struct CrawlResult {
 
 // An empty result for this source, stamped with its name, locator and the time now.
 CrawlResult start_crawl(const CrawlOptions& options);
+// Its status from how it went: failed unless `ok`, else partial when problems were met, else ok;
+// the first problem becomes the error when none was set.
+void finish_crawl(CrawlResult& result, bool ok);
 
 // One source of any kind.
 CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options);

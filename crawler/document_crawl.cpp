@@ -35,13 +35,6 @@ CrawlKind kind_from_url(const Url& url) {
   return CrawlKind::listing;
 }
 
-void finish(CrawlResult& result, bool ok) {
-  result.status = !ok                       ? ScanStatus::failed
-                  : result.problems.empty() ? ScanStatus::ok
-                                            : ScanStatus::partial;
-  if (!result.problems.empty() && result.error.empty()) result.error = result.problems.front();
-}
-
 // The body, or the reason there is none. A text dump is read up to the byte cap (and marked
 // partial), every other kind must fit.
 Result<HttpResponse> fetch_document(HttpClient& client, const CrawlOptions& options,
@@ -124,7 +117,7 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
     result.not_modified = true;
     result.etag = options.etag;
     result.last_modified = options.last_modified;
-    finish(result, true);
+    finish_crawl(result, true);
     return result;
   }
   if (!status_ok(response, options.url, result)) return result;
@@ -172,7 +165,7 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options) {
     case CrawlKind::torrent:
       break;
   }
-  finish(result, true);
+  finish_crawl(result, true);
   return result;
 }
 

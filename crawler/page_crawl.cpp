@@ -100,13 +100,6 @@ struct PendingPage {
   int depth = 0;
 };
 
-void finish(CrawlResult& result, bool root_ok) {
-  result.status = !root_ok                  ? ScanStatus::failed
-                  : result.problems.empty() ? ScanStatus::ok
-                                            : ScanStatus::partial;
-  if (!result.problems.empty() && result.error.empty()) result.error = result.problems.front();
-}
-
 }  // namespace
 
 CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
@@ -268,7 +261,7 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
 
   std::stable_sort(result.manifest.entries.begin(), result.manifest.entries.end(),
                    [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
-  finish(result, root_ok);
+  finish_crawl(result, root_ok);
   return result;
 }
 
