@@ -155,6 +155,18 @@ ApiService::ApiService(store::Store& store, const config::Config& config, ApiAut
                        bool require_auth)
     : store_(store), config_(config), auth_(std::move(auth)), require_auth_(require_auth) {}
 
+// A source filter must name a configured source or one the store has scans of: a 404 otherwise
+// (or a 500 when the store cannot say).
+std::optional<HttpResponse> ApiService::unknown_source(const std::string& source) {
+  if (config_.find_source(source)) return std::nullopt;
+  auto state = store_.get_source_state(source);
+  if (!state) return error(500, state.error().message);
+  if (!*state) {
+    return error(404, "unknown source '" + source + "' (not in the config and never scanned)");
+  }
+  return std::nullopt;
+}
+
 HttpResponse ApiService::handle(const HttpRequest& request) {
   HttpResponse response;
   if (require_auth_) {
@@ -253,13 +265,8 @@ HttpResponse ApiService::sightings(const HttpRequest& request) {
       return error(404, "unknown dataset '" + *filter.dataset + "' (no signature by that name)");
     }
   }
-  if (filter.source && !config_.find_source(*filter.source)) {
-    auto state = store_.get_source_state(*filter.source);
-    if (!state) return error(500, state.error().message);
-    if (!*state) {
-      return error(404,
-                   "unknown source '" + *filter.source + "' (not in the config and never scanned)");
-    }
+  if (filter.source) {
+    if (auto unknown = unknown_source(*filter.source)) return std::move(*unknown);
   }
 
   std::vector<Sighting> found;
@@ -354,13 +361,8 @@ HttpResponse ApiService::scans(const HttpRequest& request) {
   filter.until = time_param(p, "until");
   check_window(p, filter.since, filter.until, "since", "until");
   const auto limit = limit_param(p);
-  if (filter.source && !config_.find_source(*filter.source)) {
-    auto state = store_.get_source_state(*filter.source);
-    if (!state) return error(500, state.error().message);
-    if (!*state) {
-      return error(404,
-                   "unknown source '" + *filter.source + "' (not in the config and never scanned)");
-    }
+  if (filter.source) {
+    if (auto unknown = unknown_source(*filter.source)) return std::move(*unknown);
   }
   // The store streams scans oldest first per source; keep the newest `limit` + 1 (to tell
   // whether more exist), trimming as we go so memory stays bounded by the limit.

@@ -49,6 +49,7 @@ class ApiService {
   HttpResponse verify(const HttpRequest& request);
   HttpResponse sources(const HttpRequest& request);
   HttpResponse scans(const HttpRequest& request);
+  std::optional<HttpResponse> unknown_source(const std::string& source);
 
   store::Store& store_;
   const config::Config& config_;
