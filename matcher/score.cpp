@@ -179,6 +179,16 @@ void match_v1_inner_pieces(const FileEntry& entry, const TorrentLayout& layout,
 
 }  // namespace
 
+Sighting sighting_of(const Manifest& manifest, const Signature& sig) {
+  Sighting s;
+  s.dataset = sig.dataset;
+  s.source = manifest.source;
+  s.locator = manifest.locator;
+  s.first_seen = s.last_seen = manifest.fetched_at;
+  s.dataset_files = sig.files.size();
+  return s;
+}
+
 std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& index,
                             const ScoreRules& rules) {
   std::map<std::uint32_t, DatasetMatches> per_dataset;
@@ -257,12 +267,7 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
   std::vector<Sighting> out;
   for (auto& [sig_index, dm] : per_dataset) {
     const auto& sig = index.signatures()[sig_index];
-    Sighting s;
-    s.dataset = sig.dataset;
-    s.source = manifest.source;
-    s.locator = manifest.locator;
-    s.first_seen = s.last_seen = manifest.fetched_at;
-    s.dataset_files = sig.files.size();
+    Sighting s = sighting_of(manifest, sig);
     std::uint64_t content = 0, crc = 0, name_size = 0;
     std::vector<FileMatch*> ordered;
     for (auto& [file, m] : dm.files) {

@@ -46,6 +46,10 @@ struct ScoreRules {
   }
 };
 
+// A sighting of `sig` at the manifest's locator, first and last seen at its fetch time, with no
+// evidence or counts yet (score and score_text fill them in).
+Sighting sighting_of(const Manifest& manifest, const Signature& sig);
+
 std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& index,
                             const ScoreRules& rules = {});
 

@@ -591,12 +591,7 @@ std::vector<Sighting> score_text(const Manifest& manifest, const FingerprintInde
   for (auto& [sig_index, dm] : per_dataset) {
     const auto& sig = index.signatures()[sig_index];
     const auto& thresholds = rules.for_dataset(sig.dataset);
-    Sighting s;
-    s.dataset = sig.dataset;
-    s.source = manifest.source;
-    s.locator = manifest.locator;
-    s.first_seen = s.last_seen = manifest.fetched_at;
-    s.dataset_files = sig.files.size();
+    Sighting s = sighting_of(manifest, sig);
     s.records_matched = dm.records_matched;
     if (!dm.honeytokens.empty() || dm.records_matched >= thresholds.records_confirmed) {
       s.confidence = Confidence::confirmed;
