@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crawler/http_client.h"
@@ -90,6 +91,8 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options);
 // (then examined as below, .torrent files among them), magnet links collected in `magnets`.
 // Pages are always read in full (a post's page can stay the same while what it links changes).
 CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options);
+// A file name that is a web page (.html, .php, ...), read as a post rather than a file.
+bool is_page_name(std::string_view file_name);
 // What a crawl does with the files it found that have a URL: checksum lists are read and their
 // digests attached, zip directories listed by byte ranges, .torrent files read into `torrents`,
 // and candidates hashed in memory when content hashing is on.

@@ -24,9 +24,7 @@ CrawlKind kind_from_url(const Url& url) {
   const auto name = ascii_lower(basename_of(url));
   if (name.ends_with(".zip")) return CrawlKind::archive;
   if (name.ends_with(".torrent")) return CrawlKind::torrent;
-  for (const auto* ext : {".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp"}) {
-    if (name.ends_with(ext)) return CrawlKind::page;
-  }
+  if (is_page_name(name)) return CrawlKind::page;
   if (looks_like_checksum_file(name)) return CrawlKind::checksums;
   if (name.ends_with(".json")) return CrawlKind::json_tree;
   for (const auto* ext : {".txt", ".csv", ".log", ".tsv", ".sql", ".dump"}) {

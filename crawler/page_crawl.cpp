@@ -78,12 +78,7 @@ LinkKind link_kind(const Url& target) {
   const auto slash = target.path.rfind('/');
   const std::string name = ascii_lower(target.path.substr(slash + 1));
   if (looks_like_checksum_file(name)) return LinkKind::file;
-  const auto dot = name.rfind('.');
-  if (dot == std::string::npos) return LinkKind::page;
-  const std::string ext = name.substr(dot + 1);
-  for (const auto* page_ext : {"html", "htm", "xhtml", "shtml", "php", "asp", "aspx", "jsp"}) {
-    if (ext == page_ext) return LinkKind::page;
-  }
+  if (name.find('.') == std::string::npos || is_page_name(name)) return LinkKind::page;
   return LinkKind::file;
 }
 
@@ -101,6 +96,14 @@ struct PendingPage {
 };
 
 }  // namespace
+
+bool is_page_name(std::string_view file_name) {
+  const std::string name = ascii_lower(file_name);
+  for (const auto* ext : {".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp"}) {
+    if (name.ends_with(ext)) return true;
+  }
+  return false;
+}
 
 CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
   CrawlResult result = start_crawl(options);
