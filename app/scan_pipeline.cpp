@@ -177,7 +177,6 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   const matcher::LocalPieceVerifier verifier;
   auto rules = score_rules_for(config);
   rules.piece_verifier = &verifier;
-  for (auto& [name, r] : rules.datasets) r.piece_verifier = &verifier;
   out.sightings = matcher::score(crawl.manifest, index, rules);
   // Text dumps and page text: record rows and honeytokens (also honeytokens inside entry names).
   matcher::merge_sightings(out.sightings, matcher::score_text(crawl.manifest, index, rules),

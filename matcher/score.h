@@ -26,6 +26,7 @@ struct ScoreRules {
   std::size_t max_evidence = 1000;
   // Optional: checks v1 pieces that lie inside a file not aligned to pieces against the local
   // original (`sign --keep-source`). Without it such files are proved only by other evidence.
+  // Read from the rules handed to score() only, never from the per-dataset `datasets` below.
   const PieceVerifier* piece_verifier = nullptr;
   // Pieces checked per unaligned file (first, last and evenly between); all must match.
   std::uint32_t max_pieces_checked = 3;
