@@ -33,7 +33,7 @@ void hash_candidates(HttpClient& client, const CrawlOptions& options, CrawlResul
   for (auto& entry : result.manifest.entries) {
     if (!options.wants_content(entry) || entry.url.empty()) continue;
     if (!entry.size || *entry.size > budget) {
-      result.problems.push_back(entry.url + ": not hashed, content budget left " +
+      result.problems.push_back(entry.url.str() + ": not hashed, content budget left " +
                                 std::to_string(budget) + " bytes");
       continue;
     }
@@ -52,7 +52,7 @@ void hash_candidates(HttpClient& client, const CrawlOptions& options, CrawlResul
     result.bytes_fetched += response->body_bytes;
     result.content_bytes += response->body_bytes;
     if (response->status != 200 || response->body_bytes != *entry.size) {
-      result.problems.push_back(entry.url + ": content fetch returned HTTP " +
+      result.problems.push_back(entry.url.str() + ": content fetch returned HTTP " +
                                 std::to_string(response->status) + " with " +
                                 std::to_string(response->body_bytes) + " bytes");
       continue;
@@ -75,9 +75,12 @@ void apply_checksum_lists(HttpClient& client, const CrawlOptions& options, Crawl
       lists.push_back(i);
     }
   }
-  std::unordered_map<std::string, std::size_t> by_path;
+  if (lists.empty()) return;
+  // Keys view the entries' own paths: entries are a deque, so adding one moves no other.
+  std::unordered_map<std::string_view, std::size_t> by_path;
+  by_path.reserve(result.manifest.entries.size());
   for (std::size_t i = 0; i < result.manifest.entries.size(); ++i)
-    by_path[result.manifest.entries[i].path] = i;
+    by_path.emplace(result.manifest.entries[i].path, i);
   for (const auto index : lists) {
     if (result.pages_fetched >= options.max_pages) break;
     const FileEntry list_entry = result.manifest.entries[index];
@@ -91,7 +94,8 @@ void apply_checksum_lists(HttpClient& client, const CrawlOptions& options, Crawl
     }
     result.bytes_fetched += response->body_bytes;
     if (response->status != 200) {
-      result.problems.push_back(list_entry.url + ": HTTP " + std::to_string(response->status));
+      result.problems.push_back(list_entry.url.str() + ": HTTP " +
+                                std::to_string(response->status));
       continue;
     }
     const auto slash = list_entry.path.rfind('/');
@@ -99,7 +103,7 @@ void apply_checksum_lists(HttpClient& client, const CrawlOptions& options, Crawl
         slash == std::string::npos ? "" : list_entry.path.substr(0, slash + 1);
     auto parsed = parse_checksum_list(response->body, list_entry.path, options.max_entries);
     if (!parsed) {
-      result.problems.push_back(list_entry.url + ": " + parsed.error().message);
+      result.problems.push_back(list_entry.url.str() + ": " + parsed.error().message);
       continue;
     }
     for (const auto& line : parsed->lines) {
@@ -109,8 +113,10 @@ void apply_checksum_lists(HttpClient& client, const CrawlOptions& options, Crawl
         if (result.manifest.entries.size() >= options.max_entries) break;
         FileEntry added;
         added.path = path;
-        it = by_path.emplace(path, result.manifest.entries.size()).first;
         result.manifest.entries.push_back(std::move(added));
+        it =
+            by_path.emplace(result.manifest.entries.back().path, result.manifest.entries.size() - 1)
+                .first;
       }
       auto& digests = result.manifest.entries[it->second].digests;
       if (std::find(digests.begin(), digests.end(), line.digest) == digests.end())
@@ -142,9 +148,9 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 
 // Lists a remote zip with two Range requests (tail, then central directory unless the tail
 // already holds it). Entries are named "archive.zip!inner/path" and carry size and CRC-32.
-Result<std::vector<FileEntry>> list_remote_zip(HttpClient& client, const CrawlOptions& options,
-                                               const std::string& url, const std::string& prefix,
-                                               CrawlResult& result) {
+Result<FileEntries> list_remote_zip(HttpClient& client, const CrawlOptions& options,
+                                    const std::string& url, const std::string& prefix,
+                                    CrawlResult& result) {
   HttpRequest tail_request{.url = url, .proxy_url = options.proxy_url, .limits = options.limits};
   tail_request.tail_bytes = kZipTailBytes;
   tail_request.limits.max_body_bytes = kZipTailBytes;  // a server ignoring Range is cut off here
@@ -187,7 +193,7 @@ Result<std::vector<FileEntry>> list_remote_zip(HttpClient& client, const CrawlOp
   auto listed = parse_zip_central_directory(bytes_of(directory), room);
   if (!listed) return Error{url + ": " + listed.error().message};
   if (listed->truncated) result.problems.push_back(url + ": zip listing stopped at max_entries");
-  std::vector<FileEntry> out;
+  FileEntries out;
   for (const auto& z : listed->entries) {
     FileEntry e;
     e.path = prefix + "!" + z.path;

@@ -22,7 +22,7 @@ struct JsonTreeKeys {
 };
 
 struct JsonTree {
-  std::vector<FileEntry> entries;
+  FileEntries entries;
   bool truncated = false;
 };
 

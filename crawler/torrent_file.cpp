@@ -44,7 +44,6 @@ Result<Manifest> manifest_of(const lt::torrent_info& ti, std::string_view origin
       std::copy_n(reinterpret_cast<const std::uint8_t*>(h), 20, layout.piece_hashes[p].begin());
     }
   }
-  m.entries.reserve(static_cast<std::size_t>(files.num_files()));
   for (const auto i : files.file_range()) {
     FileEntry e;
     e.path = files.file_path(i);

@@ -1,6 +1,7 @@
 #include "model/json.h"
 
 #include <array>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -49,8 +50,8 @@ void to_json(json& j, const FileEntry& e) {
   j = json{{"path", e.path}};
   if (e.size) j["size"] = *e.size;
   if (e.size_estimate) j["size_estimate"] = *e.size_estimate;
-  if (!e.digests.empty()) j["digests"] = e.digests;
-  if (!e.url.empty()) j["url"] = e.url;
+  if (!e.digests.empty()) j["digests"] = e.digests.vector();
+  if (!e.url.empty()) j["url"] = e.url.str();
   if (e.torrent_offset) j["torrent_offset"] = *e.torrent_offset;
   if (e.pad) j["pad"] = true;
 }
@@ -63,8 +64,10 @@ void from_json(const json& j, FileEntry& e) {
   if (const auto it = j.find("size_estimate"); it != j.end() && !it->is_null()) {
     e.size_estimate = it->get<std::uint64_t>();
   }
-  get_optional(j, "digests", e.digests);
-  get_optional(j, "url", e.url);
+  if (const auto it = j.find("digests"); it != j.end() && !it->is_null())
+    e.digests = it->get<std::vector<Digest>>();
+  if (const auto it = j.find("url"); it != j.end() && !it->is_null())
+    e.url = it->get<std::string>();
   if (const auto it = j.find("torrent_offset"); it != j.end() && !it->is_null()) {
     e.torrent_offset = it->get<std::uint64_t>();
   }
@@ -402,8 +405,38 @@ std::string to_json_text(const ScanRecord& r) {
 std::string to_json_text(const Signature& s) {
   return dump_json(json(s));
 }
-std::string to_json_text(const Manifest& m) {
-  return dump_json(json(m));
+// Written value by value: a manifest of hundreds of thousands of entries (or a torrent of
+// millions of pieces) never exists as one JSON document in memory, only as its text.
+std::string to_json_text(const Manifest& m, ManifestTexts texts) {
+  std::string out = "{\"source\":" + dump_json(json(m.source));
+  out += ",\"locator\":" + dump_json(json(m.locator));
+  out += ",\"fetched_at\":" + dump_json(json(format_rfc3339(m.fetched_at)));
+  out += ",\"entries\":[";
+  bool first = true;
+  for (const auto& e : m.entries) {
+    if (!first) out += ',';
+    first = false;
+    out += dump_json(json(e));
+  }
+  out += ']';
+  if (texts == ManifestTexts::keep && !m.texts.empty()) {
+    out += ",\"texts\":" + dump_json(json(m.texts));
+  }
+  if (m.torrent) {
+    const auto& t = *m.torrent;
+    out += ",\"torrent\":{\"name\":" + dump_json(json(t.name));
+    out += ",\"infohash_v1\":" + dump_json(json(t.infohash_v1));
+    out += ",\"infohash_v2\":" + dump_json(json(t.infohash_v2));
+    out += ",\"piece_length\":" + std::to_string(t.piece_length);
+    out += ",\"piece_hashes\":[";
+    for (std::size_t i = 0; i < t.piece_hashes.size(); ++i) {
+      if (i > 0) out += ',';
+      out += '"' + to_hex(t.piece_hashes[i]) + '"';
+    }
+    out += "]}";
+  }
+  out += '}';
+  return out;
 }
 
 Result<Sighting> sighting_from_json_text(std::string_view text, std::string_view what) {
@@ -415,8 +448,49 @@ Result<ScanRecord> scan_record_from_json_text(std::string_view text, std::string
 Result<Signature> signature_from_json_text(std::string_view text, std::string_view what) {
   return parse_text<Signature>(text, what);
 }
+Result<Manifest> visit_manifest_json_text(std::string_view text, std::string_view what,
+                                          const std::function<void(FileEntry&&)>& visit) {
+  // The parser hands each entry (and each piece hash) to the callback once it is complete and
+  // drops it from the document, so only the small rest of the manifest is ever a JSON tree.
+  std::string top_key;    // the member of the manifest object being read
+  std::string inner_key;  // the member of "torrent" being read
+  std::vector<std::array<std::uint8_t, 20>> pieces;
+  const json::parser_callback_t keep = [&](int depth, json::parse_event_t event,
+                                           json& parsed) -> bool {
+    if (event == json::parse_event_t::key) {
+      if (depth == 1) top_key = parsed.get<std::string>();
+      if (depth == 2 && top_key == "torrent") inner_key = parsed.get<std::string>();
+      return true;
+    }
+    if (event == json::parse_event_t::object_end && depth == 2 && top_key == "entries") {
+      visit(parsed.get<FileEntry>());
+      return false;
+    }
+    if (event == json::parse_event_t::value && depth == 3 && top_key == "torrent" &&
+        inner_key == "piece_hashes") {
+      const auto d = Digest::from_hex(DigestKind::sha1, parsed.get<std::string>());
+      if (!d) throw std::invalid_argument("bad piece hash");
+      auto& raw = pieces.emplace_back();
+      std::copy_n(d->bytes.begin(), raw.size(), raw.begin());
+      return false;
+    }
+    return true;
+  };
+  try {
+    auto m = json::parse(text, keep).get<Manifest>();
+    if (m.torrent) m.torrent->piece_hashes = std::move(pieces);
+    return m;
+  } catch (const std::exception& e) {
+    return Error{std::string(what) + ": invalid JSON: " + e.what()};
+  }
+}
+
 Result<Manifest> manifest_from_json_text(std::string_view text, std::string_view what) {
-  return parse_text<Manifest>(text, what);
+  FileEntries entries;
+  auto m =
+      visit_manifest_json_text(text, what, [&](FileEntry&& e) { entries.push_back(std::move(e)); });
+  if (m) m->entries = std::move(entries);
+  return m;
 }
 
 }  // namespace leakwatch

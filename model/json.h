@@ -3,6 +3,7 @@
 // digests lower-case hex.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -51,10 +52,16 @@ std::string dump_json(const nlohmann::json& j, int indent = -1);
 std::string to_json_text(const Sighting& s);
 std::string to_json_text(const ScanRecord& r);
 std::string to_json_text(const Signature& s);
-std::string to_json_text(const Manifest& m);
+// Text dumps and page text may be the leaked data itself: the store drops them.
+enum class ManifestTexts { keep, drop };
+std::string to_json_text(const Manifest& m, ManifestTexts texts = ManifestTexts::keep);
 Result<Sighting> sighting_from_json_text(std::string_view text, std::string_view what);
 Result<ScanRecord> scan_record_from_json_text(std::string_view text, std::string_view what);
 Result<Signature> signature_from_json_text(std::string_view text, std::string_view what);
 Result<Manifest> manifest_from_json_text(std::string_view text, std::string_view what);
+// The same, handing each entry to `visit` as it is read instead of keeping it: the manifest
+// returned has no entries. For reading a big manifest's paths without holding the manifest.
+Result<Manifest> visit_manifest_json_text(std::string_view text, std::string_view what,
+                                          const std::function<void(FileEntry&&)>& visit);
 
 }  // namespace leakwatch

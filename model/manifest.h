@@ -3,26 +3,35 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "model/digest.h"
+#include "model/packed.h"
 #include "model/time.h"
 
 namespace leakwatch {
 
+// One file an index names. A big listing or torrent holds hundreds of thousands of these, so
+// the fields are packed (model/packed.h): 80 bytes, where std::optional and std::string for
+// every field took 144 (docs/PERFORMANCE.md, "Crawler memory").
 struct FileEntry {
-  std::string path;                   // relative to the index root, '/'-separated, URL-decoded
-  std::optional<std::uint64_t> size;  // exact bytes; unknown when the index does not say
+  std::string path;  // relative to the index root, '/'-separated, URL-decoded
+  OptionalU64 size;  // exact bytes; unknown when the index does not say
   // A rounded size from a listing that prints "1.2M" or "0.1K": never used as an exact size.
-  std::optional<std::uint64_t> size_estimate;
-  std::vector<Digest> digests;  // whatever the index carried (or content hashing produced)
-  std::string url;              // where the file itself lives, when known
+  OptionalU64 size_estimate;
+  DigestList digests;  // whatever the index carried (or content hashing produced)
+  SparseString url;    // where the file itself lives, kept only where something may fetch it
   // Torrents: the file's byte offset in the concatenated payload; pad files (BEP 47) are marked.
-  std::optional<std::uint64_t> torrent_offset;
+  OptionalU64 torrent_offset;
   bool pad = false;
 };
+
+// Entries in blocks: growing never copies the entries already held, so a crawl's peak is the
+// entries themselves and not twice them, and references to entries stay valid.
+using FileEntries = std::deque<FileEntry>;
 
 // A torrent's piece layout, for v1 piece-hash matching.
 struct TorrentLayout {
@@ -43,7 +52,7 @@ struct Manifest {
   std::string source;   // config source name ("adhoc" for `check`)
   std::string locator;  // URL, magnet/infohash, or `URL!path/inside.zip`
   Timestamp fetched_at{};
-  std::vector<FileEntry> entries;
+  FileEntries entries;
   std::vector<TextBlob> texts;
   std::optional<TorrentLayout> torrent;
 };

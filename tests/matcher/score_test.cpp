@@ -50,7 +50,8 @@ Manifest manifest(std::vector<FileEntry> entries) {
   m.source = "mirror-a";
   m.locator = "https://mirror.example/leaks/";
   m.fetched_at = *parse_rfc3339("2026-11-23T14:22:37Z");
-  m.entries = std::move(entries);
+  m.entries.assign(std::make_move_iterator(entries.begin()),
+                   std::make_move_iterator(entries.end()));
   return m;
 }
 

@@ -265,6 +265,83 @@ TEST(ManifestJson, RoundTripsEntriesTextsAndTorrentLayout) {
   EXPECT_EQ(back->torrent->piece_hashes, original.torrent->piece_hashes);
 }
 
+TEST(ManifestJson, StreamedTextIsTheSameDocumentAsTheJsonForm) {
+  // The store writes manifests value by value; the document must be the contract's shape.
+  const auto m = sample_manifest();
+  EXPECT_EQ(json::parse(to_json_text(m)), json(m));
+  auto without = json(m);
+  without.erase("texts");
+  EXPECT_EQ(json::parse(to_json_text(m, ManifestTexts::drop)), without)
+      << "texts may be leaked data: the store drops them";
+}
+
+TEST(ManifestJson, ReadsTheOlderWholeDocumentTextToo) {
+  // Stores written before the streamed form hold one dump of the document (keys sorted).
+  const auto m = sample_manifest();
+  const auto back = manifest_from_json_text(dump_json(json(m)), "old manifest");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(json(*back), json(m));
+}
+
+TEST(ManifestJson, RoundTripsAManifestOfManyEntriesAndPieces) {
+  Manifest m;
+  m.source = "big";
+  m.locator = "http://big.example/";
+  m.fetched_at = at("2026-11-23T00:00:00Z");
+  for (int i = 0; i < 20000; ++i) {
+    FileEntry e;
+    e.path = "d" + std::to_string(i % 97) + "/file_" + std::to_string(i) + ".jpg";
+    if (i % 3 == 0) e.size = static_cast<std::uint64_t>(i);
+    if (i % 5 == 0) e.size_estimate = static_cast<std::uint64_t>(i) * 1000;
+    if (i % 7 == 0) e.digests.push_back(digest_of(DigestKind::crc32, 'a'));
+    m.entries.push_back(std::move(e));
+  }
+  TorrentLayout t;
+  t.name = "big";
+  t.piece_length = 16384;
+  for (int p = 0; p < 5000; ++p) {
+    std::array<std::uint8_t, 20> h{};
+    h.fill(static_cast<std::uint8_t>(p));
+    h[0] = static_cast<std::uint8_t>(p >> 8);
+    t.piece_hashes.push_back(h);
+  }
+  m.torrent = t;
+  const auto back = manifest_from_json_text(to_json_text(m), "big");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(json(*back), json(m));
+  ASSERT_EQ(back->entries.size(), 20000u);
+  EXPECT_EQ(back->entries[19999].path, m.entries[19999].path);
+  EXPECT_EQ(back->torrent->piece_hashes, m.torrent->piece_hashes);
+}
+
+TEST(ManifestJson, VisitingHandsOverEachEntryAndKeepsOnlyTheRest) {
+  const auto m = sample_manifest();
+  std::vector<std::string> paths;
+  const auto header = visit_manifest_json_text(to_json_text(m), "manifest",
+                                               [&](FileEntry&& e) { paths.push_back(e.path); });
+  ASSERT_TRUE(header) << header.error().message;
+  EXPECT_EQ(paths, (std::vector<std::string>{"leak/payroll.csv", ".pad/16", "leak/unknown.bin"}));
+  EXPECT_TRUE(header->entries.empty());
+  EXPECT_EQ(header->locator, m.locator);
+  ASSERT_EQ(header->texts.size(), 1u);
+  ASSERT_TRUE(header->torrent);
+  EXPECT_EQ(header->torrent->piece_hashes, m.torrent->piece_hashes);
+}
+
+TEST(ManifestJson, ABadEntryOrPieceHashIsAnErrorNamingTheInput) {
+  auto j = json(sample_manifest());
+  j["entries"][1]["size"] = "sixteen";
+  auto bad = manifest_from_json_text(j.dump(), "store key m1");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("store key m1"), std::string::npos);
+  j = json(sample_manifest());
+  j["torrent"]["piece_hashes"][1] = "zz";
+  bad = manifest_from_json_text(j.dump(), "store key m2");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("store key m2"), std::string::npos);
+  EXPECT_FALSE(manifest_from_json_text(to_json_text(sample_manifest()).substr(0, 90), "cut"));
+}
+
 TEST(ManifestJson, OmitsTextsAndTorrentWhenThereAreNone) {
   Manifest m;
   m.source = "mirror-a";
