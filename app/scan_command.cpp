@@ -89,7 +89,10 @@ std::vector<SourceOutcome> run_sources(const std::vector<const config::SourceCon
 Result<void> record_outcome(Context& ctx, SourceOutcome& o) {
   auto store = ctx.store(store::OpenMode::read_write);
   if (!store) return store.error();
-  store::Fetch fetch{.scan = o.record, .sightings = o.sightings, .manifest = o.manifest};
+  // The manifest moves into the store: nothing after recording needs it, and a big one is the
+  // largest thing a scan holds.
+  store::Fetch fetch{.scan = o.record, .sightings = o.sightings, .manifest = std::move(o.manifest)};
+  o.manifest.reset();
   if (!o.etag.empty()) fetch.etag = o.etag;
   if (!o.last_modified.empty()) fetch.last_modified = o.last_modified;
   auto merged = (*store)->record_fetch(fetch);
@@ -204,11 +207,16 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
           if (!*state) continue;
           priors[i].consecutive_failures = (*state)->consecutive_failures;
           if ((*state)->etag.empty() && (*state)->last_modified.empty()) continue;
-          auto manifest = (*store)->latest_manifest(chosen[i]->url);
-          if (!manifest) return fail(kExitRuntime, manifest.error().message);
+          auto stored = (*store)->has_manifest(chosen[i]->url);
+          if (!stored) return fail(kExitRuntime, stored.error().message);
+          if (!*stored) continue;
           priors[i].etag = (*state)->etag;
           priors[i].last_modified = (*state)->last_modified;
-          priors[i].manifest = std::move(*manifest);
+          // Read on a 304 only: holding every source's last manifest through the run would cost
+          // as much memory as all of them together.
+          priors[i].load_manifest = [db = *store, locator = chosen[i]->url] {
+            return db->latest_manifest(locator);
+          };
         }
       }
       const auto scan_id = new_scan_id();

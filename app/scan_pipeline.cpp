@@ -135,18 +135,27 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   spdlog::info("scan started source={} url={} proxy={}", source.name, source.url,
                rec.proxy.empty() ? "direct" : rec.proxy);
   // Conditional request only when the last manifest is at hand to score again on a 304.
-  if (prior.manifest) {
+  if (prior.load_manifest) {
     options.etag = prior.etag;
     options.last_modified = prior.last_modified;
   }
   auto crawl = magnet ? crawl_magnet(options) : crawler::crawl_source(client, options);
   resolve_found_magnets(options, crawl);
-  if (crawl.not_modified && prior.manifest) {
+  if (crawl.not_modified && prior.load_manifest) {
     spdlog::info("source={} unchanged since the last scan (HTTP 304): scoring its last manifest",
                  source.name);
-    const auto fetched_at = crawl.manifest.fetched_at;
-    crawl.manifest = *prior.manifest;
-    crawl.manifest.fetched_at = fetched_at;
+    auto stored = prior.load_manifest();
+    if (stored && *stored) {
+      const auto fetched_at = crawl.manifest.fetched_at;
+      crawl.manifest = std::move(**stored);
+      crawl.manifest.fetched_at = fetched_at;
+    } else {
+      // Nothing to score: the scan covered nothing, and says why.
+      crawl.status = ScanStatus::failed;
+      crawl.error = source.url + ": HTTP 304 (unchanged), but the last manifest " +
+                    (stored ? std::string("is no longer stored")
+                            : "cannot be read: " + stored.error().message);
+    }
   }
   out.etag = crawl.etag;
   out.last_modified = crawl.last_modified;

@@ -2,6 +2,7 @@
 // and build the scan record. Recording is the caller's choice (`check --no-record`).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,7 +34,10 @@ inline constexpr std::uint64_t kDownAfterFailures = 3;
 struct SourcePrior {
   std::string etag;
   std::string last_modified;
-  std::optional<Manifest> manifest;
+  // Reads the manifest the last scan stored; set only when one is stored. It is called on a 304
+  // only, so a scan never holds last time's manifest beside this one's. Called from the scan's
+  // worker thread.
+  std::function<Result<std::optional<Manifest>>()> load_manifest;
   std::uint64_t consecutive_failures = 0;  // failed scans in a row before this one
 };
 

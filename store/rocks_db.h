@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -110,6 +111,10 @@ void apply_scan(SourceState& state, const ScanRecord& scan);
 std::string to_json_text(const SourceState& s);
 Result<SourceState> source_state_from_json_text(std::string_view text, std::string_view what);
 std::string to_json_text(const ManifestChange& c);
+std::string manifest_change_json_text(std::string_view locator, Timestamp fetched_at,
+                                      std::uint64_t entries,
+                                      std::span<const std::string_view> added,
+                                      std::span<const std::string_view> removed);
 Result<ManifestChange> manifest_change_from_json_text(std::string_view text, std::string_view what);
 std::string to_json_text(const OutboxEntry& e);
 Result<OutboxEntry> outbox_entry_from_json_text(std::string_view text, std::string_view what);

@@ -163,13 +163,29 @@ Result<SourceState> source_state_from_json_text(std::string_view text, std::stri
   });
 }
 
+std::string manifest_change_json_text(std::string_view locator, Timestamp fetched_at,
+                                      std::uint64_t entries,
+                                      std::span<const std::string_view> added,
+                                      std::span<const std::string_view> removed) {
+  // Path by path: a first scan lists every path of the manifest as added.
+  const auto list = [](std::span<const std::string_view> paths) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      if (i > 0) out += ',';
+      out += dump_json(nlohmann::json(paths[i]));
+    }
+    return out + ']';
+  };
+  return "{\"locator\":" + dump_json(nlohmann::json(locator)) +
+         ",\"fetched_at\":" + dump_json(nlohmann::json(format_rfc3339(fetched_at))) +
+         ",\"entries\":" + std::to_string(entries) + ",\"added\":" + list(added) +
+         ",\"removed\":" + list(removed) + "}";
+}
+
 std::string to_json_text(const ManifestChange& c) {
-  return nlohmann::json{{"locator", c.locator},
-                        {"fetched_at", format_rfc3339(c.fetched_at)},
-                        {"entries", c.entries},
-                        {"added", c.added},
-                        {"removed", c.removed}}
-      .dump();
+  const std::vector<std::string_view> added(c.added.begin(), c.added.end());
+  const std::vector<std::string_view> removed(c.removed.begin(), c.removed.end());
+  return manifest_change_json_text(c.locator, c.fetched_at, c.entries, added, removed);
 }
 
 Result<ManifestChange> manifest_change_from_json_text(std::string_view text,

@@ -50,13 +50,70 @@ Result<std::optional<T>> get_record(Store::Impl& impl, const rocksdb::ReadOption
   return std::optional<T>(std::move(parsed).value());
 }
 
-std::vector<std::string> sorted_paths(const Manifest& m) {
-  std::vector<std::string> paths;
+// Views of a manifest's paths, sorted, without duplicates.
+std::vector<std::string_view> sorted_paths(const Manifest& m) {
+  std::vector<std::string_view> paths;
   paths.reserve(m.entries.size());
-  for (const auto& e : m.entries) paths.push_back(e.path);
+  for (const auto& e : m.entries) paths.emplace_back(e.path);
   std::sort(paths.begin(), paths.end());
   paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
   return paths;
+}
+
+// Paths packed in one buffer (a string each would cost 32 bytes more per path).
+class PathSet {
+ public:
+  void add(std::string_view path) {
+    spans_.push_back({bytes_.size(), static_cast<std::uint32_t>(path.size())});
+    bytes_ += path;
+  }
+  // Views into this set, sorted, without duplicates; valid while the set lives unchanged.
+  std::vector<std::string_view> sorted() const {
+    std::vector<std::string_view> out;
+    out.reserve(spans_.size());
+    for (const auto& [offset, size] : spans_) out.emplace_back(bytes_.data() + offset, size);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+ private:
+  std::string bytes_;
+  struct Span {
+    std::size_t offset;
+    std::uint32_t size;  // a path is far below 4 GiB: a manifest value is one RocksDB record
+  };
+  std::vector<Span> spans_;
+};
+
+// The change record of a new manifest against the stored one. Memory stays near the manifest
+// itself: of the stored one only the paths are read, packed (docs/PERFORMANCE.md, "Crawler
+// memory").
+Result<std::string> manifest_change_text(Store::Impl& impl, const rocksdb::ReadOptions& ro,
+                                         const Manifest& latest, const std::string& what) {
+  PathSet before;
+  {
+    rocksdb::PinnableSlice previous;  // read in place where RocksDB can, not copied
+    const auto got = impl.db->Get(ro, impl.cf[kManifests], slice(latest.locator), &previous);
+    if (!got.ok() && !got.IsNotFound()) {
+      return status_error(what + ": manifest of " + latest.locator, got);
+    }
+    if (got.ok()) {
+      auto read = visit_manifest_json_text(previous.ToStringView(),
+                                           what + ": manifest of " + latest.locator,
+                                           [&](FileEntry&& e) { before.add(e.path); });
+      if (!read) return read.error();
+    }
+  }
+  const auto now_paths = sorted_paths(latest);
+  const auto before_paths = before.sorted();
+  std::vector<std::string_view> added, removed;
+  std::set_difference(now_paths.begin(), now_paths.end(), before_paths.begin(), before_paths.end(),
+                      std::back_inserter(added));
+  std::set_difference(before_paths.begin(), before_paths.end(), now_paths.begin(), now_paths.end(),
+                      std::back_inserter(removed));
+  return manifest_change_json_text(latest.locator, latest.fetched_at, latest.entries.size(), added,
+                                   removed);
 }
 
 }  // namespace
@@ -135,7 +192,16 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
   const std::string what = "recording fetch of source '" + scan.source + "'";
   const std::lock_guard lock(impl_->write_mutex);
   const rocksdb::ReadOptions ro;
-  rocksdb::WriteBatch batch;
+  // The manifest's two records are made first, so the batch can be sized for them: a growing
+  // batch doubles its buffer, and for a big manifest that buffer is the largest allocation.
+  std::string manifest_text, change_text;
+  if (fetch.manifest) {
+    auto change = manifest_change_text(*impl_, ro, *fetch.manifest, what);
+    if (!change) return change.error();
+    change_text = std::move(change).value();
+    manifest_text = to_json_text(*fetch.manifest, ManifestTexts::drop);
+  }
+  rocksdb::WriteBatch batch(manifest_text.size() + change_text.size() + 64 * 1024);
 
   // Sightings: merged with what is stored and with earlier ones of the same key in this fetch.
   struct Pending {
@@ -189,23 +255,13 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
   batch.Put(impl_->cf[kSources], scan.source, to_json_text(source));
 
   if (fetch.manifest) {
-    Manifest latest = *fetch.manifest;
-    latest.texts.clear();  // page and paste text may be the leaked data itself
-    auto previous =
-        get_record<Manifest>(*impl_, ro, kManifests, latest.locator,
-                             what + ": manifest of " + latest.locator, manifest_from_json_text);
-    if (!previous) return previous.error();
-    ManifestChange change{latest.locator, latest.fetched_at, latest.entries.size(), {}, {}};
-    const auto now_paths = sorted_paths(latest);
-    const auto before_paths = *previous ? sorted_paths(**previous) : std::vector<std::string>{};
-    std::set_difference(now_paths.begin(), now_paths.end(), before_paths.begin(),
-                        before_paths.end(), std::back_inserter(change.added));
-    std::set_difference(before_paths.begin(), before_paths.end(), now_paths.begin(),
-                        now_paths.end(), std::back_inserter(change.removed));
-    batch.Put(impl_->cf[kManifests], latest.locator, to_json_text(latest));
+    const Manifest& latest = *fetch.manifest;
+    batch.Put(impl_->cf[kManifests], latest.locator, manifest_text);
+    std::string().swap(manifest_text);
     const std::string prefix = latest.locator + std::string(1, '\0');
     const std::string history_key = prefix + be64(ordered_ms(latest.fetched_at));
-    batch.Put(impl_->cf[kManifestHistory], history_key, to_json_text(change));
+    batch.Put(impl_->cf[kManifestHistory], history_key, change_text);
+    std::string().swap(change_text);
 
     // Retention: keep the newest manifest_history_limit change records of this locator.
     std::vector<std::string> keys;
@@ -326,6 +382,15 @@ Result<std::optional<SourceState>> Store::get_source_state(std::string_view sour
 Result<std::optional<Manifest>> Store::latest_manifest(std::string_view locator) {
   return get_record<Manifest>(*impl_, rocksdb::ReadOptions(), kManifests, locator,
                               "manifest of " + std::string(locator), manifest_from_json_text);
+}
+
+Result<bool> Store::has_manifest(std::string_view locator) {
+  rocksdb::PinnableSlice value;
+  const auto s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kManifests], slice(locator), &value);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return status_error("manifest of " + std::string(locator), s);
+  return true;
 }
 
 Result<std::vector<ManifestChange>> Store::manifest_history(std::string_view locator) {

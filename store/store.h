@@ -157,6 +157,8 @@ class Store {
 
   Result<std::optional<SourceState>> get_source_state(std::string_view source);
   Result<std::optional<Manifest>> latest_manifest(std::string_view locator);
+  // Whether a manifest of this locator is stored (without parsing it).
+  Result<bool> has_manifest(std::string_view locator);
   // Change records of one locator, oldest first.
   Result<std::vector<ManifestChange>> manifest_history(std::string_view locator);
 

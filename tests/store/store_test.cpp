@@ -551,6 +551,44 @@ TEST(Store, ManifestsKeepTheLatestAndWhatChangedWithinTheRetention) {
   EXPECT_TRUE(store.manifest_history("https://other/")->empty());
 }
 
+TEST(Store, ABigManifestIsStoredWholeAndDiffedPathByPath) {
+  TempDir dir;
+  auto opened = Store::open(dir.path(), OpenMode::read_write, StoreOptions{});
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& store = **opened;
+  const std::string loc = "https://m/big/";
+  EXPECT_FALSE(*store.has_manifest(loc));
+  std::vector<std::string> first, second;
+  for (int i = 0; i < 50000; ++i) {
+    const auto p = "d" + std::to_string(i % 50) + "/f" + std::to_string(i);
+    first.push_back(p);
+    if (i % 1000 != 0) second.push_back(p);  // 50 removed
+  }
+  second.push_back("new/one");
+  second.push_back("d0/f0");                         // removed above, added back: no change for it
+  second.push_back(std::string("bad\xff\xfename"));  // not UTF-8, as leak sites name files
+  Fetch f{.scan = scan("m", "2026-11-01T00:00:00Z", "s1")};
+  f.manifest = manifest(loc, "2026-11-01T00:00:00Z", first);
+  ASSERT_TRUE(store.record_fetch(f));
+  EXPECT_TRUE(*store.has_manifest(loc));
+  f = Fetch{.scan = scan("m", "2026-11-02T00:00:00Z", "s2")};
+  f.manifest = manifest(loc, "2026-11-02T00:00:00Z", second);
+  ASSERT_TRUE(store.record_fetch(f));
+
+  const auto latest = store.latest_manifest(loc);
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->entries.size(), second.size());
+  const auto history = store.manifest_history(loc);
+  ASSERT_TRUE(history) << history.error().message;
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].added.size(), 50000u) << "a first manifest lists every path as added";
+  EXPECT_TRUE((*history)[0].removed.empty());
+  EXPECT_EQ((*history)[1].removed.size(), 49u);
+  ASSERT_EQ((*history)[1].added.size(), 2u);
+  EXPECT_EQ((*history)[1].added[1], "new/one");
+  EXPECT_EQ((*history)[1].entries, second.size());
+}
+
 TEST(Store, TheConsistencyCheckNoticesAMissingIndexEntry) {
   TempDir dir;
   {
