@@ -86,5 +86,11 @@ echo "site: $pages listing pages, 200000 entries, nginx on 127.0.0.1:$site_port;
 measure leakwatch "$bin" --data-dir "$work/data" -q check --no-record --depth 3 --max-pages 5000 --format json --concurrency 16 \
   --proxy "http://127.0.0.1:$proxy_port" "$url"
 python3 -c "import json,sys; d=json.load(open('$work/out')); print('leakwatch entries', d['scans'][0]['entries_seen'], 'pages', d['scans'][0]['pages_fetched'])"
+# The same crawl recorded in the store, twice: the first stores the 200,000-entry manifest, the
+# second also diffs it against the stored one (what a scheduled scan does).
+for run in first second; do
+  measure "lw+store" "$bin" --data-dir "$work/data" -q check --depth 3 --max-pages 5000 --format json \
+    --concurrency 16 --proxy "http://127.0.0.1:$proxy_port" "$url"
+done
 measure scrapy scrapy runspider "$work/spider.py" -a "url=$url" -a "proxy=http://127.0.0.1:$proxy_port"
 grep "scrapy entries" "$work/out" || true
