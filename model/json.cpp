@@ -1,5 +1,6 @@
 #include "model/json.h"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -394,6 +395,14 @@ void from_json(const json& j, Signature& s) {
 // U+FFFD instead of nlohmann's default, an exception that would lose the whole record.
 std::string dump_json(const json& j, int indent) {
   return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<std::string> json_text_replacement(std::string_view s) {
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return std::nullopt;
+  auto back = json::parse(dump_json(json(std::string(s)))).get<std::string>();
+  if (back == s) return std::nullopt;
+  return back;
 }
 
 std::string to_json_text(const Sighting& s) {

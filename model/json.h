@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,10 @@ void from_json(const nlohmann::json& j, Signature& s);
 // JSON text that never throws: bytes that are not UTF-8 (common in leaked file names) become
 // U+FFFD. indent -1 is one line.
 std::string dump_json(const nlohmann::json& j, int indent = -1);
+// The form a string reads back as from the JSON text dump_json wrote, when that differs from the
+// string (it is not UTF-8: U+FFFD stands in place of the bytes that are not); nullopt when the
+// string reads back as itself.
+std::optional<std::string> json_text_replacement(std::string_view s);
 
 // One-line JSON text of a model value, and the way back with errors as values
 // (`what` names the input in the error: a file name, a store key).

@@ -1,6 +1,7 @@
 // Reads and writes of the records: signatures, fetches (scan + source state + manifest +
 // sightings + outbox in one batch), and the streamed queries over the sighting indexes.
 #include <algorithm>
+#include <deque>
 #include <set>
 
 #include "model/json.h"
@@ -50,11 +51,19 @@ Result<std::optional<T>> get_record(Store::Impl& impl, const rocksdb::ReadOption
   return std::optional<T>(std::move(parsed).value());
 }
 
-// Views of a manifest's paths, sorted, without duplicates.
-std::vector<std::string_view> sorted_paths(const Manifest& m) {
+// Views of a manifest's paths as its stored text holds them, sorted, without duplicates. A path
+// that is not UTF-8 is stored with U+FFFD in its place (`converted` holds those forms), and must
+// compare as stored, or every scan would list it as removed and added again.
+std::vector<std::string_view> sorted_paths(const Manifest& m, std::deque<std::string>& converted) {
   std::vector<std::string_view> paths;
   paths.reserve(m.entries.size());
-  for (const auto& e : m.entries) paths.emplace_back(e.path);
+  for (const auto& e : m.entries) {
+    if (auto stored = json_text_replacement(e.path)) {
+      paths.emplace_back(converted.emplace_back(std::move(*stored)));
+    } else {
+      paths.emplace_back(e.path);
+    }
+  }
   std::sort(paths.begin(), paths.end());
   paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
   return paths;
@@ -105,7 +114,8 @@ Result<std::string> manifest_change_text(Store::Impl& impl, const rocksdb::ReadO
       if (!read) return read.error();
     }
   }
-  const auto now_paths = sorted_paths(latest);
+  std::deque<std::string> converted;
+  const auto now_paths = sorted_paths(latest, converted);
   const auto before_paths = before.sorted();
   std::vector<std::string_view> added, removed;
   std::set_difference(now_paths.begin(), now_paths.end(), before_paths.begin(), before_paths.end(),

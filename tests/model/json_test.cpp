@@ -342,6 +342,17 @@ TEST(ManifestJson, ABadEntryOrPieceHashIsAnErrorNamingTheInput) {
   EXPECT_FALSE(manifest_from_json_text(to_json_text(sample_manifest()).substr(0, 90), "cut"));
 }
 
+TEST(JsonText, NamesTheFormOfAStringThatDoesNotReadBackAsItself) {
+  EXPECT_EQ(json_text_replacement("plain/ascii.txt"), std::nullopt);
+  EXPECT_EQ(json_text_replacement("r\xc3\xa9sum\xc3\xa9.pdf"), std::nullopt);  // UTF-8
+  const std::string latin1 = "r\xe9sum\xe9.pdf";
+  const auto replaced = json_text_replacement(latin1);
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(*replaced, "r\xef\xbf\xbdsum\xef\xbf\xbd.pdf");
+  // It is what the text round trip gives.
+  EXPECT_EQ(json::parse(dump_json(json(latin1))).get<std::string>(), *replaced);
+}
+
 TEST(ManifestJson, OmitsTextsAndTorrentWhenThereAreNone) {
   Manifest m;
   m.source = "mirror-a";

@@ -587,6 +587,16 @@ TEST(Store, ABigManifestIsStoredWholeAndDiffedPathByPath) {
   ASSERT_EQ((*history)[1].added.size(), 2u);
   EXPECT_EQ((*history)[1].added[1], "new/one");
   EXPECT_EQ((*history)[1].entries, second.size());
+
+  // Unchanged: nothing added or removed, the name that is not UTF-8 included (it is stored with
+  // U+FFFD in place, and compared in that form).
+  f = Fetch{.scan = scan("m", "2026-11-03T00:00:00Z", "s3")};
+  f.manifest = manifest(loc, "2026-11-03T00:00:00Z", second);
+  ASSERT_TRUE(store.record_fetch(f));
+  const auto after = store.manifest_history(loc);
+  ASSERT_TRUE(after && after->size() == 3u);
+  EXPECT_EQ((*after)[2].added, std::vector<std::string>{});
+  EXPECT_EQ((*after)[2].removed, std::vector<std::string>{});
 }
 
 TEST(Store, TheConsistencyCheckNoticesAMissingIndexEntry) {
