@@ -415,17 +415,26 @@ std::string to_json_text(const Signature& s) {
   return dump_json(json(s));
 }
 // Written value by value: a manifest of hundreds of thousands of entries (or a torrent of
-// millions of pieces) never exists as one JSON document in memory, only as its text.
-std::string to_json_text(const Manifest& m, ManifestTexts texts) {
+// millions of pieces) never exists as one JSON document in memory.
+void write_json_text(const Manifest& m, ManifestTexts texts,
+                     const std::function<void(std::string_view)>& sink) {
   std::string out = "{\"source\":" + dump_json(json(m.source));
   out += ",\"locator\":" + dump_json(json(m.locator));
   out += ",\"fetched_at\":" + dump_json(json(format_rfc3339(m.fetched_at)));
   out += ",\"entries\":[";
+  constexpr std::size_t kChunk = 64 * 1024;  // handed to the sink in pieces of about this size
+  const auto flush_if_full = [&] {
+    if (out.size() >= kChunk) {
+      sink(out);
+      out.clear();
+    }
+  };
   bool first = true;
   for (const auto& e : m.entries) {
     if (!first) out += ',';
     first = false;
     out += dump_json(json(e));
+    flush_if_full();
   }
   out += ']';
   if (texts == ManifestTexts::keep && !m.texts.empty()) {
@@ -441,10 +450,17 @@ std::string to_json_text(const Manifest& m, ManifestTexts texts) {
     for (std::size_t i = 0; i < t.piece_hashes.size(); ++i) {
       if (i > 0) out += ',';
       out += '"' + to_hex(t.piece_hashes[i]) + '"';
+      flush_if_full();
     }
     out += "]}";
   }
   out += '}';
+  sink(out);
+}
+
+std::string to_json_text(const Manifest& m, ManifestTexts texts) {
+  std::string out;
+  write_json_text(m, texts, [&](std::string_view piece) { out += piece; });
   return out;
 }
 
@@ -457,8 +473,11 @@ Result<ScanRecord> scan_record_from_json_text(std::string_view text, std::string
 Result<Signature> signature_from_json_text(std::string_view text, std::string_view what) {
   return parse_text<Signature>(text, what);
 }
-Result<Manifest> visit_manifest_json_text(std::string_view text, std::string_view what,
-                                          const std::function<void(FileEntry&&)>& visit) {
+namespace {
+
+template <typename Input>
+Result<Manifest> visit_manifest(Input&& input, std::string_view what,
+                                const std::function<void(FileEntry&&)>& visit) {
   // The parser hands each entry (and each piece hash) to the callback once it is complete and
   // drops it from the document, so only the small rest of the manifest is ever a JSON tree.
   std::string top_key;    // the member of the manifest object being read
@@ -486,12 +505,24 @@ Result<Manifest> visit_manifest_json_text(std::string_view text, std::string_vie
     return true;
   };
   try {
-    auto m = json::parse(text, keep).get<Manifest>();
+    auto m = json::parse(std::forward<Input>(input), keep).template get<Manifest>();
     if (m.torrent) m.torrent->piece_hashes = std::move(pieces);
     return m;
   } catch (const std::exception& e) {
     return Error{std::string(what) + ": invalid JSON: " + e.what()};
   }
+}
+
+}  // namespace
+
+Result<Manifest> visit_manifest_json_text(std::string_view text, std::string_view what,
+                                          const std::function<void(FileEntry&&)>& visit) {
+  return visit_manifest(text, what, visit);
+}
+
+Result<Manifest> visit_manifest_json_text(std::istream& text, std::string_view what,
+                                          const std::function<void(FileEntry&&)>& visit) {
+  return visit_manifest(text, what, visit);
 }
 
 Result<Manifest> manifest_from_json_text(std::string_view text, std::string_view what) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <iosfwd>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -60,6 +61,10 @@ std::string to_json_text(const Signature& s);
 // Text dumps and page text may be the leaked data itself: the store drops them.
 enum class ManifestTexts { keep, drop };
 std::string to_json_text(const Manifest& m, ManifestTexts texts = ManifestTexts::keep);
+// The same text handed to `sink` in pieces (about 64 KiB each), for writers that compress or
+// send it as it is made.
+void write_json_text(const Manifest& m, ManifestTexts texts,
+                     const std::function<void(std::string_view)>& sink);
 Result<Sighting> sighting_from_json_text(std::string_view text, std::string_view what);
 Result<ScanRecord> scan_record_from_json_text(std::string_view text, std::string_view what);
 Result<Signature> signature_from_json_text(std::string_view text, std::string_view what);
@@ -67,6 +72,8 @@ Result<Manifest> manifest_from_json_text(std::string_view text, std::string_view
 // The same, handing each entry to `visit` as it is read instead of keeping it: the manifest
 // returned has no entries. For reading a big manifest's paths without holding the manifest.
 Result<Manifest> visit_manifest_json_text(std::string_view text, std::string_view what,
+                                          const std::function<void(FileEntry&&)>& visit);
+Result<Manifest> visit_manifest_json_text(std::istream& text, std::string_view what,
                                           const std::function<void(FileEntry&&)>& visit);
 
 }  // namespace leakwatch

@@ -1,13 +1,13 @@
 // Internal to store/: the RocksDB handle behind Store, the column families of the schema and
 // their key encodings. Only store/rocks*.cpp include this (it includes RocksDB).
 //
-// Schema version 2 (column family: key -> value):
-//   default              "schema_version" -> "2"
+// Schema version 3 (column family: key -> value):
+//   default              "schema_version" -> "3"
 //   signatures           dataset -> Signature JSON
 //   sources              source -> SourceState JSON
 //   scans                source \0 be64(started ms) scan_id -> ScanRecord JSON
-//   manifests            locator -> Manifest JSON (latest; text blobs dropped)
-//   manifest_history     locator \0 be64(fetched ms) -> ManifestChange JSON
+//   manifests            locator -> Manifest JSON as a zstd frame (latest; text blobs dropped)
+//   manifest_history     locator \0 be64(fetched ms) -> ManifestChange JSON as a zstd frame
 //   sightings            dataset \0 locator -> Sighting JSON (one record per dataset+locator)
 //   sightings_by_dataset dataset \0 newest(last_seen) locator           -> index value
 //   sightings_by_source  source \0 newest(last_seen) dataset \0 locator -> index value
@@ -15,6 +15,8 @@
 //   outbox               be64(id) -> OutboxEntry JSON
 // newest(t) sorts later times first; an index value is the confidence byte + be64(first_seen),
 // so the time and confidence filters run on the index without reading the sighting.
+// Version 3 differs from 2 only in framing the two manifest families (store/value_frame.h); their
+// readers take both forms, so a version 2 database is read as it is and restamped by a writer.
 #pragma once
 
 #include <rocksdb/db.h>

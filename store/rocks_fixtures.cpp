@@ -96,6 +96,29 @@ Result<void> stamp_schema_version(const std::filesystem::path& data_dir, const s
   return {};
 }
 
+Result<std::string> raw_value(const std::filesystem::path& data_dir, const std::string& family,
+                              const std::string& key) {
+  RawDb raw;
+  if (auto r = open_raw(raw, data_dir / "db", {"default"}); !r) return r.error();
+  auto* handle = raw.family(family);
+  if (!handle) return Error{"no " + family + " family"};
+  std::string value;
+  const auto s = raw.db->Get(rocksdb::ReadOptions(), handle, key, &value);
+  if (!s.ok()) return Error{s.ToString()};
+  return value;
+}
+
+Result<void> put_raw_value(const std::filesystem::path& data_dir, const std::string& family,
+                           const std::string& key, const std::string& value) {
+  RawDb raw;
+  if (auto r = open_raw(raw, data_dir / "db", {"default"}); !r) return r;
+  auto* handle = raw.family(family);
+  if (!handle) return Error{"no " + family + " family"};
+  const auto s = raw.db->Put(rocksdb::WriteOptions(), handle, key, value);
+  if (!s.ok()) return Error{s.ToString()};
+  return {};
+}
+
 Result<void> drop_time_index(const std::filesystem::path& data_dir) {
   RawDb raw;
   if (auto r = open_raw(raw, data_dir / "db", {"default"}); !r) return r;

@@ -26,6 +26,12 @@ Result<void> write_schema_v1_database(const std::filesystem::path& data_dir,
 Result<void> stamp_schema_version(const std::filesystem::path& data_dir, const std::string& version,
                                   const std::string& extra_family = {});
 
+// Reads or writes one value of a family directly (as another schema version left it).
+Result<std::string> raw_value(const std::filesystem::path& data_dir, const std::string& family,
+                              const std::string& key);
+Result<void> put_raw_value(const std::filesystem::path& data_dir, const std::string& family,
+                           const std::string& key, const std::string& value);
+
 // Deletes one index entry behind the store's back, to prove the consistency check notices.
 Result<void> drop_time_index(const std::filesystem::path& data_dir);
 

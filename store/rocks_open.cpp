@@ -101,7 +101,15 @@ Result<void> check_schema(Store::Impl& impl) {
                  "' is newer than this leakwatch understands (it reads versions 1 to " +
                  std::to_string(kSchemaVersion) + "); use a newer leakwatch"};
   }
-  if (parsed < kSchemaVersion) {
+  if (parsed == 2) {
+    // Version 3 only frames manifest values, and readers take both forms: nothing to rewrite.
+    if (!impl.read_only) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      s = impl.db->Put(wo, impl.cf[kDefault], kSchemaKey, std::to_string(kSchemaVersion));
+      if (!s.ok()) return status_error(impl.path.string() + ": cannot write schema version", s);
+    }
+  } else if (parsed < kSchemaVersion) {
     if (impl.read_only) {
       return Error{impl.path.string() + ": database schema version " + version +
                    " must be migrated to " + std::to_string(kSchemaVersion) +
@@ -109,7 +117,8 @@ Result<void> check_schema(Store::Impl& impl) {
     }
     if (auto m = migrate_from_v1(impl); !m) return m;
   }
-  impl.schema_version = kSchemaVersion;
+  // A reader leaves a version 2 database as it is (it reads it all the same).
+  impl.schema_version = impl.read_only && parsed == 2 ? 2 : kSchemaVersion;
   return {};
 }
 

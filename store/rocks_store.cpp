@@ -2,10 +2,13 @@
 // sightings + outbox in one batch), and the streamed queries over the sighting indexes.
 #include <algorithm>
 #include <deque>
+#include <limits>
+#include <ranges>
 #include <set>
 
 #include "model/json.h"
 #include "store/rocks_db.h"
+#include "store/value_frame.h"
 
 namespace leakwatch::store {
 
@@ -69,31 +72,57 @@ std::vector<std::string_view> sorted_paths(const Manifest& m, std::deque<std::st
   return paths;
 }
 
-// Paths packed in one buffer (a string each would cost 32 bytes more per path).
+// Paths packed in one buffer: 8 bytes of bookkeeping a path, where a std::string costs 32 plus
+// its heap block.
 class PathSet {
  public:
-  void add(std::string_view path) {
-    spans_.push_back({bytes_.size(), static_cast<std::uint32_t>(path.size())});
-    bytes_ += path;
+  // Room for about this many paths of this many bytes in all (a guess: the last manifest of a
+  // source is usually near the size of this one), so neither buffer doubles past it.
+  void reserve(std::size_t paths, std::size_t bytes) {
+    spans_.reserve(paths);
+    bytes_.reserve(bytes);
   }
-  // Views into this set, sorted, without duplicates; valid while the set lives unchanged.
-  std::vector<std::string_view> sorted() const {
-    std::vector<std::string_view> out;
-    out.reserve(spans_.size());
-    for (const auto& [offset, size] : spans_) out.emplace_back(bytes_.data() + offset, size);
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+  // False when the paths pass 4 GiB in all (a manifest nobody can hold anyway).
+  bool add(std::string_view path) {
+    if (bytes_.size() + path.size() > std::numeric_limits<std::uint32_t>::max()) return false;
+    spans_.push_back(
+        {static_cast<std::uint32_t>(bytes_.size()), static_cast<std::uint32_t>(path.size())});
+    bytes_ += path;
+    return true;
+  }
+  // Sorts the paths and drops duplicates, in place.
+  void sort_unique() {
+    const auto less = [this](Span a, Span b) { return view(a) < view(b); };
+    const auto same = [this](Span a, Span b) { return view(a) == view(b); };
+    std::sort(spans_.begin(), spans_.end(), less);
+    spans_.erase(std::unique(spans_.begin(), spans_.end(), same), spans_.end());
+  }
+  // The paths as views, in their current order; valid while the set lives unchanged.
+  auto views() const {
+    return spans_ | std::views::transform([this](Span s) { return view(s); });
   }
 
  private:
-  std::string bytes_;
   struct Span {
-    std::size_t offset;
-    std::uint32_t size;  // a path is far below 4 GiB: a manifest value is one RocksDB record
+    std::uint32_t offset;
+    std::uint32_t size;
   };
+  std::string_view view(Span s) const { return {bytes_.data() + s.offset, s.size}; }
+
+  std::string bytes_;
   std::vector<Span> spans_;
 };
+
+// A stored manifest, framed or not, read entry by entry (each handed to `visit`).
+Result<Manifest> read_manifest(std::string_view value, const std::string& what,
+                               const std::function<void(FileEntry&&)>& visit) {
+  FrameStream text(value);
+  auto read = visit_manifest_json_text(text, what, visit);
+  if (!read && !text.error().empty()) {
+    return Error{what + ": damaged compressed value: " + text.error()};
+  }
+  return read;
+}
 
 // The change record of a new manifest against the stored one. Memory stays near the manifest
 // itself: of the stored one only the paths are read, packed (docs/PERFORMANCE.md, "Crawler
@@ -108,22 +137,25 @@ Result<std::string> manifest_change_text(Store::Impl& impl, const rocksdb::ReadO
       return status_error(what + ": manifest of " + latest.locator, got);
     }
     if (got.ok()) {
-      auto read = visit_manifest_json_text(previous.ToStringView(),
-                                           what + ": manifest of " + latest.locator,
-                                           [&](FileEntry&& e) { before.add(e.path); });
+      std::size_t bytes = 0;
+      for (const auto& e : latest.entries) bytes += e.path.size();
+      before.reserve(latest.entries.size() + latest.entries.size() / 8, bytes + bytes / 8);
+      bool fits = true;
+      auto read = read_manifest(previous.ToStringView(), what + ": manifest of " + latest.locator,
+                                [&](FileEntry&& e) { fits = fits && before.add(e.path); });
       if (!read) return read.error();
+      if (!fits) return Error{what + ": manifest of " + latest.locator + ": too big to compare"};
     }
   }
   std::deque<std::string> converted;
   const auto now_paths = sorted_paths(latest, converted);
-  const auto before_paths = before.sorted();
+  before.sort_unique();
+  const auto before_paths = before.views();
   std::vector<std::string_view> added, removed;
-  std::set_difference(now_paths.begin(), now_paths.end(), before_paths.begin(), before_paths.end(),
-                      std::back_inserter(added));
-  std::set_difference(before_paths.begin(), before_paths.end(), now_paths.begin(), now_paths.end(),
-                      std::back_inserter(removed));
-  return manifest_change_json_text(latest.locator, latest.fetched_at, latest.entries.size(), added,
-                                   removed);
+  std::ranges::set_difference(now_paths, before_paths, std::back_inserter(added));
+  std::ranges::set_difference(before_paths, now_paths, std::back_inserter(removed));
+  return frame_of(manifest_change_json_text(latest.locator, latest.fetched_at,
+                                            latest.entries.size(), added, removed));
 }
 
 }  // namespace
@@ -209,7 +241,10 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
     auto change = manifest_change_text(*impl_, ro, *fetch.manifest, what);
     if (!change) return change.error();
     change_text = std::move(change).value();
-    manifest_text = to_json_text(*fetch.manifest, ManifestTexts::drop);
+    FrameWriter frame;  // compressed as it is written: the text is never whole in memory
+    write_json_text(*fetch.manifest, ManifestTexts::drop,
+                    [&](std::string_view piece) { frame.write(piece); });
+    manifest_text = frame.finish();
   }
   rocksdb::WriteBatch batch(manifest_text.size() + change_text.size() + 64 * 1024);
 
@@ -390,8 +425,18 @@ Result<std::optional<SourceState>> Store::get_source_state(std::string_view sour
 }
 
 Result<std::optional<Manifest>> Store::latest_manifest(std::string_view locator) {
-  return get_record<Manifest>(*impl_, rocksdb::ReadOptions(), kManifests, locator,
-                              "manifest of " + std::string(locator), manifest_from_json_text);
+  rocksdb::PinnableSlice value;
+  const std::string what = "manifest of " + std::string(locator);
+  const auto s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kManifests], slice(locator), &value);
+  if (s.IsNotFound()) return std::optional<Manifest>{};
+  if (!s.ok()) return status_error(what, s);
+  FileEntries entries;
+  auto m = read_manifest(value.ToStringView(), what,
+                         [&](FileEntry&& e) { entries.push_back(std::move(e)); });
+  if (!m) return m.error();
+  m->entries = std::move(entries);
+  return std::optional<Manifest>(std::move(m).value());
 }
 
 Result<bool> Store::has_manifest(std::string_view locator) {
@@ -409,8 +454,10 @@ Result<std::vector<ManifestChange>> Store::manifest_history(std::string_view loc
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kManifestHistory]));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    auto c = manifest_change_from_json_text(it->value().ToStringView(),
-                                            "manifest history of " + std::string(locator));
+    const std::string what = "manifest history of " + std::string(locator);
+    auto text = text_of(it->value().ToStringView(), what);
+    if (!text) return text.error();
+    auto c = manifest_change_from_json_text(*text, what);
     if (!c) return c.error();
     out.push_back(std::move(c).value());
   }

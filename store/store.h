@@ -30,7 +30,7 @@ enum class OpenMode { read_write, read_only };
 
 // The on-disk schema this build writes. Version 1 (signatures, sightings, scans only) is
 // migrated on the first read-write open; a newer version is refused.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct StoreOptions {
   // fsync the WAL on every commit point (record_fetch, signatures, outbox). On by default: an

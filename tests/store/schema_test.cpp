@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/json.h"
 #include "store/rocks_fixtures.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
@@ -141,14 +142,63 @@ TEST(Schema, AVersionOneDatabaseIsMigratedWithItsIndexesAndSourceStates) {
   ASSERT_TRUE(later) << later.error().message;
 }
 
+TEST(Schema, AVersionTwoDatabaseIsReadAsItIsAndItsManifestsDiffed) {
+  // Version 2 stored manifests and change records as plain JSON text; 3 stores zstd frames.
+  TempDir dir;
+  const std::string loc = "https://m/dump/";
+  Manifest old;
+  old.source = "m";
+  old.locator = loc;
+  old.fetched_at = at("2026-11-01T00:00:00Z");
+  for (const auto* p : {"a", "b"}) old.entries.push_back(FileEntry{.path = p, .size = 10});
+  {
+    auto store = Store::open(dir.path(), OpenMode::read_write);
+    ASSERT_TRUE(store) << store.error().message;
+    Fetch f{.scan = scan("m", "2026-11-01T00:00:00Z", ScanStatus::ok)};
+    f.manifest = old;
+    ASSERT_TRUE((*store)->record_fetch(f));
+  }
+  const auto framed = fixtures::raw_value(dir.path(), "manifests", loc);
+  ASSERT_TRUE(framed) << framed.error().message;
+  EXPECT_EQ(framed->substr(0, 4), "\x28\xb5\x2f\xfd") << "version 3 writes zstd frames";
+  ASSERT_TRUE(fixtures::put_raw_value(dir.path(), "manifests", loc,
+                                      to_json_text(old, ManifestTexts::drop)));
+  ASSERT_TRUE(fixtures::stamp_schema_version(dir.path(), "2"));
+
+  {
+    auto reader = Store::open(dir.path(), OpenMode::read_only);
+    ASSERT_TRUE(reader) << reader.error().message;
+    EXPECT_EQ((*reader)->stats()->schema_version, 2) << "a reader leaves the version as it is";
+    const auto latest = (*reader)->latest_manifest(loc);
+    ASSERT_TRUE(latest && *latest) << (latest ? "none" : latest.error().message);
+    ASSERT_EQ((*latest)->entries.size(), 2u);
+    EXPECT_EQ((*latest)->entries[1].path, "b");
+  }
+  auto store = Store::open(dir.path(), OpenMode::read_write);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ((*store)->stats()->schema_version, kSchemaVersion);
+  Manifest next = old;
+  next.fetched_at = at("2026-11-02T00:00:00Z");
+  next.entries.pop_front();
+  next.entries.push_back(FileEntry{.path = "c", .size = 10});
+  Fetch f{.scan = scan("m", "2026-11-02T00:00:00Z", ScanStatus::ok)};
+  f.manifest = next;
+  ASSERT_TRUE((*store)->record_fetch(f));
+  const auto history = (*store)->manifest_history(loc);
+  ASSERT_TRUE(history) << history.error().message;
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ(history->back().added, std::vector<std::string>{"c"});
+  EXPECT_EQ(history->back().removed, std::vector<std::string>{"a"});
+}
+
 TEST(Schema, ANewerSchemaIsRefusedClearlyByWritersAndReaders) {
   TempDir dir;
   ASSERT_TRUE(Store::open(dir.path(), OpenMode::read_write));  // created, then closed
-  ASSERT_TRUE(fixtures::stamp_schema_version(dir.path(), "3", "sightings_v3"));
+  ASSERT_TRUE(fixtures::stamp_schema_version(dir.path(), "4", "sightings_v4"));
   for (const auto mode : {OpenMode::read_write, OpenMode::read_only}) {
     const auto store = Store::open(dir.path(), mode);
     ASSERT_FALSE(store);
-    EXPECT_NE(store.error().message.find("schema version '3' is newer"), std::string::npos)
+    EXPECT_NE(store.error().message.find("schema version '4' is newer"), std::string::npos)
         << store.error().message;
     EXPECT_NE(store.error().message.find(dir.path().string()), std::string::npos);
   }
