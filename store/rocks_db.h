@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -113,6 +114,11 @@ void apply_scan(SourceState& state, const ScanRecord& scan);
 std::string to_json_text(const SourceState& s);
 Result<SourceState> source_state_from_json_text(std::string_view text, std::string_view what);
 std::string to_json_text(const ManifestChange& c);
+// The change record's JSON text handed to `sink` in pieces (about 64 KiB each).
+void write_manifest_change_json(std::string_view locator, Timestamp fetched_at,
+                                std::uint64_t entries, std::span<const std::string_view> added,
+                                std::span<const std::string_view> removed,
+                                const std::function<void(std::string_view)>& sink);
 std::string manifest_change_json_text(std::string_view locator, Timestamp fetched_at,
                                       std::uint64_t entries,
                                       std::span<const std::string_view> added,

@@ -1,4 +1,5 @@
 // Key and value encodings of the schema (see rocks_db.h for the layout).
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "model/json.h"
@@ -163,23 +164,40 @@ Result<SourceState> source_state_from_json_text(std::string_view text, std::stri
   });
 }
 
+void write_manifest_change_json(std::string_view locator, Timestamp fetched_at,
+                                std::uint64_t entries, std::span<const std::string_view> added,
+                                std::span<const std::string_view> removed,
+                                const std::function<void(std::string_view)>& sink) {
+  // Path by path, in pieces: a first scan lists every path of the manifest as added.
+  std::string out = "{\"locator\":" + dump_json(nlohmann::json(locator)) +
+                    ",\"fetched_at\":" + dump_json(nlohmann::json(format_rfc3339(fetched_at))) +
+                    ",\"entries\":" + std::to_string(entries);
+  const auto list = [&](const char* key, std::span<const std::string_view> paths) {
+    out += std::string(",\"") + key + "\":[";
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      if (i > 0) out += ',';
+      out += dump_json(nlohmann::json(paths[i]));
+      if (out.size() >= 64 * 1024) {
+        sink(out);
+        out.clear();
+      }
+    }
+    out += ']';
+  };
+  list("added", added);
+  list("removed", removed);
+  out += '}';
+  sink(out);
+}
+
 std::string manifest_change_json_text(std::string_view locator, Timestamp fetched_at,
                                       std::uint64_t entries,
                                       std::span<const std::string_view> added,
                                       std::span<const std::string_view> removed) {
-  // Path by path: a first scan lists every path of the manifest as added.
-  const auto list = [](std::span<const std::string_view> paths) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-      if (i > 0) out += ',';
-      out += dump_json(nlohmann::json(paths[i]));
-    }
-    return out + ']';
-  };
-  return "{\"locator\":" + dump_json(nlohmann::json(locator)) +
-         ",\"fetched_at\":" + dump_json(nlohmann::json(format_rfc3339(fetched_at))) +
-         ",\"entries\":" + std::to_string(entries) + ",\"added\":" + list(added) +
-         ",\"removed\":" + list(removed) + "}";
+  std::string text;
+  write_manifest_change_json(locator, fetched_at, entries, added, removed,
+                             [&](std::string_view piece) { text += piece; });
+  return text;
 }
 
 std::string to_json_text(const ManifestChange& c) {

@@ -154,8 +154,10 @@ Result<std::string> manifest_change_text(Store::Impl& impl, const rocksdb::ReadO
   std::vector<std::string_view> added, removed;
   std::ranges::set_difference(now_paths, before_paths, std::back_inserter(added));
   std::ranges::set_difference(before_paths, now_paths, std::back_inserter(removed));
-  return frame_of(manifest_change_json_text(latest.locator, latest.fetched_at,
-                                            latest.entries.size(), added, removed));
+  FrameWriter frame;
+  write_manifest_change_json(latest.locator, latest.fetched_at, latest.entries.size(), added,
+                             removed, [&](std::string_view piece) { frame.write(piece); });
+  return frame.finish();
 }
 
 }  // namespace
