@@ -150,11 +150,15 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
       crawl.manifest = std::move(**stored);
       crawl.manifest.fetched_at = fetched_at;
     } else {
-      // Nothing to score: the scan covered nothing, and says why.
-      crawl.status = ScanStatus::failed;
-      crawl.error = source.url + ": HTTP 304 (unchanged), but the last manifest " +
-                    (stored ? std::string("is no longer stored")
-                            : "cannot be read: " + stored.error().message);
+      // Nothing to score again: fetch the whole index, or the source would fail on every scan.
+      spdlog::warn("source={} HTTP 304, but its last manifest {}: fetching it again in full",
+                   source.name,
+                   stored ? std::string("is no longer stored")
+                          : "cannot be read (" + stored.error().message + ")");
+      options.etag.clear();
+      options.last_modified.clear();
+      crawl = magnet ? crawl_magnet(options) : crawler::crawl_source(client, options);
+      resolve_found_magnets(options, crawl);
     }
   }
   out.etag = crawl.etag;

@@ -80,7 +80,7 @@ void apply_checksum_lists(HttpClient& client, const CrawlOptions& options, Crawl
   std::unordered_map<std::string_view, std::size_t> by_path;
   by_path.reserve(result.manifest.entries.size());
   for (std::size_t i = 0; i < result.manifest.entries.size(); ++i)
-    by_path.emplace(result.manifest.entries[i].path, i);
+    by_path.insert_or_assign(result.manifest.entries[i].path, i);  // the last of duplicates
   for (const auto index : lists) {
     if (result.pages_fetched >= options.max_pages) break;
     const FileEntry list_entry = result.manifest.entries[index];

@@ -486,7 +486,10 @@ Result<Manifest> visit_manifest(Input&& input, std::string_view what,
   const json::parser_callback_t keep = [&](int depth, json::parse_event_t event,
                                            json& parsed) -> bool {
     if (event == json::parse_event_t::key) {
-      if (depth == 1) top_key = parsed.get<std::string>();
+      if (depth == 1) {
+        top_key = parsed.get<std::string>();
+        if (top_key == "torrent") pieces.clear();  // a repeated member counts once, the last
+      }
       if (depth == 2 && top_key == "torrent") inner_key = parsed.get<std::string>();
       return true;
     }

@@ -48,6 +48,14 @@ class OptionalU64 {
   friend constexpr bool operator==(OptionalU64 a, OptionalU64 b) noexcept {
     return a.value_ == b.value_;
   }
+  // Exact, so it wins over std::optional's `optional<T> == U` (which would say two empty ones
+  // differ).
+  friend constexpr bool operator==(OptionalU64 a, const std::optional<std::uint64_t>& b) noexcept {
+    return a == OptionalU64(b);
+  }
+  friend constexpr bool operator==(OptionalU64 a, std::uint64_t b) noexcept {
+    return a.has_value() && a.value_ == b;
+  }
   friend std::ostream& operator<<(std::ostream& out, OptionalU64 v);
 
  private:

@@ -4,9 +4,11 @@
 #include <rocksdb/write_batch.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "model/json.h"
 #include "store/rocks_db.h"
+#include "store/value_frame.h"
 
 namespace leakwatch::store::fixtures {
 
@@ -92,6 +94,26 @@ Result<void> stamp_schema_version(const std::filesystem::path& data_dir, const s
   if (!extra_family.empty()) wanted.push_back(extra_family);
   if (auto r = open_raw(raw, data_dir / "db", wanted); !r) return r;
   const auto s = raw.db->Put(rocksdb::WriteOptions(), "schema_version", version);
+  if (!s.ok()) return Error{s.ToString()};
+  return {};
+}
+
+Result<void> downgrade_manifests_to_v2(const std::filesystem::path& data_dir) {
+  RawDb raw;
+  if (auto r = open_raw(raw, data_dir / "db", {"default"}); !r) return r;
+  rocksdb::WriteBatch batch;
+  for (const auto* name : {"manifests", "manifest_history"}) {
+    auto* family = raw.family(name);
+    if (!family) return Error{std::string("no ") + name + " family"};
+    std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), family));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto text = text_of(it->value().ToStringView(), name);
+      if (!text) return text.error();
+      batch.Put(family, it->key(), nlohmann::json::parse(*text).dump());
+    }
+  }
+  batch.Put("schema_version", "2");
+  const auto s = raw.db->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) return Error{s.ToString()};
   return {};
 }

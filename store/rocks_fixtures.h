@@ -26,6 +26,10 @@ Result<void> write_schema_v1_database(const std::filesystem::path& data_dir,
 Result<void> stamp_schema_version(const std::filesystem::path& data_dir, const std::string& version,
                                   const std::string& extra_family = {});
 
+// Rewrites every value of the manifest families as schema 2 stored them (one JSON document dump,
+// keys sorted, not framed) and stamps version 2.
+Result<void> downgrade_manifests_to_v2(const std::filesystem::path& data_dir);
+
 // Reads or writes one value of a family directly (as another schema version left it).
 Result<std::string> raw_value(const std::filesystem::path& data_dir, const std::string& family,
                               const std::string& key);

@@ -47,7 +47,7 @@ Result<void> migrate_from_v1(Store::Impl& impl) {
       impl.db->NewIterator(rocksdb::ReadOptions(), impl.cf[kSightings]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto s = sighting_from_json_text(it->value().ToStringView(), "version 1 sighting");
-    if (!s) return with_context(impl.path.string() + ": migrating schema 1 to 2", s.error());
+    if (!s) return with_context(impl.path.string() + ": migrating schema 1", s.error());
     put_index_entries(impl, batch, *s);
   }
   if (!it->status().ok()) return status_error(impl.path.string() + ": migrating", it->status());
@@ -56,7 +56,7 @@ Result<void> migrate_from_v1(Store::Impl& impl) {
   it.reset(impl.db->NewIterator(rocksdb::ReadOptions(), impl.cf[kScans]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {  // oldest first within each source
     auto r = scan_record_from_json_text(it->value().ToStringView(), "version 1 scan record");
-    if (!r) return with_context(impl.path.string() + ": migrating schema 1 to 2", r.error());
+    if (!r) return with_context(impl.path.string() + ": migrating schema 1", r.error());
     // Version 1 keyed scans by the raw unsigned milliseconds; rewrite in the ordered form.
     batch.Delete(impl.cf[kScans], it->key());
     batch.Put(impl.cf[kScans], scan_key(*r), it->value());
@@ -71,7 +71,7 @@ Result<void> migrate_from_v1(Store::Impl& impl) {
   rocksdb::WriteOptions wo;
   wo.sync = true;
   const auto s = impl.db->Write(wo, &batch);
-  if (!s.ok()) return status_error(impl.path.string() + ": migrating schema 1 to 2", s);
+  if (!s.ok()) return status_error(impl.path.string() + ": migrating schema 1", s);
   return {};
 }
 

@@ -118,9 +118,7 @@ Result<Manifest> read_manifest(std::string_view value, const std::string& what,
                                const std::function<void(FileEntry&&)>& visit) {
   FrameStream text(value);
   auto read = visit_manifest_json_text(text, what, visit);
-  if (!read && !text.error().empty()) {
-    return Error{what + ": damaged compressed value: " + text.error()};
-  }
+  if (!text.error().empty()) return Error{what + ": damaged compressed value: " + text.error()};
   return read;
 }
 
@@ -143,8 +141,10 @@ Result<std::string> manifest_change_text(Store::Impl& impl, const rocksdb::ReadO
       bool fits = true;
       auto read = read_manifest(previous.ToStringView(), what + ": manifest of " + latest.locator,
                                 [&](FileEntry&& e) { fits = fits && before.add(e.path); });
-      if (!read) return read.error();
       if (!fits) return Error{what + ": manifest of " + latest.locator + ": too big to compare"};
+      // A damaged stored manifest is replaced, not a reason to record nothing more for this
+      // locator: the change record then lists every path as added.
+      if (!read) before = PathSet{};
     }
   }
   std::deque<std::string> converted;
@@ -240,13 +240,17 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
   // batch doubles its buffer, and for a big manifest that buffer is the largest allocation.
   std::string manifest_text, change_text;
   if (fetch.manifest) {
-    auto change = manifest_change_text(*impl_, ro, *fetch.manifest, what);
-    if (!change) return change.error();
-    change_text = std::move(change).value();
-    FrameWriter frame;  // compressed as it is written: the text is never whole in memory
-    write_json_text(*fetch.manifest, ManifestTexts::drop,
-                    [&](std::string_view piece) { frame.write(piece); });
-    manifest_text = frame.finish();
+    try {  // compression fails only for want of memory; that is an error, not the end
+      auto change = manifest_change_text(*impl_, ro, *fetch.manifest, what);
+      if (!change) return change.error();
+      change_text = std::move(change).value();
+      FrameWriter frame;  // compressed as it is written: the text is never whole in memory
+      write_json_text(*fetch.manifest, ManifestTexts::drop,
+                      [&](std::string_view piece) { frame.write(piece); });
+      manifest_text = frame.finish();
+    } catch (const std::exception& e) {
+      return Error{what + ": manifest of " + fetch.manifest->locator + ": " + e.what()};
+    }
   }
   rocksdb::WriteBatch batch(manifest_text.size() + change_text.size() + 64 * 1024);
 

@@ -88,7 +88,10 @@ class FrameStream::Buffer : public std::streambuf {
         error_ = ZSTD_getErrorName(left);
         return traits_type::eof();
       }
-      if (left == 0) done_ = true;  // the frame is complete (its last bytes may be in `out`)
+      if (left == 0) {  // the frame is complete (its last bytes may be in `out`)
+        done_ = true;
+        if (in_.pos != in_.size) error_ = "bytes after the end of the frame";
+      }
       if (out.pos > 0) {
         setg(buffer_.data(), buffer_.data(), buffer_.data() + out.pos);
         return traits_type::to_int_type(*gptr());

@@ -41,8 +41,9 @@ std::string frame_of(std::string_view text);
 Result<std::string> text_of(std::string_view value, std::string_view what);
 
 // A stored value's text as a stream, decompressed as it is read: a big manifest is parsed without
-// its text ever being whole in memory. `value` must outlive the stream. A damaged frame ends the
-// stream early (the parser then reports the cut) and error() says why.
+// its text ever being whole in memory. `value` must outlive the stream. A damaged frame (a bad
+// checksum, a cut, bytes after its end) ends the stream and error() says why: check it even when
+// the text parsed.
 class FrameStream : public std::istream {
  public:
   explicit FrameStream(std::string_view value);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "store/rocks_fixtures.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
 
@@ -170,6 +171,53 @@ TEST(Cli, AnUnchangedChecksumListIsAskedConditionallyAndStillMatched) {
   EXPECT_NE(log.find("\"GET /SHA256SUMS HTTP/1.1\" 304"), std::string::npos)
       << "the second scan was not conditional:\n"
       << log;
+}
+
+TEST(Cli, A304WithTheLastManifestDamagedFetchesTheIndexAgainInFull) {
+  TempDir dir;
+  write_file(dir / "dataset" / "plate.jpg", testing::random_bytes(5000, 4));
+  write_file(dir / "site" / "plate.jpg", testing::random_bytes(5000, 4));
+  const auto sums =
+      run_command({"sh", "-c", "cd '" + (dir / "site").string() + "' && sha256sum plate.jpg"});
+  ASSERT_EQ(sums.exit_code, 0);
+  write_file(dir / "site" / "SHA256SUMS", sums.out);
+  testing::NginxServer server(dir / "site");
+  const auto config = dir / "leakwatch.toml";
+  const auto url = server.url("/SHA256SUMS");
+  write_file(config, "data_dir = \"data\"\n[[source]]\nname = \"sums\"\nurl = \"" + url + "\"\n");
+  auto r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "sign", "--dataset", "d",
+                        (dir / "dataset").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(store::fixtures::raw_value(dir / "data", "manifests", url)) << "stored under its URL";
+  ASSERT_TRUE(store::fixtures::put_raw_value(dir / "data", "manifests", url, "{\"damaged"));
+
+  r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["sightings"].size(), 1u) << r.out;
+  EXPECT_EQ(j["sightings"][0]["confidence"], "confirmed");
+  EXPECT_EQ(j["scans"][0]["status"], "ok") << r.out;
+  EXPECT_NE(r.err.find("fetching it again in full"), std::string::npos) << r.err;
+  // Asked conditionally (304), then in full (200): two 200s in all, one 304.
+  const auto count = [](const std::string& log, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  const std::string ok = "\"GET /SHA256SUMS HTTP/1.1\" 200";
+  const std::string unchanged = "\"GET /SHA256SUMS HTTP/1.1\" 304";
+  auto log = server.access_log();
+  EXPECT_EQ(count(log, ok), 2u) << log;
+  EXPECT_EQ(count(log, unchanged), 1u) << log;
+  // The damaged manifest was replaced: a third scan is answered 304 and scores it again.
+  r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["sightings"].size(), 1u) << r.out;
+  log = server.access_log();
+  EXPECT_EQ(count(log, ok), 2u) << log;
+  EXPECT_EQ(count(log, unchanged), 2u) << log;
 }
 
 }  // namespace

@@ -34,6 +34,14 @@ TEST(OptionalU64, BehavesLikeAnOptionalInteger) {
   OptionalU64 from_empty = std::optional<std::uint64_t>();
   EXPECT_FALSE(from_empty);
 
+  // Against std::optional too, both ways, empty ones included.
+  EXPECT_TRUE(none == std::optional<std::uint64_t>());
+  EXPECT_TRUE(std::optional<std::uint64_t>() == none);
+  EXPECT_FALSE(none != std::optional<std::uint64_t>());
+  EXPECT_TRUE(zero == std::optional<std::uint64_t>(0));
+  EXPECT_FALSE(zero == std::optional<std::uint64_t>());
+  EXPECT_TRUE(std::optional<std::uint64_t>(0) != none);
+
   std::ostringstream out;
   out << OptionalU64(42) << ' ' << none;
   EXPECT_EQ(out.str(), "42 (none)");

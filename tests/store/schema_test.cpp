@@ -161,9 +161,10 @@ TEST(Schema, AVersionTwoDatabaseIsReadAsItIsAndItsManifestsDiffed) {
   const auto framed = fixtures::raw_value(dir.path(), "manifests", loc);
   ASSERT_TRUE(framed) << framed.error().message;
   EXPECT_EQ(framed->substr(0, 4), "\x28\xb5\x2f\xfd") << "version 3 writes zstd frames";
-  ASSERT_TRUE(fixtures::put_raw_value(dir.path(), "manifests", loc,
-                                      to_json_text(old, ManifestTexts::drop)));
-  ASSERT_TRUE(fixtures::stamp_schema_version(dir.path(), "2"));
+  ASSERT_TRUE(fixtures::downgrade_manifests_to_v2(dir.path()));
+  const auto plain = fixtures::raw_value(dir.path(), "manifests", loc);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(plain->substr(0, 11), R"({"entries":)") << "keys sorted, as version 2 wrote them";
 
   {
     auto reader = Store::open(dir.path(), OpenMode::read_only);
@@ -173,6 +174,10 @@ TEST(Schema, AVersionTwoDatabaseIsReadAsItIsAndItsManifestsDiffed) {
     ASSERT_TRUE(latest && *latest) << (latest ? "none" : latest.error().message);
     ASSERT_EQ((*latest)->entries.size(), 2u);
     EXPECT_EQ((*latest)->entries[1].path, "b");
+    const auto history = (*reader)->manifest_history(loc);
+    ASSERT_TRUE(history) << history.error().message;
+    ASSERT_EQ(history->size(), 1u);
+    EXPECT_EQ(history->front().added, (std::vector<std::string>{"a", "b"}));
   }
   auto store = Store::open(dir.path(), OpenMode::read_write);
   ASSERT_TRUE(store) << store.error().message;

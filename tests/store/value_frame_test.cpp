@@ -56,6 +56,11 @@ TEST(ValueFrame, ADamagedOrCutFrameIsAnErrorNotGarbage) {
   EXPECT_LT(partial.size(), text.size());
   EXPECT_NE(cut_stream.error(), "");
 
+  FrameStream trailing_stream(frame + "{}");
+  EXPECT_EQ(read_all(trailing_stream), text);
+  EXPECT_EQ(trailing_stream.error(), "bytes after the end of the frame");
+  EXPECT_FALSE(text_of(frame + frame, "two frames"));
+
   frame[frame.size() / 2] = static_cast<char>(frame[frame.size() / 2] ^ 0x5a);
   frame[frame.size() / 2 + 1] = static_cast<char>(frame[frame.size() / 2 + 1] ^ 0xa5);
   const auto damaged = text_of(frame, "manifest of y");
