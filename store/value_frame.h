@@ -47,6 +47,7 @@ Result<std::string> text_of(std::string_view value, std::string_view what);
 class FrameStream : public std::istream {
  public:
   explicit FrameStream(std::string_view value);
+  explicit FrameStream(std::string&&) = delete;  // the stream would outlive a temporary
   ~FrameStream() override;
   const std::string& error() const;
 

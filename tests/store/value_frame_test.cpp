@@ -56,7 +56,8 @@ TEST(ValueFrame, ADamagedOrCutFrameIsAnErrorNotGarbage) {
   EXPECT_LT(partial.size(), text.size());
   EXPECT_NE(cut_stream.error(), "");
 
-  FrameStream trailing_stream(frame + "{}");
+  const std::string trailing = frame + "{}";  // a stream views its value: keep it alive
+  FrameStream trailing_stream(trailing);
   EXPECT_EQ(read_all(trailing_stream), text);
   EXPECT_EQ(trailing_stream.error(), "bytes after the end of the frame");
   EXPECT_FALSE(text_of(frame + frame, "two frames"));
