@@ -139,8 +139,12 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
     options.etag = prior.etag;
     options.last_modified = prior.last_modified;
   }
-  auto crawl = magnet ? crawl_magnet(options) : crawler::crawl_source(client, options);
-  resolve_found_magnets(options, crawl);
+  const auto fetch = [&] {
+    auto got = magnet ? crawl_magnet(options) : crawler::crawl_source(client, options);
+    resolve_found_magnets(options, got);
+    return got;
+  };
+  auto crawl = fetch();
   if (crawl.not_modified && prior.load_manifest) {
     spdlog::info("source={} unchanged since the last scan (HTTP 304): scoring its last manifest",
                  source.name);
@@ -157,8 +161,7 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
                           : "cannot be read (" + stored.error().message + ")");
       options.etag.clear();
       options.last_modified.clear();
-      crawl = magnet ? crawl_magnet(options) : crawler::crawl_source(client, options);
-      resolve_found_magnets(options, crawl);
+      crawl = fetch();
     }
   }
   out.etag = crawl.etag;
