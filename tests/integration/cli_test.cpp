@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 
 #include "store/rocks_fixtures.h"
@@ -141,24 +142,40 @@ TEST(Cli, ADataDirThatIsAFileIsAClearErrorForEveryStoreCommand) {
 namespace leakwatch {
 namespace {
 
-TEST(Cli, AnUnchangedChecksumListIsAskedConditionallyAndStillMatched) {
+// An nginx site publishing SHA256SUMS for a file of a signed dataset, and a config with that
+// list as its only source.
+struct ChecksumSite {
   TempDir dir;
-  write_file(dir / "dataset" / "plate.jpg", testing::random_bytes(5000, 3));
-  write_file(dir / "site" / "plate.jpg", testing::random_bytes(5000, 3));
-  const auto sums =
-      run_command({"sh", "-c", "cd '" + (dir / "site").string() + "' && sha256sum plate.jpg"});
-  ASSERT_EQ(sums.exit_code, 0);
-  write_file(dir / "site" / "SHA256SUMS", sums.out);
-  testing::NginxServer server(dir / "site");
-  const auto config = dir / "leakwatch.toml";
-  write_file(config, "data_dir = \"data\"\n[[source]]\nname = \"sums\"\nurl = \"" +
-                         server.url("/SHA256SUMS") + "\"\n");
-  auto r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "sign", "--dataset", "d",
-                        (dir / "dataset").string()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::optional<testing::NginxServer> server;
+  std::filesystem::path config = dir / "leakwatch.toml";
+  std::string url;
+
+  void start(std::uint64_t seed) {
+    write_file(dir / "dataset" / "plate.jpg", testing::random_bytes(5000, seed));
+    write_file(dir / "site" / "plate.jpg", testing::random_bytes(5000, seed));
+    const auto sums =
+        run_command({"sh", "-c", "cd '" + (dir / "site").string() + "' && sha256sum plate.jpg"});
+    ASSERT_EQ(sums.exit_code, 0);
+    write_file(dir / "site" / "SHA256SUMS", sums.out);
+    server.emplace(dir / "site");
+    url = server->url("/SHA256SUMS");
+    write_file(config, "data_dir = \"data\"\n[[source]]\nname = \"sums\"\nurl = \"" + url + "\"\n");
+    const auto r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "sign", "--dataset",
+                                "d", (dir / "dataset").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  CommandResult scan() const {
+    return run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+  }
+};
+
+TEST(Cli, AnUnchangedChecksumListIsAskedConditionallyAndStillMatched) {
+  ChecksumSite site;
+  ASSERT_NO_FATAL_FAILURE(site.start(3));
+  CommandResult r;
   std::string first_seen;
   for (int run = 0; run < 2; ++run) {
-    r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+    r = site.scan();
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     ASSERT_EQ(j["sightings"].size(), 1u) << "run " << run << ": " << r.out;
@@ -166,7 +183,7 @@ TEST(Cli, AnUnchangedChecksumListIsAskedConditionallyAndStillMatched) {
     if (run == 0) first_seen = j["sightings"][0]["first_seen"];
     EXPECT_EQ(j["sightings"][0]["first_seen"], first_seen);
   }
-  const auto log = server.access_log();
+  const auto log = site.server->access_log();
   EXPECT_NE(log.find("\"GET /SHA256SUMS HTTP/1.1\" 200"), std::string::npos) << log;
   EXPECT_NE(log.find("\"GET /SHA256SUMS HTTP/1.1\" 304"), std::string::npos)
       << "the second scan was not conditional:\n"
@@ -174,26 +191,16 @@ TEST(Cli, AnUnchangedChecksumListIsAskedConditionallyAndStillMatched) {
 }
 
 TEST(Cli, A304WithTheLastManifestDamagedFetchesTheIndexAgainInFull) {
-  TempDir dir;
-  write_file(dir / "dataset" / "plate.jpg", testing::random_bytes(5000, 4));
-  write_file(dir / "site" / "plate.jpg", testing::random_bytes(5000, 4));
-  const auto sums =
-      run_command({"sh", "-c", "cd '" + (dir / "site").string() + "' && sha256sum plate.jpg"});
-  ASSERT_EQ(sums.exit_code, 0);
-  write_file(dir / "site" / "SHA256SUMS", sums.out);
-  testing::NginxServer server(dir / "site");
-  const auto config = dir / "leakwatch.toml";
-  const auto url = server.url("/SHA256SUMS");
-  write_file(config, "data_dir = \"data\"\n[[source]]\nname = \"sums\"\nurl = \"" + url + "\"\n");
-  auto r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "sign", "--dataset", "d",
-                        (dir / "dataset").string()});
+  ChecksumSite site;
+  ASSERT_NO_FATAL_FAILURE(site.start(4));
+  auto r = site.scan();
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_TRUE(store::fixtures::raw_value(dir / "data", "manifests", url)) << "stored under its URL";
-  ASSERT_TRUE(store::fixtures::put_raw_value(dir / "data", "manifests", url, "{\"damaged"));
+  ASSERT_TRUE(store::fixtures::raw_value(site.dir / "data", "manifests", site.url))
+      << "stored under its URL";
+  ASSERT_TRUE(
+      store::fixtures::put_raw_value(site.dir / "data", "manifests", site.url, "{\"damaged"));
 
-  r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+  r = site.scan();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["sightings"].size(), 1u) << r.out;
@@ -208,14 +215,14 @@ TEST(Cli, A304WithTheLastManifestDamagedFetchesTheIndexAgainInFull) {
   };
   const std::string ok = "\"GET /SHA256SUMS HTTP/1.1\" 200";
   const std::string unchanged = "\"GET /SHA256SUMS HTTP/1.1\" 304";
-  auto log = server.access_log();
+  auto log = site.server->access_log();
   EXPECT_EQ(count(log, ok), 2u) << log;
   EXPECT_EQ(count(log, unchanged), 1u) << log;
   // The damaged manifest was replaced: a third scan is answered 304 and scores it again.
-  r = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--format", "json"});
+  r = site.scan();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["sightings"].size(), 1u) << r.out;
-  log = server.access_log();
+  log = site.server->access_log();
   EXPECT_EQ(count(log, ok), 2u) << log;
   EXPECT_EQ(count(log, unchanged), 2u) << log;
 }
