@@ -11,6 +11,7 @@
 #include "crawler/torrent_links.h"
 #include "matcher/file_hasher.h"
 #include "tests/support/process.h"
+#include "tests/support/support_files.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch::crawler {
@@ -22,11 +23,8 @@ using leakwatch::testing::run_command;
 using leakwatch::testing::TempDir;
 using leakwatch::testing::write_file;
 
-const char* const kSystemPython = "/usr/bin/python3";  // Debian's, with python3-libtorrent
-
-std::string peer_script() {
-  return std::string(LEAKWATCH_SOURCE_DIR) + "/tests/support/torrent_peer.py";
-}
+using leakwatch::testing::kSystemPython;
+using leakwatch::testing::support_file;
 
 std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -41,13 +39,14 @@ void make_dataset(const std::filesystem::path& root) {
 
 void make_with_libtorrent(const std::filesystem::path& root, const std::filesystem::path& out,
                           const std::string& version, int piece_length = 32768) {
-  const auto r = run_command({kSystemPython, peer_script(), "make", root.string(), out.string(),
-                              std::to_string(piece_length), version});
+  const auto r = run_command({kSystemPython, support_file("torrent_peer.py"), "make", root.string(),
+                              out.string(), std::to_string(piece_length), version});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 }
 
 std::string infohash_of(const std::filesystem::path& torrent) {
-  const auto r = run_command({kSystemPython, peer_script(), "infohash", torrent.string()});
+  const auto r =
+      run_command({kSystemPython, support_file("torrent_peer.py"), "infohash", torrent.string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return r.out.substr(0, r.out.find('\n'));
 }

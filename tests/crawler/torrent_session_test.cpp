@@ -12,6 +12,7 @@
 
 #include "crawler/torrent_links.h"
 #include "tests/support/process.h"
+#include "tests/support/support_files.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch::crawler {
@@ -27,11 +28,8 @@ using leakwatch::testing::TempDir;
 using leakwatch::testing::wait_for_port;
 using leakwatch::testing::write_file;
 
-const char* const kSystemPython = "/usr/bin/python3";  // Debian's, with python3-libtorrent
-
-std::string support(const std::string& name) {
-  return std::string(LEAKWATCH_SOURCE_DIR) + "/tests/support/" + name;
-}
+using leakwatch::testing::kSystemPython;
+using leakwatch::testing::support_file;
 
 // A dataset, a torrent of it, and a seeder for it on 127.0.0.1.
 struct Swarm {
@@ -58,7 +56,7 @@ struct Swarm {
       EXPECT_EQ(r.exit_code, 0) << r.err;
     } else {
       std::vector<std::string> argv{kSystemPython,
-                                    support("torrent_peer.py"),
+                                    support_file("torrent_peer.py"),
                                     "make",
                                     (dir / "leak").string(),
                                     torrent.string(),
@@ -84,7 +82,7 @@ struct Swarm {
            torrent.string()},
           dir / "seeder.log");
     } else {
-      seeder = BackgroundProcess({kSystemPython, support("torrent_peer.py"), "seed",
+      seeder = BackgroundProcess({kSystemPython, support_file("torrent_peer.py"), "seed",
                                   std::to_string(port), dir.path().string(), torrent.string()},
                                  dir / "seeder.log");
     }
@@ -172,8 +170,8 @@ TEST(MagnetFetch, ThroughASocksProxyTrackerAndPeerGoThroughItAndNothingElse) {
   ASSERT_TRUE(wait_for_port(tracker_port)) << read_file(run / "tracker.log");
   swarm.start();
   const int proxy_port = free_port();
-  BackgroundProcess proxy({"python3", support("socks5_recorder.py"), std::to_string(proxy_port),
-                           (run / "socks.jsonl").string()},
+  BackgroundProcess proxy({"python3", support_file("socks5_recorder.py"),
+                           std::to_string(proxy_port), (run / "socks.jsonl").string()},
                           run / "socks.log");
   ASSERT_TRUE(wait_for_port(proxy_port));
   // Let the seeder announce itself to the tracker first.
@@ -208,9 +206,10 @@ TEST(MagnetFetch, APeerOnlyTheProxyReachesProvesNoDirectConnection) {
   Swarm swarm("hybrid");
   TempDir run;
   const int proxy_port = free_port();
-  BackgroundProcess proxy({"python3", support("socks5_recorder.py"), std::to_string(proxy_port),
-                           (run / "socks.jsonl").string(), "--relay-any"},
-                          run / "socks.log");
+  BackgroundProcess proxy(
+      {"python3", support_file("socks5_recorder.py"), std::to_string(proxy_port),
+       (run / "socks.jsonl").string(), "--relay-any"},
+      run / "socks.log");
   ASSERT_TRUE(wait_for_port(proxy_port));
   auto options = quick();
   options.proxy_url = "socks5://user:secret@127.0.0.1:" + std::to_string(proxy_port);
@@ -236,7 +235,7 @@ TEST(MagnetFetch, ADeadProxyFailsAtOnceAndNothingConnectsDirectly) {
   TempDir run;
   const int peer_port = free_port();
   // A listening peer that logs every connection: it must see none.
-  BackgroundProcess peer({kSystemPython, support("torrent_peer.py"), "bad",
+  BackgroundProcess peer({kSystemPython, support_file("torrent_peer.py"), "bad",
                           std::to_string(peer_port), std::string(40, 'a'), "garbage"},
                          run / "peer.log");
   ASSERT_TRUE(wait_for_port(peer_port));
@@ -289,7 +288,7 @@ TEST(MagnetFetch, PeersThatLieAboutTheMetadataAreRefused) {
     const int port = free_port();
     const std::string hash(40, 'c');
     BackgroundProcess peer(
-        {kSystemPython, support("torrent_peer.py"), "bad", std::to_string(port), hash, mode},
+        {kSystemPython, support_file("torrent_peer.py"), "bad", std::to_string(port), hash, mode},
         run / "peer.log");
     ASSERT_TRUE(wait_for_port(port));
     auto options = quick(std::chrono::seconds(4));

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "tests/support/leakwatch_cli.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -17,16 +18,11 @@ namespace leakwatch {
 namespace {
 
 using testing::CommandResult;
+using testing::leakwatch_in;
 using testing::read_file;
 using testing::run_command;
 using testing::TempDir;
 using testing::write_file;
-
-CommandResult leakwatch_in(const TempDir& dir, const std::string& data,
-                           std::vector<std::string> args) {
-  args.insert(args.begin(), {LEAKWATCH_BINARY, "-q", "--data-dir", (dir / data).string()});
-  return run_command(args);
-}
 
 struct Row {
   std::string plate, passport;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/leakwatch_cli.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -12,16 +13,11 @@ namespace leakwatch {
 namespace {
 
 using testing::CommandResult;
+using testing::leakwatch_in;
 using testing::read_file;
 using testing::run_command;
 using testing::TempDir;
 using testing::write_file;
-
-CommandResult leakwatch_in(const TempDir& dir, const std::string& data,
-                           std::vector<std::string> args) {
-  args.insert(args.begin(), {LEAKWATCH_BINARY, "-q", "--data-dir", (dir / data).string()});
-  return run_command(args);
-}
 
 TEST(SignCli, SignatureAndBundleHoldHashesPatternsAndNoPlaintext) {
   TempDir dir;

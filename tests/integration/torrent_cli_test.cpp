@@ -8,6 +8,7 @@
 
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
+#include "tests/support/support_files.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch {
@@ -24,11 +25,8 @@ using testing::TempDir;
 using testing::wait_for_port;
 using testing::write_file;
 
-const char* const kSystemPython = "/usr/bin/python3";
-
-std::string support(const std::string& name) {
-  return std::string(LEAKWATCH_SOURCE_DIR) + "/tests/support/" + name;
-}
+using leakwatch::testing::kSystemPython;
+using leakwatch::testing::support_file;
 
 CommandResult leakwatch(const TempDir& dir, std::vector<std::string> args) {
   args.insert(args.begin(), {LEAKWATCH_BINARY, "-q", "--data-dir", (dir / "data").string()});
@@ -64,7 +62,7 @@ struct Leak {
         maker == "mktorrent"
             ? run_command(
                   {"mktorrent", "-l", "15", "-o", out.string(), (dir / "site" / "dump").string()})
-            : run_command({kSystemPython, support("torrent_peer.py"), "make",
+            : run_command({kSystemPython, support_file("torrent_peer.py"), "make",
                            (dir / "site" / "dump").string(), out.string(), "32768", maker});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
@@ -140,8 +138,8 @@ TEST(TorrentCli, OneTorrentSeenAsFileUrlAndMagnetIsOneSighting) {
 
   // 3. Its magnet, from a libtorrent seeder on loopback.
   const int port = free_port();
-  BackgroundProcess seeder({kSystemPython, support("torrent_peer.py"), "seed", std::to_string(port),
-                            (leak.dir / "site").string(), torrent.string()},
+  BackgroundProcess seeder({kSystemPython, support_file("torrent_peer.py"), "seed",
+                            std::to_string(port), (leak.dir / "site").string(), torrent.string()},
                            leak.dir / "seeder.log");
   ASSERT_TRUE(wait_for_port(port));
   const auto magnet = locator + "&dn=dump&x.pe=127.0.0.1:" + std::to_string(port);
@@ -168,13 +166,14 @@ TEST(TorrentCli, AMagnetSourceScannedThroughSocksNotesWhatTorCannotCarry) {
   const auto torrent = leak.dir / "site" / "dump.torrent";
   leak.make_torrent("hybrid", torrent);
   const int port = free_port();
-  BackgroundProcess seeder({kSystemPython, support("torrent_peer.py"), "seed", std::to_string(port),
-                            (leak.dir / "site").string(), torrent.string()},
+  BackgroundProcess seeder({kSystemPython, support_file("torrent_peer.py"), "seed",
+                            std::to_string(port), (leak.dir / "site").string(), torrent.string()},
                            leak.dir / "seeder.log");
   const int proxy_port = free_port();
-  BackgroundProcess proxy({"python3", support("socks5_recorder.py"), std::to_string(proxy_port),
-                           (leak.dir / "socks.jsonl").string(), "--relay-any"},
-                          leak.dir / "socks.log");
+  BackgroundProcess proxy(
+      {"python3", support_file("socks5_recorder.py"), std::to_string(proxy_port),
+       (leak.dir / "socks.jsonl").string(), "--relay-any"},
+      leak.dir / "socks.log");
   ASSERT_TRUE(wait_for_port(port));
   ASSERT_TRUE(wait_for_port(proxy_port));
   auto j =

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tests/support/process.h"
+#include "tests/support/support_files.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch::matcher {
@@ -148,7 +149,7 @@ using leakwatch::testing::run_command;
 using leakwatch::testing::TempDir;
 using leakwatch::testing::write_file;
 
-const char* const kSystemPython = "/usr/bin/python3";  // Debian's, which has python3-libtorrent
+using leakwatch::testing::kSystemPython;
 
 std::string reference_script() {
   return std::string(LEAKWATCH_SOURCE_DIR) + "/tests/matcher/torrent_reference.py";

@@ -11,6 +11,7 @@
 #include "matcher/signer.h"
 #include "model/json.h"
 #include "tests/support/process.h"
+#include "tests/support/support_files.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch::matcher {
@@ -21,7 +22,8 @@ using leakwatch::testing::run_command;
 using leakwatch::testing::TempDir;
 using leakwatch::testing::write_file;
 
-const char* const kSystemPython = "/usr/bin/python3";
+using leakwatch::testing::kSystemPython;
+using leakwatch::testing::support_file;
 
 // The originals, and a renamed copy of them as a leak would carry them.
 struct Fixture {
@@ -61,9 +63,8 @@ const Evidence* evidence_for(const Sighting& s, const std::string& file) {
 TEST(TorrentMatch, V2RootsProveRenamedFilesInAHybridTorrentWithPadFiles) {
   Fixture fx;
   const auto torrent = fx.dir / "dump.torrent";
-  const auto r = run_command({kSystemPython,
-                              std::string(LEAKWATCH_SOURCE_DIR) + "/tests/support/torrent_peer.py",
-                              "make", fx.leak.string(), torrent.string(), "16384", "hybrid"});
+  const auto r = run_command({kSystemPython, support_file("torrent_peer.py"), "make",
+                              fx.leak.string(), torrent.string(), "16384", "hybrid"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const FingerprintIndex index({fx.sign(false)});
   const auto sightings = score(torrent_manifest(torrent), index);
