@@ -7,7 +7,7 @@
 #include "app/commands.h"
 #include "app/context.h"
 #include "app/logging.h"
-#include "crawler/http_client.h"
+#include "net/http_client.h"
 
 namespace {
 

@@ -6,10 +6,10 @@
 
 #include "app/torrent_scan.h"
 #include "crawler/crawl.h"
-#include "crawler/proxy_health.h"
 #include "matcher/file_hasher.h"
 #include "matcher/score.h"
 #include "model/digest.h"
+#include "net/proxy_health.h"
 
 namespace leakwatch::app {
 

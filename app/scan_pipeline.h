@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "config/config.h"
-#include "crawler/http_client.h"
 #include "matcher/fingerprint_index.h"
 #include "matcher/score.h"
 #include "model/manifest.h"
 #include "model/scan_record.h"
 #include "model/sighting.h"
+#include "net/http_client.h"
 
 namespace leakwatch::app {
 

@@ -12,11 +12,11 @@
 #include <string_view>
 #include <vector>
 
-#include "crawler/http_client.h"
 #include "crawler/json_tree.h"
 #include "model/digest_sink.h"
 #include "model/manifest.h"
 #include "model/scan_record.h"
+#include "net/http_client.h"
 
 namespace leakwatch::crawler {
 

@@ -14,8 +14,8 @@
 #include <libtorrent/torrent_status.hpp>
 #include <map>
 
-#include "crawler/proxy_health.h"
 #include "model/url.h"
+#include "net/proxy_health.h"
 
 namespace leakwatch::crawler {
 

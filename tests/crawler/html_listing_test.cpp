@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "crawler/http_client.h"
 #include "crawler/listing.h"
+#include "net/http_client.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/web_servers.h"
 

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "crawler/http_client.h"
+#include "net/http_client.h"
 #include "tests/support/nginx_server.h"
 
 namespace leakwatch::crawler {

@@ -1,4 +1,4 @@
-#include "crawler/http_client.h"
+#include "net/http_client.h"
 
 #include <curl/curl.h>
 

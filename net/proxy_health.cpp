@@ -1,4 +1,4 @@
-#include "crawler/proxy_health.h"
+#include "net/proxy_health.h"
 
 #include <fcntl.h>
 #include <netdb.h>

@@ -1,6 +1,6 @@
 // HttpClient limits and proxy discipline against real servers: compression bombs, slow drips,
 // redirects to other schemes, byte ranges, and proxy settings from the environment.
-#include "crawler/http_client.h"
+#include "net/http_client.h"
 
 #include <gtest/gtest.h>
 
