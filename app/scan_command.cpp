@@ -13,11 +13,11 @@
 
 #include "app/commands.h"
 #include "app/scan_pipeline.h"
-#include "app/sighting_output.h"
 #include "app/torrent_scan.h"
 #include "crawler/torrent_file.h"
 #include "model/json.h"
 #include "model/units.h"
+#include "report/sighting_output.h"
 
 namespace leakwatch::app {
 

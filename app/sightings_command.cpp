@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
-#include "app/export_misp.h"
-#include "app/export_stix.h"
-#include "app/sighting_output.h"
 #include "model/json.h"
+#include "report/export_misp.h"
+#include "report/export_stix.h"
+#include "report/sighting_output.h"
 
 namespace leakwatch::app {
 

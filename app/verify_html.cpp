@@ -8,9 +8,9 @@
 #include <map>
 #include <sstream>
 
-#include "app/report_escape.h"
 #include "app/verify.h"
 #include "model/units.h"
+#include "report/report_escape.h"
 
 namespace leakwatch::app {
 

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "app/report_escape.h"
+#include "report/report_escape.h"
 #include "tests/app/verify_fixture.h"
 #include "tests/support/temp_dir.h"
 

@@ -1,12 +1,12 @@
-#include "app/sighting_output.h"
+#include "report/sighting_output.h"
 
 #include <algorithm>
 #include <cctype>
 #include <iomanip>
 
-#include "app/report_escape.h"
 #include "model/text.h"
 #include "model/units.h"
+#include "report/report_escape.h"
 
 namespace leakwatch::app {
 

@@ -1,7 +1,7 @@
 // STIX 2.1 export: every object carries the properties the STIX 2.1 specification (and the
 // oasis-open/cti-stix2-json-schemas) require, references resolve inside the bundle, and ids are
 // stable across re-exports.
-#include "app/export_stix.h"
+#include "report/export_stix.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // MISP export: events, attributes and sightings carry what the MISP core format
 // (draft-dulaunoy-misp-core-format, sections Event, Attribute, Sighting) says MUST be present,
 // with the JSON types it prescribes (strings for ids, times and enumerations).
-#include "app/export_misp.h"
+#include "report/export_misp.h"
 
 #include <gtest/gtest.h>
 

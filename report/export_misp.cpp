@@ -1,11 +1,11 @@
-#include "app/export_misp.h"
+#include "report/export_misp.h"
 
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "app/export_stix.h"
+#include "report/export_stix.h"
 
 namespace leakwatch::app {
 

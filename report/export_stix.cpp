@@ -1,4 +1,4 @@
-#include "app/export_stix.h"
+#include "report/export_stix.h"
 
 #include <openssl/sha.h>
 

@@ -1,4 +1,4 @@
-#include "app/report_escape.h"
+#include "report/report_escape.h"
 
 #include <cstdint>
 #include <cstdio>
