@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "app/commands.h"
-#include "app/scan_pipeline.h"
-#include "app/torrent_scan.h"
 #include "crawler/torrent_file.h"
 #include "model/json.h"
 #include "model/units.h"
 #include "report/sighting_output.h"
+#include "scan/scan_pipeline.h"
+#include "scan/torrent_scan.h"
 
 namespace leakwatch::app {
 

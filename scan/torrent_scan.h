@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <string>
 
-#include "app/scan_pipeline.h"
 #include "crawler/crawl.h"
+#include "scan/scan_pipeline.h"
 
 namespace leakwatch::app {
 

@@ -1,15 +1,15 @@
-#include "app/scan_pipeline.h"
+#include "scan/scan_pipeline.h"
 
 #include <spdlog/spdlog.h>
 
 #include <random>
 
-#include "app/torrent_scan.h"
 #include "crawler/crawl.h"
 #include "matcher/file_hasher.h"
 #include "matcher/score.h"
 #include "model/digest.h"
 #include "net/proxy_health.h"
+#include "scan/torrent_scan.h"
 
 namespace leakwatch::app {
 

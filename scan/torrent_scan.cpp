@@ -1,4 +1,4 @@
-#include "app/torrent_scan.h"
+#include "scan/torrent_scan.h"
 
 #include <spdlog/spdlog.h>
 
