@@ -11,10 +11,10 @@
 #include <optional>
 #include <set>
 
-#include "app/verify.h"
 #include "model/json.h"
 #include "report/export_misp.h"
 #include "report/export_stix.h"
+#include "verify/verify.h"
 
 namespace leakwatch::app {
 

@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "app/commands.h"
-#include "app/verify.h"
+#include "verify/verify.h"
 
 namespace leakwatch::app {
 

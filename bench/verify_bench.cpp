@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "app/verify.h"
+#include "verify/verify.h"
 
 namespace {
 

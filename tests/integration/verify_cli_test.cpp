@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/app/verify_fixture.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
+#include "tests/verify/verify_fixture.h"
 
 namespace leakwatch {
 namespace {

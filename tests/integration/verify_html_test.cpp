@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "tests/app/verify_fixture.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/verify/verify_fixture.h"
 
 namespace leakwatch {
 namespace {

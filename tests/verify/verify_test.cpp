@@ -1,6 +1,6 @@
 // Verify's evaluation over a real RocksDB: each verdict, the window rules, coverage and
 // limitations, the JSON form, and renderers that keep hostile leak-site strings inert.
-#include "app/verify.h"
+#include "verify/verify.h"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "report/report_escape.h"
-#include "tests/app/verify_fixture.h"
 #include "tests/support/temp_dir.h"
+#include "tests/verify/verify_fixture.h"
 
 namespace leakwatch::app {
 namespace {

@@ -2,8 +2,8 @@
 // picks the renderer by format name.
 #include <nlohmann/json.hpp>
 
-#include "app/verify.h"
 #include "model/json.h"
+#include "verify/verify.h"
 
 namespace leakwatch::app {
 

@@ -8,9 +8,9 @@
 #include <map>
 #include <sstream>
 
-#include "app/verify.h"
 #include "model/units.h"
 #include "report/report_escape.h"
+#include "verify/verify.h"
 
 namespace leakwatch::app {
 

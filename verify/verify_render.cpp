@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <sstream>
 
-#include "app/verify.h"
 #include "model/text.h"
 #include "model/units.h"
 #include "report/report_escape.h"
+#include "verify/verify.h"
 
 namespace leakwatch::app {
 

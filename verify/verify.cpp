@@ -1,6 +1,6 @@
 // Evaluation of a verify query. Its JSON form is in verify_json.cpp, the renderers for people in
 // verify_render.cpp (text, Markdown) and verify_html.cpp.
-#include "app/verify.h"
+#include "verify/verify.h"
 
 #include <algorithm>
 #include <map>
