@@ -7,8 +7,8 @@
 #include <iostream>
 #include <thread>
 
+#include "api/http_api.h"
 #include "app/commands.h"
-#include "app/http_api.h"
 
 namespace leakwatch::app {
 

@@ -1,5 +1,5 @@
 // Bearer tokens: what is accepted, and the token file's permission and format checks.
-#include "app/api_auth.h"
+#include "api/api_auth.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

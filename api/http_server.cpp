@@ -1,4 +1,4 @@
-#include "app/http_server.h"
+#include "api/http_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

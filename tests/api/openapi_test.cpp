@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "app/http_api.h"
+#include "api/http_api.h"
 
 namespace leakwatch::app {
 namespace {

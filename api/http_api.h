@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "app/api_auth.h"
-#include "app/http_server.h"
+#include "api/api_auth.h"
+#include "api/http_server.h"
 #include "config/config.h"
 #include "store/store.h"
 

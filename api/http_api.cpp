@@ -1,4 +1,4 @@
-#include "app/http_api.h"
+#include "api/http_api.h"
 
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>

@@ -1,4 +1,4 @@
-#include "app/api_auth.h"
+#include "api/api_auth.h"
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
