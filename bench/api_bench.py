@@ -29,7 +29,7 @@ with tempfile.TemporaryDirectory() as tmp:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    server = subprocess.Popen([f"{build}/app/leakwatch", "-q", "--config", f"{tmp}/c.toml",
+    server = subprocess.Popen([f"{build}/cli/leakwatch", "-q", "--config", f"{tmp}/c.toml",
                                "serve", "--listen", f"127.0.0.1:{port}"], stdout=subprocess.PIPE)
     server.stdout.readline()  # "leakwatch api listening on ..."
 

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 ./deploy/install-deps.sh --bench
-bin=$PWD/$build/app/leakwatch
+bin=$PWD/$build/cli/leakwatch
 work=$(mktemp -d /tmp/leakwatch-crawlbench-XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 runs=${2:-5}
 ./deploy/install-deps.sh --bench
-bin=$PWD/$build/app/leakwatch
+bin=$PWD/$build/cli/leakwatch
 py=/usr/bin/python3  # Debian's, which has python3-libtorrent
 peer=$PWD/tests/support/torrent_peer.py
 work=$(mktemp -d /tmp/leakwatch-torrentbench-XXXXXX)

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
-bin=${LEAKWATCH_BIN:-$repo/build/app/leakwatch}
+bin=${LEAKWATCH_BIN:-$repo/build/cli/leakwatch}
 out=$repo/demo-out
 port=${LEAKWATCH_DEMO_PORT:-48080}
 

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "app/commands.h"
+#include "cli/commands.h"
 #include "matcher/records_key.h"
 #include "matcher/records_signer.h"
 #include "matcher/signer.h"

@@ -3,7 +3,7 @@
 // they never pretend.
 #include <CLI/CLI.hpp>
 
-#include "app/commands.h"
+#include "cli/commands.h"
 
 namespace leakwatch::app {
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "app/commands.h"
+#include "cli/commands.h"
 #include "verify/verify.h"
 
 namespace leakwatch::app {

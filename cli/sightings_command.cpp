@@ -9,7 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "app/commands.h"
+#include "cli/commands.h"
 #include "model/json.h"
 #include "report/export_misp.h"
 #include "report/export_stix.h"

@@ -4,9 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "app/commands.h"
-#include "app/context.h"
-#include "app/logging.h"
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/logging.h"
 #include "net/http_client.h"
 
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "app/commands.h"
+#include "cli/commands.h"
 
 namespace leakwatch::app {
 

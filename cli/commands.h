@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "app/context.h"
+#include "cli/context.h"
 
 namespace CLI {
 class App;

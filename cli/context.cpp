@@ -1,4 +1,4 @@
-#include "app/context.h"
+#include "cli/context.h"
 
 #include <cstdlib>
 

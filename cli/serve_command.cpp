@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "api/http_api.h"
-#include "app/commands.h"
+#include "cli/commands.h"
 
 namespace leakwatch::app {
 

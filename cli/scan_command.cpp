@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "app/commands.h"
+#include "cli/commands.h"
 #include "crawler/torrent_file.h"
 #include "model/json.h"
 #include "model/units.h"
