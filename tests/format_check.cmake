@@ -1,12 +1,26 @@
-# Fails when any C++ file in the tree is not clang-format clean (the style is .clang-format).
+# Fails when any tracked C++ file is not clang-format clean (the style is .clang-format). The file
+# list is `git ls-files`, so a new folder can never escape the check; outside a git checkout
+# (an unpacked tarball) it falls back to every C++ file under the source tree but build folders.
 find_program(CLANG_FORMAT NAMES clang-format clang-format-14 REQUIRED)
-file(GLOB_RECURSE files
-  ${SOURCE_DIR}/cli/*.cpp ${SOURCE_DIR}/cli/*.h ${SOURCE_DIR}/model/*.cpp ${SOURCE_DIR}/model/*.h
-  ${SOURCE_DIR}/config/*.cpp ${SOURCE_DIR}/config/*.h ${SOURCE_DIR}/crawler/*.cpp ${SOURCE_DIR}/crawler/*.h
-  ${SOURCE_DIR}/matcher/*.cpp ${SOURCE_DIR}/matcher/*.h ${SOURCE_DIR}/store/*.cpp ${SOURCE_DIR}/store/*.h
-  ${SOURCE_DIR}/alerts/*.cpp ${SOURCE_DIR}/alerts/*.h ${SOURCE_DIR}/tests/*.cpp ${SOURCE_DIR}/tests/*.h
-  ${SOURCE_DIR}/bench/*.cpp ${SOURCE_DIR}/bench/*.h)
+find_program(GIT git)
+set(files "")
+if(GIT AND EXISTS ${SOURCE_DIR}/.git)
+  execute_process(COMMAND ${GIT} ls-files -- "*.cpp" "*.h" WORKING_DIRECTORY ${SOURCE_DIR}
+    OUTPUT_VARIABLE listed RESULT_VARIABLE git_rc)
+  if(git_rc EQUAL 0)
+    string(REPLACE "\n" ";" listed "${listed}")
+    foreach(f IN LISTS listed)
+      if(f)
+        list(APPEND files ${SOURCE_DIR}/${f})
+      endif()
+    endforeach()
+  endif()
+endif()
+if(NOT files)
+  file(GLOB_RECURSE files ${SOURCE_DIR}/*.cpp ${SOURCE_DIR}/*.h)
+  list(FILTER files EXCLUDE REGEX "/build[^/]*/")
+endif()
 execute_process(COMMAND ${CLANG_FORMAT} --dry-run -Werror ${files} RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "clang-format: these files need formatting (run: clang-format -i <file>):\n${err}")
+  message(FATAL_ERROR "clang-format: these files need formatting (./run format):\n${err}")
 endif()
