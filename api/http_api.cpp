@@ -307,14 +307,14 @@ HttpResponse ApiService::verify(const HttpRequest& request) {
   auto query =
       parse_verify_query(*dataset, p.get("as_of").value_or(""), p.get("since").value_or(""), now());
   if (!query) throw BadParam{api_parameter_names(query.error().message)};
-  if (const auto problem = check_verify_query(store_, *query)) {
-    const int status = problem->kind == VerifyErrorKind::bad_query         ? 400
-                       : problem->kind == VerifyErrorKind::unknown_dataset ? 404
-                                                                           : 500;
-    return error(status, api_parameter_names(problem->message));
-  }
   auto report = evaluate_verify(store_, config_, *query);
-  if (!report) return error(500, report.error().message);
+  if (!report) {
+    const auto& problem = report.error();
+    const int status = problem.kind == VerifyErrorKind::bad_query         ? 400
+                       : problem.kind == VerifyErrorKind::unknown_dataset ? 404
+                                                                          : 500;
+    return error(status, status == 500 ? problem.message : api_parameter_names(problem.message));
+  }
   return json_response(200, to_json(*report));
 }
 

@@ -79,12 +79,11 @@ void register_verify(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!config) return fail(kExitUsage, config.error().message);
       auto store = ctx.store(store::OpenMode::read_only);
       if (!store) return fail(kExitRuntime, store.error().message);
-      if (const auto problem = check_verify_query(**store, *query)) {
-        return fail(problem->kind == VerifyErrorKind::store ? kExitRuntime : kExitUsage,
-                    problem->message);
-      }
       auto report = evaluate_verify(**store, **config, *query, now);
-      if (!report) return fail(kExitRuntime, report.error().message);
+      if (!report) {
+        return fail(report.error().kind == VerifyErrorKind::store ? kExitRuntime : kExitUsage,
+                    report.error().message);
+      }
       const auto text = render_report(*report, a->format);
       if (!text) throw UsageError{"--format: unknown format '" + a->format + "'"};
       if (a->output.empty()) {

@@ -1,6 +1,8 @@
-// Result<T>: the value of an operation that can fail in an expected way (a site down, a bad
+// Result<T, E>: the value of an operation that can fail in an expected way (a site down, a bad
 // listing, a bad config value). GCC 12 has no std::expected, so this is the small subset we use.
-// The error carries one message that already names the source, URL, file or line it is about.
+// The error (E, by default Error) carries one message that already names the source, URL, file
+// or line it is about; where callers branch on the kind of failure, E is a type of the module's
+// own that says it (verify's VerifyError, say) and has a `message` too.
 #pragma once
 
 #include <cassert>
@@ -14,12 +16,12 @@ struct Error {
   std::string message;
 };
 
-template <typename T>
+template <typename T, typename E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value)
       : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  Result(E error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -41,31 +43,31 @@ class [[nodiscard]] Result {
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const Error& error() const {
+  const E& error() const {
     assert(!ok());
     return std::get<1>(state_);
   }
 
  private:
-  std::variant<T, Error> state_;
+  std::variant<T, E> state_;
 };
 
-// Result<void>: success carries nothing.
-template <>
-class [[nodiscard]] Result<void> {
+// Result<void, E>: success carries nothing.
+template <typename E>
+class [[nodiscard]] Result<void, E> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT
+  Result(E error) : error_(std::move(error)), failed_(true) {}  // NOLINT
 
   bool ok() const { return !failed_; }
   explicit operator bool() const { return ok(); }
-  const Error& error() const {
+  const E& error() const {
     assert(failed_);
     return error_;
   }
 
  private:
-  Error error_;
+  E error_;
   bool failed_ = false;
 };
 

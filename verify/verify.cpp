@@ -236,6 +236,9 @@ Result<VerifyQuery> parse_verify_query(std::string dataset, std::string_view as_
   return q;
 }
 
+namespace {
+
+// The query against the store (the dataset must be signed), before anything is evaluated.
 std::optional<VerifyError> check_verify_query(store::Store& store, const VerifyQuery& query) {
   if (query.dataset.empty()) return VerifyError{VerifyErrorKind::bad_query, "no dataset named"};
   if (query.since && query.as_of && *query.since > *query.as_of) {
@@ -253,11 +256,13 @@ std::optional<VerifyError> check_verify_query(store::Store& store, const VerifyQ
   return std::nullopt;
 }
 
-Result<VerifyReport> evaluate_verify(store::Store& store, const config::Config& config,
-                                     const VerifyQuery& query, Timestamp now) {
-  if (auto problem = check_verify_query(store, query)) return Error{problem->message};
+}  // namespace
+
+Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store, const config::Config& config,
+                                                  const VerifyQuery& query, Timestamp now) {
+  if (auto problem = check_verify_query(store, query)) return *problem;
   auto sig = store.get_signature(query.dataset);
-  if (!sig) return sig.error();
+  if (!sig) return VerifyError{VerifyErrorKind::store, sig.error().message};
   const Signature& signature = **sig;
 
   VerifyReport r;
@@ -269,8 +274,9 @@ Result<VerifyReport> evaluate_verify(store::Store& store, const config::Config& 
   r.as_of = query.as_of.value_or(now);
   if (query.since) {
     if (*query.since > r.as_of) {
-      return Error{"since " + format_rfc3339(*query.since) + " is after as-of " +
-                   format_rfc3339(r.as_of) + ": the window is reversed"};
+      return VerifyError{VerifyErrorKind::bad_query,
+                         "since " + format_rfc3339(*query.since) + " is after as-of " +
+                             format_rfc3339(r.as_of) + ": the window is reversed"};
     }
     r.since = *query.since;
     r.window_rule = "window start given with --since";
@@ -301,7 +307,7 @@ Result<VerifyReport> evaluate_verify(store::Store& store, const config::Config& 
     }
     return true;
   });
-  if (!seen) return seen.error();
+  if (!seen) return VerifyError{VerifyErrorKind::store, seen.error().message};
   std::stable_sort(r.sightings.begin(), r.sightings.end(), [](const auto& a, const auto& b) {
     if (a.confidence != b.confidence) return a.confidence > b.confidence;
     return a.first_seen > b.first_seen;
@@ -312,7 +318,7 @@ Result<VerifyReport> evaluate_verify(store::Store& store, const config::Config& 
   auto rows =
       collect_coverage(store, config, r.coverage_since,
                        empty_window ? r.coverage_since - std::chrono::milliseconds{1} : r.as_of);
-  if (!rows) return rows.error();
+  if (!rows) return VerifyError{VerifyErrorKind::store, rows.error().message};
   r.coverage = std::move(rows).value();
   decide(r);
   add_limitations(r, config);

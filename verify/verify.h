@@ -118,14 +118,13 @@ struct VerifyReport {
   std::vector<Limitation> limitations;
 };
 
-// Validates the query against the store (the dataset must be signed) without evaluating it.
-std::optional<VerifyError> check_verify_query(store::Store& store, const VerifyQuery& query);
-
 // Evaluates the claim. `now` is the report's generation time (and the default as_of). Returns
-// the report or an error whose message names the problem; call check_verify_query first when
-// the kind of error matters (the same check runs here).
-Result<VerifyReport> evaluate_verify(store::Store& store, const config::Config& config,
-                                     const VerifyQuery& query, Timestamp now = leakwatch::now());
+// the report, or an error whose kind says whose fault it is (a bad query, an unknown dataset, the
+// store) and whose message names the problem.
+Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store,
+                                                  const config::Config& config,
+                                                  const VerifyQuery& query,
+                                                  Timestamp now = leakwatch::now());
 
 // The JSON form (schema in docs/VERIFY.md): one object.
 nlohmann::json to_json(const VerifyReport& report);

@@ -229,11 +229,10 @@ TEST_F(Verify, BadQueriesAreTheCallersMistake) {
   EXPECT_EQ(q->since, at("2026-10-31T22:00:00Z"));
 
   VerifyQuery unknown{"nope", std::nullopt, std::nullopt};
-  const auto problem = check_verify_query(fill.store(), unknown);
-  ASSERT_TRUE(problem.has_value());
-  EXPECT_EQ(problem->kind, VerifyErrorKind::unknown_dataset);
-  EXPECT_NE(problem->message.find("unknown dataset 'nope'"), std::string::npos);
-  EXPECT_FALSE(evaluate_verify(fill.store(), config_of(""), unknown).ok());
+  const auto problem = evaluate_verify(fill.store(), config_of(""), unknown);
+  ASSERT_FALSE(problem.ok());
+  EXPECT_EQ(problem.error().kind, VerifyErrorKind::unknown_dataset);
+  EXPECT_NE(problem.error().message.find("unknown dataset 'nope'"), std::string::npos);
 }
 
 TEST_F(Verify, JsonFormHasTheDocumentedFields) {
