@@ -294,9 +294,9 @@ HttpResponse ApiService::sightings(const HttpRequest& request) {
                                  {"truncated", truncated}});
 }
 
-// The verify contract (DESIGN.md, docs/VERIFY.md) over HTTP: the same evaluation and JSON report
-// as `leakwatch verify --format json`; the verdict is in the body, the status says whether the
-// question could be answered.
+// The verify contract (docs/CONTRACTS.md "Verify", docs/VERIFY.md) over HTTP: the same evaluation
+// and JSON report as `leakwatch verify --format json`; the verdict is in the body, the status says
+// whether the question could be answered.
 HttpResponse ApiService::verify(const HttpRequest& request) {
   auto parsed = Params::parse(request, {"dataset", "as_of", "since"});
   if (auto* bad = std::get_if<HttpResponse>(&parsed)) return *bad;

@@ -1,5 +1,5 @@
-// The CLI (contract, DESIGN.md). Each register_* adds one command (or group) to the CLI11 app
-// and, when that command is chosen, stores what to run in `run`. Commands return an exit code.
+// The CLI (contract: docs/CONTRACTS.md "CLI"). Each register_* adds one command (or group) to
+// the CLI11 app and, when it is chosen, stores what to run in `run`. Commands return an exit code.
 #pragma once
 
 #include <functional>

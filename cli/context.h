@@ -13,7 +13,7 @@
 
 namespace leakwatch::app {
 
-// Exit codes (contract, DESIGN.md).
+// Exit codes (contract: docs/CONTRACTS.md "Exit codes").
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntime = 1;
 inline constexpr int kExitUsage = 2;

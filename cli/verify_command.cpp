@@ -1,5 +1,6 @@
 // `leakwatch verify`: the claim "DATASET was not identified" evaluated over a window, with the
-// verdict as the exit code (0 not-observed, 10 refuted, 11 insufficient-coverage; DESIGN.md).
+// verdict as the exit code (0 not-observed, 10 refuted, 11 insufficient-coverage;
+// docs/CONTRACTS.md "Verify").
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>

@@ -1,7 +1,7 @@
-// leakwatch configuration (contract, see DESIGN.md): a TOML file of proxies, sources and hooks,
-// loaded into typed structs and validated as a whole. Every error names the file, line and key.
-// Safety rules that can be decided from the config alone are enforced here: a .onion source
-// needs a socks5h proxy, and a source's proxy must exist.
+// leakwatch configuration (contract: docs/CONTRACTS.md "Config"): a TOML file of proxies, sources
+// and hooks, loaded into typed structs and validated as a whole. Every error names the file, line
+// and key. Safety rules that can be decided from the config alone are enforced here: a .onion
+// source needs a socks5h proxy, and a source's proxy must exist.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,6 @@
 // Scoring: which datasets a manifest shows, with what evidence and confidence
-// (rules in DESIGN.md "Confidence", defaults in docs/MATCHING.md). Pure: no I/O, no clock; the
-// sightings it returns carry the manifest's fetch time as first and last seen.
+// (rules in docs/CONTRACTS.md "Confidence", defaults in docs/MATCHING.md). Pure: no I/O, no clock;
+// the sightings it returns carry the manifest's fetch time as first and last seen.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // JSON forms of the model types. These are the contract shapes that `--format json`, the store
-// and signature bundles use: field names follow DESIGN.md, times are RFC 3339 UTC strings,
+// and signature bundles use: field names follow docs/CONTRACTS.md, times are RFC 3339 UTC strings,
 // digests lower-case hex.
 #pragma once
 

@@ -1,5 +1,5 @@
-// ScanRecord (contract, see DESIGN.md): what one run did for one source. `verify` computes
-// coverage from these, so a failed scan is recorded as faithfully as a successful one.
+// ScanRecord (contract: docs/CONTRACTS.md "Scan record"): what one run did for one source. `verify`
+// computes coverage from these, so a failed scan is recorded as faithfully as a successful one.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Sighting (contract, see DESIGN.md): one dataset seen at one locator, with its evidence.
-// Re-seeing the same dataset at the same locator updates it; it never duplicates.
+// Sighting (contract: docs/CONTRACTS.md "Sighting"): one dataset seen at one locator, with its
+// evidence. Re-seeing the same dataset at the same locator updates it; it never duplicates.
 #pragma once
 
 #include <cstdint>

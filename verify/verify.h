@@ -1,7 +1,7 @@
-// Verify (contract, DESIGN.md): evaluates the claim "dataset D was not identified" over a window
-// [since, as_of] from the store's sightings and scan records, and renders the answer for people
-// (text, Markdown, a self-contained HTML page) and programs (JSON). Evaluation reads the store
-// and the config only; rendering is pure. Nothing here prints or writes files: the CLI
+// Verify (contract: docs/CONTRACTS.md "Verify"): evaluates the claim "dataset D was not identified"
+// over a window [since, as_of] from the store's sightings and scan records, and renders the answer
+// for people (text, Markdown, a self-contained HTML page) and programs (JSON). Evaluation reads the
+// store and the config only; rendering is pure. Nothing here prints or writes files: the CLI
 // (`leakwatch verify`) and the HTTP API both call these and decide where the bytes go.
 //
 // Verdicts:
@@ -55,7 +55,7 @@ struct VerifyError {
 
 enum class Verdict { refuted, not_observed, insufficient_coverage };
 std::string_view verdict_name(Verdict v);  // "refuted" | "not-observed" | "insufficient-coverage"
-int verdict_exit_code(Verdict v);          // 10 | 0 | 11 (DESIGN.md)
+int verdict_exit_code(Verdict v);          // 10 | 0 | 11 (docs/CONTRACTS.md)
 
 // One scan of the window, for the timeline and the failure list.
 struct ScanMark {

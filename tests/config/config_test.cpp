@@ -17,7 +17,7 @@ using leakwatch::testing::write_file;
 // The file name errors must carry; parse_config never touches it on disk.
 const std::filesystem::path kFile = "/etc/leakwatch/leakwatch.toml";
 
-// DESIGN.md's example, with every source and hook option spelled out once.
+// A config using the tables of docs/CONTRACTS.md "Config", every source and hook option once.
 constexpr std::string_view kFullConfig = R"(data_dir = "leakwatch-data"
 
 [[proxy]]

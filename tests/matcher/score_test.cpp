@@ -1,4 +1,5 @@
-// Scoring manifests against signatures: evidence, confidence (DESIGN.md "Confidence") and counts.
+// Scoring manifests against signatures: evidence, confidence and counts (docs/CONTRACTS.md
+// "Confidence", docs/MATCHING.md).
 #include "matcher/score.h"
 
 #include <gtest/gtest.h>

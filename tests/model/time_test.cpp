@@ -1,4 +1,5 @@
-// RFC 3339 timestamps: the text form of every time leakwatch records or prints (DESIGN.md).
+// RFC 3339 timestamps: the text form of every time leakwatch records or prints
+// (docs/CONTRACTS.md "Times").
 #include "model/time.h"
 
 #include <gtest/gtest.h>
