@@ -121,8 +121,7 @@ struct VerifyReport {
 // Evaluates the claim. `now` is the report's generation time (and the default as_of). Returns
 // the report, or an error whose kind says whose fault it is (a bad query, an unknown dataset, the
 // store) and whose message names the problem.
-Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store,
-                                                  const config::Config& config,
+Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store, const config::Config& config,
                                                   const VerifyQuery& query,
                                                   Timestamp now = leakwatch::now());
 
