@@ -104,7 +104,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
 
   read_proxy_tables(v, root, config);
   read_source_tables(v, root, config);
-  read_hook_tables(v, root, config);
+  read_hook_tables(v, root, base, config);
   read_api_table(v, root, base, config.api);
   read_dataset_tables(v, root, config);
   if (const auto errors = v.errors(); !errors.empty()) {

@@ -65,14 +65,41 @@ struct SourceConfig {
   int line = 0;
 };
 
-enum class HookKind { syslog, webhook, splunk_hec, jsonl };
+enum class HookKind { syslog, webhook, splunk_hec, jsonl, email };
+std::string_view hook_kind_name(HookKind k);  // "syslog" | "webhook" | "splunk-hec" | ...
 
+// rate_limit = "60/m": at most `count` deliveries per `window`; the rest wait, none dropped.
+struct RateLimit {
+  std::uint32_t count = 0;
+  std::chrono::milliseconds window{0};
+};
+
+// [[hook]] (contract, DESIGN.md "Alerts"; docs/ALERTS.md). Secret and token files are read
+// (and their permissions checked) when a delivery needs them, not here.
 struct HookConfig {
   std::string name;
   HookKind kind = HookKind::jsonl;
-  std::string url;
+  std::string url;  // syslog udp:// tcp:// tls://; http(s)://; smtp(s)://; jsonl: the path
+  std::filesystem::path path;  // jsonl: `url` resolved relative to the config file's folder
+  std::string format;          // syslog payload: rfc5424 | cef | leef
   Confidence min_confidence = Confidence::likely;
-  std::string format;  // syslog payload: rfc5424 | cef | leef
+  std::vector<std::string> datasets;  // empty: all
+  std::vector<std::string> sources;   // empty: all
+  std::optional<RateLimit> rate_limit;
+  std::optional<std::string> proxy;  // webhook, splunk-hec: a [[proxy]] name or pool
+  std::string secret;                // webhook HMAC key (or secret_file)
+  std::filesystem::path secret_file;
+  std::string token;  // splunk-hec token (or token_file)
+  std::filesystem::path token_file;
+  std::vector<std::pair<std::string, std::string>> headers;  // webhook, splunk-hec: extra headers
+  std::filesystem::path ca_file;  // tls://, https://, smtp(s)://: trust anchor
+  std::vector<std::string> to;    // email
+  std::string from;               // email
+  // Retries: the first waits `backoff`, then doubling up to `backoff_max`, each with jitter.
+  std::chrono::milliseconds backoff{std::chrono::seconds{30}};
+  std::chrono::milliseconds backoff_max{std::chrono::hours{1}};
+  std::chrono::milliseconds timeout{std::chrono::seconds{30}};  // one delivery attempt
+  std::uint64_t rotate_size = 64ull << 20;                      // jsonl: rotate past this size
   int line = 0;
 };
 
@@ -119,6 +146,7 @@ struct Config {
   // What a source's `proxy = NAME` means: that proxy, or every proxy of pool NAME, in file order.
   std::vector<const ProxyConfig*> proxies_for(std::string_view name) const;
   const SourceConfig* find_source(std::string_view name) const;
+  const HookConfig* find_hook(std::string_view name) const;
 };
 
 // Loads and validates; the error lists every problem found, one per line, as
@@ -138,6 +166,8 @@ struct ListenAddress {
   int port = 0;
 };
 std::optional<ListenAddress> parse_listen_address(std::string_view text);
+// "60/m", "10/s", "1000/h", "5000/d" or "N/<duration>" ("100/30s"); nullopt when malformed.
+std::optional<RateLimit> parse_rate_limit(std::string_view text);
 
 std::string proxy_url_for_source(const ProxyConfig& proxy, std::string_view source_name);
 

@@ -12,7 +12,8 @@ namespace leakwatch::config {
 void read_store_table(Validator& v, const toml::table& root, StoreConfig& store);
 void read_proxy_tables(Validator& v, const toml::table& root, Config& config);
 void read_source_tables(Validator& v, const toml::table& root, Config& config);
-void read_hook_tables(Validator& v, const toml::table& root, Config& config);
+void read_hook_tables(Validator& v, const toml::table& root, const std::filesystem::path& base,
+                      Config& config);
 void read_api_table(Validator& v, const toml::table& root, const std::filesystem::path& base,
                     ApiConfig& api);
 void read_dataset_tables(Validator& v, const toml::table& root, Config& config);

@@ -69,6 +69,7 @@ name = "chat"
 kind = "webhook"
 url  = "https://hooks.example/T000"
 min_confidence = "confirmed"
+secret = "s3cret"
 )";
 
 Result<Config> parse(std::string_view text) {
@@ -347,11 +348,11 @@ proxy = "web"
 TEST(Config, RejectsBadHookKindAndMinConfidence) {
   const auto message = error_of(R"([[hook]]
 name = "h"
-kind = "email"
+kind = "pager"
 url = "https://hooks.example/"
 min_confidence = "high"
 )");
-  EXPECT_TRUE(has_error(message, 3, 8, "hook 'h'.kind", "'email' is not one of"));
+  EXPECT_TRUE(has_error(message, 3, 8, "hook 'h'.kind", "'pager' is not one of"));
   EXPECT_TRUE(has_error(message, 5, 18, "hook 'h'.min_confidence", "possible, likely, confirmed"));
 }
 
@@ -574,6 +575,197 @@ records_confirmed = 4
                    "records_confirmed (4)"),
             std::string::npos)
       << m;
+}
+
+}  // namespace
+}  // namespace leakwatch::config
+
+namespace leakwatch::config {
+namespace {
+
+TEST(HookConfig, ReadsEveryKeyOfTheContract) {
+  const auto config = parse_config(R"([[proxy]]
+name = "corp-egress"
+url = "http://127.0.0.1:3128"
+[[source]]
+name = "dump"
+url = "https://a.example/"
+[[hook]]
+name = "siem"
+kind = "syslog"
+url  = "tls://siem.example:6514"
+format = "leef"
+min_confidence = "confirmed"
+datasets = ["payroll", "hr"]
+sources  = ["dump"]
+rate_limit = "60/m"
+ca_file = "siem-ca.pem"
+[[hook]]
+name = "chat"
+kind = "webhook"
+url = "https://hooks.example/x"
+proxy = "corp-egress"
+secret_file = "hook.secret"
+headers = { "X-Team" = "secops" }
+backoff = "2s"
+backoff_max = "1m"
+timeout = "10s"
+[[hook]]
+name = "hec"
+kind = "splunk-hec"
+url = "https://splunk.example:8088"
+token = "abc"
+[[hook]]
+name = "mail"
+kind = "email"
+url = "smtp://mail.example:587"
+to = ["soc@example.org", "ciso@example.org"]
+from = "leakwatch@example.org"
+[[hook]]
+name = "file"
+kind = "jsonl"
+url = "out/alerts.jsonl"
+rotate_size = "1MiB"
+)",
+                                   "/etc/lw/leakwatch.toml");
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->hooks.size(), 5u);
+  const auto& siem = config->hooks[0];
+  EXPECT_EQ(siem.kind, HookKind::syslog);
+  EXPECT_EQ(siem.format, "leef");
+  EXPECT_EQ(siem.min_confidence, Confidence::confirmed);
+  EXPECT_EQ(siem.datasets, (std::vector<std::string>{"payroll", "hr"}));
+  EXPECT_EQ(siem.sources, (std::vector<std::string>{"dump"}));
+  ASSERT_TRUE(siem.rate_limit);
+  EXPECT_EQ(siem.rate_limit->count, 60u);
+  EXPECT_EQ(siem.rate_limit->window, std::chrono::minutes{1});
+  EXPECT_EQ(siem.ca_file, std::filesystem::path("/etc/lw/siem-ca.pem"));
+  const auto& chat = *config->find_hook("chat");
+  EXPECT_EQ(chat.proxy, "corp-egress");
+  EXPECT_EQ(chat.secret_file, std::filesystem::path("/etc/lw/hook.secret"));
+  EXPECT_EQ(chat.headers, (std::vector<std::pair<std::string, std::string>>{{"X-Team", "secops"}}));
+  EXPECT_EQ(chat.backoff, std::chrono::seconds{2});
+  EXPECT_EQ(chat.backoff_max, std::chrono::minutes{1});
+  EXPECT_EQ(chat.timeout, std::chrono::seconds{10});
+  EXPECT_EQ(chat.min_confidence, Confidence::likely);  // possible never alerts by default
+  EXPECT_EQ(config->find_hook("hec")->token, "abc");
+  EXPECT_EQ(config->find_hook("mail")->to.size(), 2u);
+  EXPECT_EQ(config->find_hook("mail")->from, "leakwatch@example.org");
+  EXPECT_EQ(config->find_hook("file")->path, std::filesystem::path("/etc/lw/out/alerts.jsonl"));
+  EXPECT_EQ(config->find_hook("file")->rotate_size, 1u << 20);
+}
+
+TEST(HookConfig, ParsesRateLimits) {
+  EXPECT_EQ(parse_rate_limit("10/s")->window, std::chrono::seconds{1});
+  EXPECT_EQ(parse_rate_limit("500/h")->count, 500u);
+  EXPECT_EQ(parse_rate_limit("100/30s")->window, std::chrono::seconds{30});
+  EXPECT_EQ(parse_rate_limit("5000/d")->window, std::chrono::hours{24});
+  for (const char* bad : {"0/m", "/m", "10", "10/", "ten/m", "10/fortnight", "-1/m"}) {
+    EXPECT_FALSE(parse_rate_limit(bad)) << bad;
+  }
+}
+
+std::string hook_errors(std::string_view text) {
+  const auto config = parse_config(text, "hooks.toml");
+  EXPECT_FALSE(config) << text;
+  return config ? std::string() : config.error().message;
+}
+
+TEST(HookConfig, ErrorsNameFileLineAndKey) {
+  const auto message = hook_errors(R"([[hook]]
+name = "w"
+kind = "webhook"
+url = "tcp://x.example:1"
+rate_limit = "fast"
+format = "cef"
+to = ["a@b"]
+headers = { "X-Leakwatch-Signature-256" = "forged", "X-Bad" = "a\r\nb" }
+[[hook]]
+name = "s"
+kind = "syslog"
+url = "tcp://siem.example"
+proxy = "corp"
+secret = "x"
+[[hook]]
+name = "m"
+kind = "email"
+url = "smtp://mail.example"
+to = ["not an address"]
+[[hook]]
+name = "h"
+kind = "splunk-hec"
+url = "http://hec.example/"
+token = "a"
+token_file = "b"
+ca_file = "ca.pem"
+)");
+  EXPECT_NE(
+      message.find("hooks.toml:4:7: hook 'w'.url: scheme 'tcp' is not one of http://, https://"),
+      std::string::npos)
+      << message;
+  EXPECT_NE(message.find("hooks.toml:5:14: hook 'w'.rate_limit: 'fast' is not COUNT/WINDOW"),
+            std::string::npos);
+  EXPECT_NE(message.find("hooks.toml:6:10: hook 'w'.format: only syslog hooks take format"),
+            std::string::npos);
+  EXPECT_NE(message.find("hooks.toml:7:6: hook 'w'.to: only email hooks take to"),
+            std::string::npos);
+  EXPECT_NE(message.find("hook 'w'.secret_file: a webhook hook needs secret or secret_file"),
+            std::string::npos);
+  EXPECT_NE(message.find("hook 'w'.headers: 'X-Leakwatch-Signature-256' is set by leakwatch"),
+            std::string::npos);
+  EXPECT_NE(message.find("hook 'w'.headers.X-Bad: must be a string without line breaks"),
+            std::string::npos);
+  EXPECT_NE(message.find("hooks.toml:12:7: hook 's'.url: a syslog URL needs a port"),
+            std::string::npos);
+  EXPECT_NE(message.find("hooks.toml:13:9: hook 's'.proxy: only webhook and splunk-hec hooks"),
+            std::string::npos);
+  EXPECT_NE(message.find("hooks.toml:14:10: hook 's'.secret: only webhook hooks take secret"),
+            std::string::npos);
+  EXPECT_NE(message.find("hook 'm'.to: 'not an address' is not a plain address"),
+            std::string::npos);
+  EXPECT_NE(message.find("hook 'm'.from: an email hook needs from"), std::string::npos);
+  EXPECT_NE(
+      message.find("hooks.toml:25:14: hook 'h'.token_file: give token or token_file, not both"),
+      std::string::npos);
+  EXPECT_NE(message.find("hooks.toml:26:11: hook 'h'.ca_file: only tls://, https://"),
+            std::string::npos);
+}
+
+TEST(HookConfig, AOnionWebhookNeedsASocks5hProxy) {
+  const auto message = hook_errors(R"([[proxy]]
+name = "web"
+url = "http://127.0.0.1:3128"
+[[hook]]
+name = "w"
+kind = "webhook"
+url = "http://receiverxyz.onion/hook"
+secret = "x"
+proxy = "web"
+[[hook]]
+name = "direct"
+kind = "webhook"
+url = "http://receiverxyz.onion/hook"
+secret = "x"
+)");
+  EXPECT_NE(message.find("hooks.toml:9:9: hook 'w'.proxy: a .onion URL needs a socks5h:// proxy"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("hooks.toml:13:7: hook 'direct'.url: a .onion URL needs a proxy"),
+            std::string::npos);
+}
+
+TEST(HookConfig, UnknownKeysAndSourcesAreErrors) {
+  const auto message = hook_errors(R"([[hook]]
+name = "j"
+kind = "jsonl"
+url = "a.jsonl"
+sources = ["nowhere"]
+colour = "red"
+)");
+  EXPECT_NE(message.find("hooks.toml:5:11: hook 'j'.sources: unknown source 'nowhere'"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("hooks.toml:6:1: hook 'j'.colour: unknown key"), std::string::npos);
 }
 
 }  // namespace
