@@ -13,6 +13,8 @@
 //   sightings_by_source  source \0 newest(last_seen) dataset \0 locator -> index value
 //   sightings_by_time    newest(last_seen) dataset \0 locator           -> index value
 //   outbox               be64(id) -> OutboxEntry JSON
+//   alert_deliveries     hook \0 alert id -> AlertDelivery JSON (added in version 3; additive)
+//   hook_windows         hook -> HookWindow JSON (rate-limit window of a hook)
 // newest(t) sorts later times first; an index value is the confidence byte + be64(first_seen),
 // so the time and confidence filters run on the index without reading the sighting.
 // Version 3 differs from 2 only in framing the two manifest families (store/value_frame.h); their
@@ -53,6 +55,8 @@ enum Family : std::size_t {
   kBySource,
   kByTime,
   kOutbox,
+  kAlertDeliveries,
+  kHookWindows,
   kFamilyCount
 };
 
@@ -66,7 +70,9 @@ inline constexpr std::array<const char*, kFamilyCount> kFamilyNames = {"default"
                                                                        "sightings_by_dataset",
                                                                        "sightings_by_source",
                                                                        "sightings_by_time",
-                                                                       "outbox"};
+                                                                       "outbox",
+                                                                       "alert_deliveries",
+                                                                       "hook_windows"};
 
 struct Store::Impl {
   std::filesystem::path path;            // <data dir>/db

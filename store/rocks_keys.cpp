@@ -220,11 +220,11 @@ Result<ManifestChange> manifest_change_from_json_text(std::string_view text,
 }
 
 std::string to_json_text(const OutboxEntry& e) {
-  return nlohmann::json{{"id", e.id},
-                        {"created", format_rfc3339(e.created)},
-                        {"reason", e.reason},
-                        {"sighting", e.sighting}}
-      .dump();
+  // dump_json: a leaked file name that is not UTF-8 must not make the fetch's batch throw.
+  return dump_json(nlohmann::json{{"id", e.id},
+                                  {"created", format_rfc3339(e.created)},
+                                  {"reason", e.reason},
+                                  {"sighting", e.sighting}});
 }
 
 Result<OutboxEntry> outbox_entry_from_json_text(std::string_view text, std::string_view what) {

@@ -95,6 +95,47 @@ struct OutboxEntry {
   friend bool operator==(const OutboxEntry&, const OutboxEntry&) = default;
 };
 
+// The delivery of one alert to one hook (alerts/ keeps it): persisted at every attempt, so the
+// backoff and "delivered" survive restarts and an acknowledged alert is never sent again.
+enum class DeliveryState : std::uint8_t { pending, delivered, failing };
+std::string_view delivery_state_name(DeliveryState s);
+std::optional<DeliveryState> parse_delivery_state(std::string_view name);
+
+struct AlertDelivery {
+  std::string hook;
+  std::string alert_id;  // the alert's stable id (dataset, locator, confidence)
+  std::uint64_t outbox_id = 0;
+  std::string event;  // sighting.new | sighting.upgraded
+  std::string dataset;
+  std::string source;
+  std::string locator;
+  Confidence confidence = Confidence::possible;
+  DeliveryState state = DeliveryState::pending;
+  std::uint32_t attempts = 0;
+  std::string last_error;
+  Timestamp created{};
+  std::optional<Timestamp> next_attempt;  // not before (backoff, Retry-After, rate limit)
+  std::optional<Timestamp> delivered_at;
+
+  friend bool operator==(const AlertDelivery&, const AlertDelivery&) = default;
+};
+
+// A hook's current rate-limit window: deliveries counted since `start`.
+struct HookWindow {
+  std::string hook;
+  Timestamp start{};
+  std::uint32_t count = 0;
+
+  friend bool operator==(const HookWindow&, const HookWindow&) = default;
+};
+
+// What one delivery step changes, written as one synced batch.
+struct DeliveryUpdate {
+  std::vector<AlertDelivery> deliveries;
+  std::optional<HookWindow> window;
+  std::vector<std::uint64_t> remove_outbox;  // entries every hook is done with
+};
+
 // Everything one fetch of one source produced; recorded atomically by record_fetch.
 struct Fetch {
   ScanRecord scan;
@@ -164,6 +205,14 @@ class Store {
 
   Result<void> for_each_outbox_entry(const std::function<bool(const OutboxEntry&)>& visit);
   Result<void> remove_outbox_entry(std::uint64_t id);
+
+  // Alert delivery state (alerts/): per alert and hook, and each hook's rate-limit window.
+  Result<std::optional<AlertDelivery>> get_alert_delivery(std::string_view hook,
+                                                          std::string_view alert_id);
+  // Every delivery record, by hook then alert id, until `visit` returns false.
+  Result<void> for_each_alert_delivery(const std::function<bool(const AlertDelivery&)>& visit);
+  Result<std::optional<HookWindow>> get_hook_window(std::string_view hook);
+  Result<void> update_deliveries(const DeliveryUpdate& update);
 
   // Checks that every sighting has exactly its index entries and every index entry points to a
   // sighting with the same time and confidence. The error lists the first problems found.
