@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <random>
 #include <string_view>
@@ -82,6 +83,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
     t->response->last_modified.clear();
     t->response->total_size.reset();
     t->response->range_start.reset();
+    t->response->retry_after.clear();
     return n;
   }
   const auto colon = line.find(':');
@@ -91,6 +93,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
   const auto value = trim(line.substr(colon + 1));
   if (name == "etag") t->response->etag = std::string(value);
   if (name == "last-modified") t->response->last_modified = std::string(value);
+  if (name == "retry-after") t->response->retry_after = std::string(value);
   if (name == "content-range") {
     // "bytes FIRST-LAST/TOTAL" (RFC 9110 14.4); TOTAL may be "*".
     unsigned long long first = 0, last = 0, total = 0;
@@ -359,6 +362,88 @@ std::vector<Result<HttpResponse>> HttpClient::get_many(const std::vector<HttpReq
   out.reserve(results.size());
   for (auto& r : results) out.push_back(std::move(*r));
   return out;
+}
+
+Result<HttpResponse> HttpClient::post(const HttpPost& request) {
+  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+  CURL* h = handle.get();
+  if (!h) return Error{request.url + ": cannot create a libcurl handle"};
+  Exchange x;
+  x.request.url = request.url;
+  x.request.proxy_url = request.proxy_url;
+  x.request.limits = request.limits;
+  prepare(h, x, nullptr);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, nullptr);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "leakwatch");
+  curl_easy_setopt(h, CURLOPT_POST, 1L);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
+  x.headers.reset();
+  auto add_header = [&](const std::string& line) {
+    x.headers.reset(curl_slist_append(x.headers.release(), line.c_str()));
+  };
+  add_header("Expect:");  // no 100-continue round trip
+  for (const auto& [name, value] : request.headers) add_header(name + ": " + value);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, x.headers.get());
+  const CURLcode rc = curl_easy_perform(h);
+  return conclude(h, x, rc);
+}
+
+namespace {
+
+struct MailBody {
+  std::string_view rest;
+};
+
+std::size_t on_mail_read(char* buffer, std::size_t size, std::size_t nitems, void* user) {
+  auto* body = static_cast<MailBody*>(user);
+  const std::size_t n = std::min(size * nitems, body->rest.size());
+  std::memcpy(buffer, body->rest.data(), n);
+  body->rest.remove_prefix(n);
+  return n;
+}
+
+}  // namespace
+
+Result<void> HttpClient::send_mail(const MailRequest& request) {
+  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+  CURL* h = handle.get();
+  if (!h) return Error{request.url + ": cannot create a libcurl handle"};
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(h, CURLOPT_PROXY, "");  // never a proxy from the environment
+  curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  // STARTTLS where offered; required when credentials would otherwise cross in the clear.
+  const bool credentials = request.url.find('@') != std::string::npos;
+  curl_easy_setopt(
+      h, CURLOPT_USE_SSL,
+      static_cast<long>(request.url.starts_with("smtps://") || credentials ? CURLUSESSL_ALL
+                                                                           : CURLUSESSL_TRY));
+  if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
+  const std::string from = "<" + request.from + ">";
+  curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
+  std::unique_ptr<curl_slist, SlistDeleter> rcpt;
+  for (const auto& to : request.to) {
+    rcpt.reset(curl_slist_append(rcpt.release(), ("<" + to + ">").c_str()));
+  }
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt.get());
+  MailBody body{request.message};
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, on_mail_read);
+  curl_easy_setopt(h, CURLOPT_READDATA, &body);
+  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+  const CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK) {
+    return Error{request.url.substr(0, request.url.find("://") + 3) +
+                 "...: " + (error_buffer[0] ? std::string(error_buffer) : curl_easy_strerror(rc))};
+  }
+  return {};
 }
 
 CurlGlobal::CurlGlobal() {

@@ -49,8 +49,32 @@ struct HttpResponse {
   // From Content-Range ("bytes 10-20/12345") of a 206 answer: the full size of the resource.
   std::optional<std::uint64_t> total_size;
   std::optional<std::uint64_t> range_start;
+  std::string retry_after;       // Retry-After as sent (seconds or an HTTP date)
   std::uint64_t body_bytes = 0;  // decoded bytes delivered
   std::chrono::milliseconds elapsed{};
+};
+
+// A POST (alert webhooks, Splunk HEC) under the same proxy discipline as GET. Redirects are
+// not followed: a 3xx is the receiver's answer, never an acknowledgement.
+struct HttpPost {
+  std::string url;
+  std::string proxy_url;  // empty: direct (only where the operator configured no proxy)
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string ca_file;  // trust anchor for https; empty: the system's
+  FetchLimits limits;
+};
+
+// One mail over SMTP: smtp:// upgrades with STARTTLS where the server offers it (and requires
+// it when the URL carries credentials), smtps:// is TLS from the start; certificate and host
+// name are checked. Never through a proxy, and never a proxy from the environment.
+struct MailRequest {
+  std::string url;  // smtp://[user:pass@]host[:port] or smtps://...
+  std::string from;
+  std::vector<std::string> to;
+  std::string message;  // RFC 5322 text with CRLF line ends; dot-stuffing is done here
+  std::string ca_file;
+  std::chrono::milliseconds timeout{std::chrono::seconds{60}};
 };
 
 // How many requests run at once in get_many, and how transient failures are retried.
@@ -89,6 +113,11 @@ class HttpClient {
   using ResponseSink = std::function<void(std::size_t, Result<HttpResponse>)>;
   void get_each(const std::vector<HttpRequest>& requests, const Concurrency& concurrency,
                 const ResponseSink& on_done);
+
+  // POST; HTTP error statuses are not errors here (a 503 with Retry-After is an answer).
+  Result<HttpResponse> post(const HttpPost& request);
+  // Sends one mail; ok only when the server accepted it (250 after DATA).
+  Result<void> send_mail(const MailRequest& request);
 
  private:
   struct Impl;
