@@ -55,6 +55,7 @@ struct Dispatcher::HookRun {
   std::size_t next = 0;
   std::optional<Timestamp> blocked_until;  // backoff of the head, Retry-After, rate window
   std::optional<store::HookWindow> window;
+  std::uint32_t failures = 0;  // in this pass
   HookOutcome outcome;
 };
 
@@ -118,7 +119,7 @@ Result<std::vector<HookOutcome>> Dispatcher::run(const DispatchOptions& options)
     std::optional<Timestamp> earliest;  // the next time some hook has work
     for (auto& run : runs) {
       const auto& hook = *run.hook;
-      while (run.next < run.queue.size()) {
+      while (run.next < run.queue.size() && run.failures < options.max_failures_per_hook) {
         const Timestamp t = now();
         auto& head = run.queue[run.next];
         std::optional<Timestamp> wait = run.blocked_until;
@@ -198,6 +199,7 @@ Result<std::vector<HookOutcome>> Dispatcher::run(const DispatchOptions& options)
           run.blocked_until = d.next_attempt;
           update.deliveries.push_back(d);
           run.outcome.failed_attempts += 1;
+          run.failures += 1;
           run.outcome.last_error = sent.error;
           transports_.erase(hook.name);  // a fresh connection next time
         }

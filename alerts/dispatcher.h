@@ -27,6 +27,9 @@ struct DispatchOptions {
   // How long one pass keeps waiting for retries that come due (backoff, Retry-After, rate
   // limit); what is due later stays pending for the next pass.
   std::chrono::milliseconds max_wait{std::chrono::seconds{20}};
+  // A hook that failed this many times in one pass waits for the next pass (a receiver that is
+  // down does not hold a scan for the whole max_wait).
+  std::uint32_t max_failures_per_hook = 5;
   // Retry now what is waiting for its backoff (`alerts retry`); rate limits still apply.
   bool ignore_backoff = false;
   std::optional<std::string> only_hook;  // deliver to this hook alone

@@ -36,7 +36,8 @@ Sighting sighting(const std::string& dataset, Confidence c, const std::string& s
   s.source = source;
   s.locator = "http://" + source + ".example/" + dataset + "/";
   s.confidence = c;
-  s.evidence = {{"name", "a.csv", "x|y=z\\.csv", ""}};
+  // A leaked name that is not UTF-8: the outbox entry must still be written (and delivered).
+  s.evidence = {{"name", "a.csv", "x|y=z\\\xFF.csv", ""}};
   s.files_matched = 1;
   s.dataset_files = 2;
   s.first_seen = now();
@@ -214,6 +215,19 @@ TEST_F(DispatcherTest, ARetryWithinThePassDeliversOnceTheReceiverIsBack) {
   EXPECT_EQ(outcomes[0].delivered, 1u);
   EXPECT_GE(outcomes[0].failed_attempts, 1u);
   EXPECT_EQ(ids_in(out).size(), 1u);
+}
+
+TEST_F(DispatcherTest, AHookThatKeepsFailingWaitsForTheNextPass) {
+  const fs::path out = dir / "down.jsonl";
+  fs::create_directories(out);
+  config.hooks = {jsonl_hook("down", out)};  // backoff 50 ms .. 200 ms
+  see({sighting("payroll", Confidence::confirmed)});
+  const auto outcomes = deliver({.max_wait = std::chrono::seconds{60}, .max_failures_per_hook = 3});
+  EXPECT_EQ(outcomes[0].failed_attempts, 3u);
+  EXPECT_EQ(outcomes[0].waiting, 1u);
+  const auto list = list_deliveries(*db, config);
+  EXPECT_EQ(list->at(0).attempts, 3u);
+  EXPECT_EQ(list->at(0).state, store::DeliveryState::failing);
 }
 
 TEST_F(DispatcherTest, RateLimitDelaysAndNeverDrops) {
