@@ -21,6 +21,7 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run);
 void register_db(CLI::App& app, Context& ctx, CommandRun& run);
 void register_serve(CLI::App& app, Context& ctx, CommandRun& run);
 void register_verify(CLI::App& app, Context& ctx, CommandRun& run);
+void register_alerts(CLI::App& app, Context& ctx, CommandRun& run);
 // Commands whose issue has not landed: they parse their documented options, say so, exit 2.
 void register_pending(CLI::App& app, Context& ctx, CommandRun& run);
 

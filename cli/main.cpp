@@ -2,6 +2,7 @@
 // main() parses the command line, sets up logging and runs one command; anything escaping a
 // command becomes a clear message and exit code 1.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -20,6 +21,8 @@ constexpr const char* kDescription =
 
 int main(int argc, char** argv) {
   using namespace leakwatch::app;
+  // A receiver that closes its socket must be an error of that write, not the end of leakwatch.
+  std::signal(SIGPIPE, SIG_IGN);
   GlobalOptions options;
   CLI::App app{kDescription, "leakwatch"};
   app.set_version_flag("--version", "leakwatch 0.1.0");
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
   register_db(app, ctx, run);
   register_serve(app, ctx, run);
   register_verify(app, ctx, run);
+  register_alerts(app, ctx, run);
   register_pending(app, ctx, run);
 
   try {

@@ -24,17 +24,6 @@ void register_pending(CLI::App& app, Context& /*ctx*/, CommandRun& run) {
   auto* daemon =
       app.add_subcommand("daemon", "Run scheduled scans, alert delivery and the HTTP API");
   pending(daemon, run, "daemon", "no issue has delivered the scheduler yet");
-
-  auto* alerts = app.add_subcommand("alerts", "List, retry or test alert deliveries to hooks");
-  alerts->require_subcommand(1);
-  pending(alerts->add_subcommand("list", "List alerts in the outbox"), run, "alerts list",
-          "no issue has delivered alert hooks yet");
-  pending(alerts->add_subcommand("retry", "Retry failed deliveries now"), run, "alerts retry",
-          "no issue has delivered alert hooks yet");
-  auto hook = std::make_shared<std::string>();
-  auto* test = alerts->add_subcommand("test", "Send a test alert to one hook");
-  test->add_option("HOOK", *hook, "hook name")->required();
-  pending(test, run, "alerts test", "no issue has delivered alert hooks yet", hook);
 }
 
 }  // namespace leakwatch::app

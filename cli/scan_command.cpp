@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/alert_delivery.h"
 #include "cli/commands.h"
 #include "crawler/torrent_file.h"
 #include "model/json.h"
@@ -237,7 +238,15 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
             }
           });
       if (record_error) return fail(kExitRuntime, record_error->message);
-      return print_run(scan_id, outcomes, true, sa->format);
+      const int code = print_run(scan_id, outcomes, true, sa->format);
+      // Alerts of this pass (and any still pending) go out now; a receiver that is down leaves
+      // them pending for the next scan or `alerts retry`, it does not fail the scan.
+      auto db = ctx.store(store::OpenMode::read_write);
+      if (!db) return fail(kExitRuntime, db.error().message);
+      if (auto d = deliver_alerts(**db, config, alerts::DispatchOptions{}); !d) {
+        return fail(kExitRuntime, "alerts: " + d.error().message);
+      }
+      return code;
     };
   });
 

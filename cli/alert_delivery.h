@@ -1,0 +1,18 @@
+// The alert delivery step the commands share: `scan` at the end of its pass, `alerts retry`.
+#pragma once
+
+#include <vector>
+
+#include "alerts/dispatcher.h"
+
+namespace leakwatch::app {
+
+// The host name, process id and version that syslog headers and HEC events carry.
+alerts::TransportContext transport_context();
+// Delivers the outbox to the config's hooks (nothing without hooks) and logs each hook's
+// outcome once; a receiver that fails leaves its alerts pending, it is no error here.
+Result<std::vector<alerts::HookOutcome>> deliver_alerts(store::Store& store,
+                                                        const config::Config& config,
+                                                        const alerts::DispatchOptions& options);
+
+}  // namespace leakwatch::app
