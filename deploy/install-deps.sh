@@ -16,6 +16,9 @@ packages=(
   nginx-light lighttpd microsocks python3 xxhash zip unzip libarchive-tools coreutils curl mktorrent python3-libtorrent
   # verify's HTML report: rendered in headless Chromium and validated by tidy in the tests
   chromium tidy
+  # alert hooks (issue #16): rsyslog with its GnuTLS driver and aiosmtpd as real receivers,
+  # openssl for the test CA
+  rsyslog rsyslog-gnutls python3-aiosmtpd openssl
   # torrent tests (issue #6): a v1 seeder and the metadata-only reference, a tracker
   aria2 opentracker
 )
