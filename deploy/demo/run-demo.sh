@@ -17,6 +17,10 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "demo: port $port on 127.0.0.1 is busy; set LEAKWATCH_DEMO_PORT to a free one" >&2
   exit 1
 fi
+if (exec 3<>"/dev/tcp/127.0.0.1/$hook_port") 2>/dev/null; then
+  echo "demo: port $hook_port on 127.0.0.1 is busy; set LEAKWATCH_DEMO_HOOK_PORT to a free one" >&2
+  exit 1
+fi
 cat >"$out/nginx/nginx.conf" <<NGINX
 daemon off;
 master_process off;
@@ -64,6 +68,18 @@ set +e
 lw scan
 rc=$?
 set -e
+echo
+echo "== alerts: what each hook received (scan delivered them at the end of its pass)"
+lw alerts list
+echo "-- $out/alerts.jsonl (Elastic Common Schema, one document per line):"
+python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    print("  ", d["event"]["id"], d["event"]["action"], "-", d["message"])
+' "$out/alerts.jsonl"
+echo "-- the webhook receiver on 127.0.0.1:$hook_port ($out/webhook-received.log):"
+sed 's/^/   /' "$out/webhook-received.log"
 echo
 echo "== leakwatch sightings: what the store now holds"
 lw sightings
