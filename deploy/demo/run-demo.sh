@@ -8,9 +8,10 @@ repo=$PWD
 bin=${LEAKWATCH_BIN:-$repo/build/cli/leakwatch}
 out=$repo/demo-out
 port=${LEAKWATCH_DEMO_PORT:-48080}
+hook_port=${LEAKWATCH_DEMO_HOOK_PORT:-48081}
 
 python3 deploy/demo/make-demo-data.py "$out"
-rm -rf "$out/data" "$out/nginx"
+rm -rf "$out/data" "$out/nginx" "$out"/alerts.jsonl* "$out/webhook-received.log"
 mkdir -p "$out/nginx"
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -46,14 +47,21 @@ NGINX
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 "$nginx_bin" -p "$out/nginx" -c "$out/nginx/nginx.conf" &
 nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.05
+# The webhook receiver the demo's alerts go to, with a fresh signing key (readable by us only).
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$out/webhook.secret")
+python3 deploy/demo/webhook-receiver.py "$hook_port" "$out/webhook.secret" "$out/webhook-received.log" &
+receiver_pid=$!
+trap 'kill $nginx_pid $receiver_pid 2>/dev/null || true' EXIT
+for p in "$port" "$hook_port"; do
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
+    sleep 0.05
+  done
 done
 
-# The bundled default config, with the port this run serves on.
-sed "s/127.0.0.1:48080/127.0.0.1:$port/g" config/demo.toml >"$out/leakwatch.toml"
+# The bundled default config, with the ports this run serves on.
+sed -e "s/127.0.0.1:48080/127.0.0.1:$port/g" -e "s/127.0.0.1:48081/127.0.0.1:$hook_port/g" \
+  config/demo.toml >"$out/leakwatch.toml"
 lw() { "$bin" --config "$out/leakwatch.toml" "$@"; }
 
 echo "== leakwatch sign: the organisation's dataset (hashes only)"
