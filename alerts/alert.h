@@ -1,4 +1,4 @@
-// Alert: what a hook delivers for one sighting that is new or whose confidence rose (DESIGN.md,
+// Alert: what a hook delivers for one sighting that is new or whose confidence rose (docs/CONTRACTS.md,
 // "Alerts"). Its `id` is a stable idempotency key derived from dataset, locator and confidence:
 // the same on every retry, through every hook and in every format. This file only builds values
 // and text; it never does I/O.

@@ -1,4 +1,4 @@
-// The webhook signature of DESIGN.md "Alerts": X-Leakwatch-Signature-256 is
+// The webhook signature of docs/ALERTS.md: X-Leakwatch-Signature-256 is
 // "sha256=" + hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")), timestamp in unix seconds.
 // Receivers recompute it over the raw body and reject timestamps older than 5 minutes.
 #pragma once

@@ -1,4 +1,4 @@
-// `leakwatch alerts list|retry|test HOOK` (DESIGN.md "Alerts", docs/ALERTS.md), and the delivery
+// `leakwatch alerts list|retry|test HOOK` (docs/ALERTS.md), and the delivery
 // step `scan` runs at the end of its pass.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -40,7 +40,7 @@ nlohmann::json delivery_json(const store::AlertDelivery& d) {
 
 void print_table(const std::vector<store::AlertDelivery>& list) {
   std::cout << std::left << std::setw(14) << "HOOK" << std::setw(10) << "STATE" << std::setw(9)
-            << "ATTEMPTS" << std::setw(38) << "ID" << std::setw(10) << "CONFIDENCE" << std::setw(18)
+            << "ATTEMPTS" << std::setw(38) << "ID" << std::setw(11) << "CONFIDENCE" << std::setw(24)
             << "DATASET" << std::setw(18) << "SOURCE"
             << "WHEN / LAST ERROR\n";
   for (const auto& d : list) {
@@ -53,7 +53,7 @@ void print_table(const std::vector<store::AlertDelivery>& list) {
     }
     std::cout << std::left << std::setw(14) << d.hook << std::setw(10)
               << store::delivery_state_name(d.state) << std::setw(9) << d.attempts << std::setw(38)
-              << d.alert_id << std::setw(10) << confidence_name(d.confidence) << std::setw(18)
+              << d.alert_id << std::setw(11) << confidence_name(d.confidence) << std::setw(24)
               << d.dataset << std::setw(18) << d.source << alerts::valid_utf8(when) << "\n";
   }
 }

@@ -74,7 +74,7 @@ struct RateLimit {
   std::chrono::milliseconds window{0};
 };
 
-// [[hook]] (contract, DESIGN.md "Alerts"; docs/ALERTS.md). Secret and token files are read
+// [[hook]] (contract: docs/CONTRACTS.md "Alerts", docs/ALERTS.md). Secret and token files are read
 // (and their permissions checked) when a delivery needs them, not here.
 struct HookConfig {
   std::string name;
