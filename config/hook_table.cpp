@@ -95,7 +95,7 @@ const HookConfig* Config::find_hook(std::string_view name) const {
   return it == hooks.end() ? nullptr : &*it;
 }
 
-// [[hook]]: every key of DESIGN.md "Alerts", checked against the hook's kind.
+// [[hook]]: every key of docs/ALERTS.md, checked against the hook's kind.
 void read_hook_tables(Validator& v, const toml::table& root, const std::filesystem::path& base,
                       Config& config) {
   std::set<std::string> hook_names;
