@@ -1,7 +1,7 @@
-// Alert: what a hook delivers for one sighting that is new or whose confidence rose (docs/CONTRACTS.md,
-// "Alerts"). Its `id` is a stable idempotency key derived from dataset, locator and confidence:
-// the same on every retry, through every hook and in every format. This file only builds values
-// and text; it never does I/O.
+// Alert: what a hook delivers for one sighting that is new or whose confidence rose
+// (docs/CONTRACTS.md "Alerts", docs/ALERTS.md). Its `id` is a stable idempotency key derived from
+// dataset, locator and confidence: the same on every retry, through every hook and in every
+// format. This file only builds values and text; it never does I/O.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>

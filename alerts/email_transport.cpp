@@ -2,8 +2,8 @@
 // STARTTLS where the server offers it. SMTP never goes through a proxy.
 #include "alerts/email_format.h"
 #include "alerts/transport.h"
-#include "net/http_client.h"
 #include "model/url.h"
+#include "net/http_client.h"
 
 namespace leakwatch::alerts {
 

@@ -6,8 +6,8 @@
 #include "alerts/document_format.h"
 #include "alerts/transport.h"
 #include "alerts/webhook_signature.h"
-#include "net/http_client.h"
 #include "model/url.h"
+#include "net/http_client.h"
 
 namespace leakwatch::alerts {
 

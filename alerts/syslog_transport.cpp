@@ -1,8 +1,8 @@
 // Syslog hooks: RFC 5424 messages over UDP (RFC 5426, one per datagram), TCP (RFC 6587
 // octet counting) and TLS (RFC 5425: octet counting inside TLS, the certificate checked against
-// ca_file and the URL's host name). Syslog never goes through a proxy (docs/CONTRACTS.md: no UDP behind
-// a proxy; the config refuses `proxy` on syslog hooks), so it resolves and connects directly.
-// This is the only file that includes OpenSSL's SSL API.
+// ca_file and the URL's host name). Syslog never goes through a proxy (docs/CONTRACTS.md: no UDP
+// behind a proxy; the config refuses `proxy` on syslog hooks), so it resolves and connects
+// directly. This is the only file that includes OpenSSL's SSL API.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
