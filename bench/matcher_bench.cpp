@@ -109,7 +109,8 @@ void BM_RawXxh3OverTheSameManifestBytes(benchmark::State& state) {
     std::uint64_t acc = 0;
     for (const auto& e : manifest.entries) {
       acc ^= XXH3_64bits(e.path.data(), e.path.size());
-      acc ^= XXH3_64bits(&*e.size, 8);
+      const std::uint64_t size = e.size.value_or(0);
+      acc ^= XXH3_64bits(&size, sizeof size);
       for (const auto& d : e.digests) acc ^= XXH3_64bits(d.bytes.data(), 33);
     }
     benchmark::DoNotOptimize(acc);
