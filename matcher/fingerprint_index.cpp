@@ -78,7 +78,9 @@ FingerprintIndex::FingerprintIndex(std::vector<Signature> signatures, const Reco
         head_pieces.push_back({head_piece_key(p.piece_length, p.sha1), ref});
       }
     }
-    for (const auto& pattern : sig.name_patterns) patterns_.emplace_back(s, pattern);
+    for (const auto& pattern : sig.name_patterns) {
+      patterns_.push_back({s, pattern, normalise_pattern(pattern)});
+    }
     for (const auto& token : sig.honeytoken_hashes) honeytokens_.emplace_back(token, s);
   }
   digests_ = KeyTable(std::move(digests));

@@ -83,8 +83,13 @@ class FingerprintIndex {
   template <typename Fn>
   void for_each_head_piece_match(std::uint64_t piece_length, std::span<const std::uint8_t, 20> sha1,
                                  Fn&& fn) const;
-  // Name patterns of every signature: (signature index, glob).
-  const std::vector<std::pair<std::uint32_t, std::string>>& patterns() const { return patterns_; }
+  // Name patterns of every signature, normalised once here rather than per manifest entry.
+  struct NamePattern {
+    std::uint32_t signature = 0;  // index into signatures()
+    std::string glob;             // as the signature has it
+    std::string normalised;       // normalise_pattern(glob), for glob_matches_normalised
+  };
+  const std::vector<NamePattern>& patterns() const { return patterns_; }
   // Honeytoken SHA-256 hashes of every signature: (hash, signature index), sorted by hash.
   const std::vector<std::pair<Digest, std::uint32_t>>& honeytokens() const { return honeytokens_; }
   // True when some signature file has exactly this size: the test for content candidates.
@@ -112,7 +117,7 @@ class FingerprintIndex {
   KeyTable digests_;
   KeyTable names_;
   KeyTable head_pieces_;
-  std::vector<std::pair<std::uint32_t, std::string>> patterns_;
+  std::vector<NamePattern> patterns_;
   std::vector<std::pair<Digest, std::uint32_t>> honeytokens_;
   std::vector<std::uint64_t> sizes_;                                     // sorted, unique
   std::vector<std::pair<std::uint64_t, std::uint32_t>> kept_originals_;  // (size, file id), sorted

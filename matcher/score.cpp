@@ -54,12 +54,14 @@ Digest sha256_of(std::string_view text) {
   return Digest::from_bytes(DigestKind::sha256, {out, len});
 }
 
+// A backward scan rather than find_last_of("/\\"), which calls memchr for every byte.
 std::string_view raw_basename(std::string_view path) {
-  while (!path.empty() && (path.back() == '/' || path.back() == '\\')) path.remove_suffix(1);
-  if (const auto slash = path.find_last_of("/\\"); slash != std::string_view::npos) {
-    path.remove_prefix(slash + 1);
-  }
-  return path;
+  const auto separator = [](char c) { return c == '/' || c == '\\'; };
+  std::size_t end = path.size();
+  while (end > 0 && separator(path[end - 1])) --end;
+  std::size_t begin = end;
+  while (begin > 0 && !separator(path[begin - 1])) --begin;
+  return path.substr(begin, end - begin);
 }
 
 void match_honeytokens(const FileEntry& entry, const FingerprintIndex& index,
@@ -202,6 +204,7 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
       }
     }
   }
+  std::string name;  // the entry's normalised name, its buffer reused from entry to entry
   for (const auto& entry : manifest.entries) {
     if (entry.pad) continue;
     for (const auto& digest : entry.digests) {
@@ -231,7 +234,7 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
     }
     if (!index.honeytokens().empty()) match_honeytokens(entry, index, per_dataset);
 
-    const auto name = normalise_name(entry.path);
+    normalise_name(entry.path, name);
     if (name.empty()) continue;
     index.for_each_name_match(name, [&](FileRef ref) {
       const auto& file = index.file(ref);
@@ -254,11 +257,11 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
       offer(per_dataset[ref.signature], ref.file, Strength::name,
             {"name", file.path, entry.path, std::move(detail)}, 0);
     });
-    for (const auto& [sig, pattern] : index.patterns()) {
-      if (glob_matches(pattern, name)) {
-        auto& patterns = per_dataset[sig].patterns;
+    for (const auto& pattern : index.patterns()) {
+      if (glob_matches_normalised(pattern.normalised, name)) {
+        auto& patterns = per_dataset[pattern.signature].patterns;
         if (patterns.size() < rules.max_evidence) {
-          patterns.push_back({"pattern", "", entry.path, pattern});
+          patterns.push_back({"pattern", "", entry.path, pattern.glob});
         }
       }
     }

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <string_view>
+
 namespace leakwatch::matcher {
 namespace {
 
@@ -29,6 +33,50 @@ TEST(NormaliseName, ComposedAndDecomposedAccentsCompareEqual) {
 TEST(NormaliseName, InvalidUtf8FallsBackToAsciiFolding) {
   const std::string name = "BAD\xFF\xFEName.TXT";
   EXPECT_EQ(normalise_name(name), "bad\xFF\xFEname.txt");
+}
+
+// normalise_name scans 8 bytes at a time; it must agree with the byte-at-a-time definition
+// (last component, trailing spaces, dots and tabs dropped, ASCII letters lowered, other bytes
+// kept) at every length and separator position, and on the bytes next to 'A'..'Z' and their
+// high-bit twins (0xC1..0xDA), which must not be lowered.
+std::string reference_fold(std::string_view path) {
+  while (!path.empty() && (path.back() == '/' || path.back() == '\\')) path.remove_suffix(1);
+  std::size_t begin = path.size();
+  while (begin > 0 && path[begin - 1] != '/' && path[begin - 1] != '\\') --begin;
+  std::string name(path.substr(begin));
+  while (!name.empty() && (name.back() == ' ' || name.back() == '.' || name.back() == '\t')) {
+    name.pop_back();
+  }
+  for (auto& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return name;
+}
+
+TEST(NormaliseName, WordAtATimeScansAgreeWithTheByteDefinition) {
+  const std::string alphabet = "/\\/\\AZ@[az`{ .\tx\x80\xC1\xDA\xFF";
+  std::mt19937 rng(7);
+  std::string out;
+  for (int round = 0; round < 20000; ++round) {
+    std::string path(rng() % 41, 'x');
+    for (auto& c : path) c = alphabet[rng() % alphabet.size()];
+    // With bytes >= 0x80 the name is made invalid UTF-8 (0xFF at its end), so it takes the
+    // byte-folding path the reference describes rather than ICU.
+    bool high = false;
+    for (const char c : path) high |= static_cast<unsigned char>(c) >= 0x80;
+    if (high) path += '\xFF';
+    const auto expected = reference_fold(path);
+    EXPECT_EQ(normalise_name(path), expected) << "path of " << path.size() << " bytes";
+    normalise_name(path, out);
+    EXPECT_EQ(out, expected);
+  }
+}
+
+TEST(GlobMatches, NormalisedPatternMatchesAsTheRawOne) {
+  const std::string pattern = normalise_pattern("Payroll*.XLSX");
+  EXPECT_EQ(pattern, "payroll*.xlsx");
+  EXPECT_TRUE(glob_matches_normalised(pattern, normalise_name("HR/PAYROLL-2025.xlsx")));
+  EXPECT_FALSE(glob_matches_normalised(pattern, normalise_name("HR/payroll-2025.csv")));
 }
 
 TEST(GlobMatches, StarQuestionMarkAndClassesMatchCaseInsensitively) {
