@@ -68,7 +68,7 @@ TEST(SightingsFollow, PrintsEachNewOrChangedSightingOnceWhileScansRun) {
 
   auto r = lw({"scan"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_TRUE(wait_for([&] { return rows_in(log).size() >= 1; }, std::chrono::seconds{30}))
+  ASSERT_TRUE(wait_for([&] { return !rows_in(log).empty(); }, std::chrono::seconds{30}))
       << testing::read_file(log);
   auto rows = rows_in(log);
   ASSERT_EQ(rows.size(), 1u);
