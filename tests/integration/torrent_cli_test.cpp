@@ -52,7 +52,7 @@ struct Leak {
     write_file(dir / "site" / "dump" / "aaa.bin", a);
     write_file(dir / "site" / "dump" / "zzz" / "bbb.bin", b);
     std::vector<std::string> args{"sign", "--dataset", "hr"};
-    if (keep_source) args.push_back("--keep-source");
+    if (keep_source) args.emplace_back("--keep-source");
     args.push_back((dir / "originals").string());
     const auto r = leakwatch(dir, args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
