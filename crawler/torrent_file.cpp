@@ -16,7 +16,8 @@ namespace {
 
 template <typename Hash>
 std::string hash_hex(const Hash& h) {
-  return to_hex({reinterpret_cast<const std::uint8_t*>(h.data()), h.size()});
+  return to_hex(
+      {reinterpret_cast<const std::uint8_t*>(h.data()), static_cast<std::size_t>(h.size())});
 }
 
 std::string endpoint_text(const lt::tcp::endpoint& e) {
