@@ -155,7 +155,15 @@ Result<FileEntries> list_remote_zip(HttpClient& client, const CrawlOptions& opti
   tail_request.tail_bytes = kZipTailBytes;
   tail_request.limits.max_body_bytes = kZipTailBytes;  // a server ignoring Range is cut off here
   const auto tail = client.get(tail_request);
-  if (!tail) return tail.error();
+  if (!tail) {
+    // More than the tail asked for: the server answered with the whole file.
+    if (tail.error().message.find("exceeds the limit") != std::string::npos)
+      return Error{url + ": the server ignores Range requests (it sent more than the " +
+                   std::to_string(kZipTailBytes) +
+                   " bytes asked for), so the zip directory cannot be read without downloading "
+                   "the whole archive; not listed"};
+    return tail.error();
+  }
   result.bytes_fetched += tail->body_bytes;
   result.archive_bytes += tail->body_bytes;
   if (tail->status != 206 && tail->status != 200)
@@ -254,6 +262,27 @@ void finish_crawl(CrawlResult& result, bool ok) {
   if (!result.problems.empty() && result.error.empty()) result.error = result.problems.front();
 }
 
+CrawlResult crawl_archive(HttpClient& client, const CrawlOptions& options) {
+  CrawlResult result = start_crawl(options);
+  const auto url = parse_url(options.url);
+  if (!url) {
+    result.error = options.url + ": not a URL";
+    return result;
+  }
+  const auto slash = url->path.rfind('/');
+  auto name = percent_decode(url->path.substr(slash + 1));
+  if (name.empty()) name = "archive.zip";
+  auto entries = list_remote_zip(client, options, options.url, name, result);
+  ++result.pages_fetched;
+  if (!entries) {
+    result.error = entries.error().message;
+    return result;
+  }
+  result.manifest.entries = std::move(entries).value();
+  finish_crawl(result, true);
+  return result;
+}
+
 CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
   CrawlResult result = start_crawl(options);
 
@@ -262,21 +291,7 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
     result.error = options.url + ": not a URL";
     return result;
   }
-  if (is_zip_name(root->path)) {
-    const auto slash = root->path.rfind('/');
-    auto entries = list_remote_zip(client, options, options.url,
-                                   percent_decode(root->path.substr(slash + 1)), result);
-    ++result.pages_fetched;
-    if (!entries) {
-      result.error = entries.error().message;
-      return result;
-    }
-    result.manifest.entries = std::move(entries).value();
-    result.status = result.problems.empty() ? ScanStatus::ok : ScanStatus::partial;
-    if (!result.problems.empty()) result.error = result.problems.front();
-    return result;
-  }
-  if (!root->path.ends_with('/')) root->path += '/';
+  if (is_zip_name(root->path)) return crawl_archive(client, options);
 
   // Breadth first, one folder level at a time, each level fetched concurrently.
   std::vector<PendingPage> level{{*root, "", 0}};
@@ -304,61 +319,81 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
     result.pages_fetched += level.size();
     std::vector<PendingPage> next_level;
     // Each page is parsed, and its body dropped, as soon as it arrives.
-    client.get_each(
-        requests, options.concurrency, [&](std::size_t i, Result<HttpResponse> response) {
-          if (entries_full) return;
-          const PendingPage& page = level[i];
-          const std::string& page_url = requests[i].url;
-          if (page.depth == 0 && response) {
-            result.http_status = response->status;
-            result.latency = response->elapsed;
+    const auto on_page = [&](std::size_t i, Result<HttpResponse> response) {
+      if (entries_full) return;
+      PendingPage& page = level[i];
+      const std::string& page_url = requests[i].url;
+      // Links resolve against the URL that answered (after the server's redirects); the
+      // source's root is the folder that answered for the configured URL.
+      if (response && !response->effective_url.empty()) {
+        if (auto answered = parse_url(response->effective_url)) {
+          page.url = std::move(*answered);
+          if (page.depth == 0) {
+            root = page.url;
+            root->path = root->path.substr(0, root->path.rfind('/') + 1);
+            visited.insert(page.url.str());
           }
-          if (!response) {
-            result.problems.push_back(response.error().message);
-            incomplete = true;
-            return;
-          }
-          result.bytes_fetched += response->body_bytes;
-          if (response->status != 200) {
-            result.problems.push_back(page_url + ": HTTP " + std::to_string(response->status));
-            incomplete = true;
-            return;
-          }
-          const std::size_t room =
-              options.max_entries -
-              std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
-          auto listing = parse_listing(response->body, response->content_type, room + 1);
-          if (!listing) {
-            result.problems.push_back(page_url + ": " + listing.error().message);
-            incomplete = true;
-            return;
-          }
-          if (page.depth == 0) root_ok = true;
-          for (auto& e : listing->entries) {
-            const auto target = resolve_url(page.url, e.href);
-            if (!target || !within_root(*root, *target)) continue;
-            if (e.is_dir) {
-              if (page.depth >= options.depth) continue;
-              if (!visited.insert(target->str()).second) continue;
-              next_level.push_back({*target, page.prefix + e.name + "/", page.depth + 1});
-              continue;
-            }
-            if (result.manifest.entries.size() >= options.max_entries) {
-              result.problems.push_back(
-                  page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
-              incomplete = true;
-              entries_full = true;
-              break;
-            }
-            FileEntry entry;
-            entry.path = page.prefix + e.name;
-            (e.size_exact ? entry.size : entry.size_estimate) = e.size;
-            // The file's own URL is kept only where something may fetch from it (content, an
-            // archive's directory, a checksum list): most entries are names and sizes only.
-            if (needs_url(options, entry)) entry.url = target->str(true);
-            result.manifest.entries.push_back(std::move(entry));
-          }
-        });
+        }
+      }
+      if (page.depth == 0 && response) {
+        result.http_status = response->status;
+        result.latency = response->elapsed;
+      }
+      if (!response) {
+        result.problems.push_back(response.error().message);
+        incomplete = true;
+        return;
+      }
+      result.bytes_fetched += response->body_bytes;
+      if (response->status != 200) {
+        result.problems.push_back(page_url + ": HTTP " + std::to_string(response->status));
+        incomplete = true;
+        return;
+      }
+      const std::size_t room =
+          options.max_entries -
+          std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
+      auto listing = parse_listing(response->body, response->content_type, room + 1);
+      if (!listing) {
+        result.problems.push_back(page_url + ": " + listing.error().message);
+        incomplete = true;
+        return;
+      }
+      if (page.depth == 0) root_ok = true;
+      for (auto& e : listing->entries) {
+        const auto target = resolve_url(page.url, e.href);
+        if (!target || !within_root(*root, *target)) continue;
+        if (e.is_dir) {
+          if (page.depth >= options.depth) continue;
+          if (!visited.insert(target->str()).second) continue;
+          next_level.push_back({*target, page.prefix + e.name + "/", page.depth + 1});
+          continue;
+        }
+        if (result.manifest.entries.size() >= options.max_entries) {
+          result.problems.push_back(
+              page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
+          incomplete = true;
+          entries_full = true;
+          break;
+        }
+        FileEntry entry;
+        entry.path = page.prefix + e.name;
+        (e.size_exact ? entry.size : entry.size_estimate) = e.size;
+        // The file's own URL is kept only where something may fetch from it (content, an
+        // archive's directory, a checksum list): most entries are names and sizes only.
+        if (needs_url(options, entry)) entry.url = target->str(true);
+        result.manifest.entries.push_back(std::move(entry));
+      }
+    };
+    if (level.size() == 1 && level[0].depth == 0 && options.first_page) {
+      // Fetched and counted by the caller.
+      --result.pages_fetched;
+      const auto bytes = result.bytes_fetched;
+      on_page(0, *options.first_page);
+      result.bytes_fetched = bytes;
+    } else {
+      client.get_each(requests, options.concurrency, on_page);
+    }
     level = std::move(next_level);
   }
 
