@@ -133,8 +133,8 @@ lt::settings_pack session_settings(const MagnetFetchOptions& options, const Prox
   pack.set_bool(sp::enable_upnp, false);
   pack.set_bool(sp::enable_natpmp, false);
   pack.set_bool(sp::enable_dht, !proxied && options.dht);
-  pack.set_str(sp::listen_interfaces, proxied ? "127.0.0.1:" + std::to_string(held_udp_port)
-                                              : options.listen_interfaces);
+  pack.set_str(sp::listen_interfaces,
+               proxied ? "127.0.0.1:" + std::to_string(held_udp_port) : options.listen_interfaces);
   if (proxied) {
     // See UdpPortHold: the UDP bind must fail, not move to another port.
     pack.set_int(sp::max_retry_port_bind, 0);
