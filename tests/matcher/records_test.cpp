@@ -481,9 +481,9 @@ TEST(Records, TwoLetterColumnsAreSignedFoundAndWarnedAboutWhenRepetitive) {
   std::vector<std::pair<std::string, std::string>> rows;
   std::string csv = "plate,state\n";
   for (int i = 0; i < 3000; ++i) {
-    rows.emplace_back(random_of(rng, "ABCDEFGHJKLMNPRSTUVWXYZ", 3) +
-                          random_of(rng, "0123456789", 4),
-                      states[rng() % states.size()]);
+    rows.emplace_back(
+        random_of(rng, "ABCDEFGHJKLMNPRSTUVWXYZ", 3) + random_of(rng, "0123456789", 4),
+        states[rng() % states.size()]);
     csv += rows.back().first + "," + rows.back().second + "\n";
   }
   write_file(dir / "plates.csv", csv);
