@@ -59,8 +59,18 @@ bool looks_like_checksums(std::string_view body, std::string_view name) {
   return list && !list->lines.empty() && list->bad_lines * 10 <= list->lines.size();
 }
 
+// A listing of a server leakwatch knows (nginx, Apache, lighttpd, python's http.server), or any
+// page titled like one ("Index of /..."). Any other HTML page with relative links would parse
+// as a generic listing too, but it is a page (a forum post): read as one, its file links are
+// entries and its folder links listings all the same.
 bool is_listing(std::string_view body, std::string_view content_type) {
-  return parse_listing(body, content_type, 1).has_value();
+  const auto listing = parse_listing(body, content_type, 1);
+  if (!listing) return false;
+  if (listing->format != "generic") return true;
+  const auto head = ascii_lower(body.substr(0, 4096));
+  return head.find("<title>index of") != std::string::npos ||
+         head.find("<title>directory listing for") != std::string::npos ||
+         head.find("<h1>index of") != std::string::npos;
 }
 
 }  // namespace
@@ -166,7 +176,6 @@ bool status_ok(const Result<HttpResponse>& r, const std::string& url, CrawlResul
   return true;
 }
 
-}  // namespace
 
 // A single document's answer read as `kind` (checksum list, JSON tree or text dump).
 CrawlResult read_document(CrawlKind kind, const HttpResponse& response, const CrawlOptions& options,

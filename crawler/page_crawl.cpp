@@ -102,10 +102,11 @@ bool may_be_text(const Url& target) {
   const std::string name = ascii_lower(percent_decode(target.path.substr(slash + 1)));
   if (looks_like_checksum_file(name)) return false;
   for (const auto* ext :
-       {".zip", ".torrent", ".7z", ".rar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".tar", ".iso",
-        ".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".mp4", ".mkv",
-        ".avi", ".mov", ".mp3", ".wav", ".pdf", ".exe", ".dll", ".bin", ".img", ".db", ".sqlite",
-        ".pst", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods"}) {
+       {".zip",  ".torrent", ".7z",   ".rar",  ".gz",     ".tgz", ".bz2",  ".xz",   ".zst",
+        ".tar",  ".iso",     ".jpg",  ".jpeg", ".png",    ".gif", ".webp", ".bmp",  ".tif",
+        ".tiff", ".mp4",     ".mkv",  ".avi",  ".mov",    ".mp3", ".wav",  ".pdf",  ".exe",
+        ".dll",  ".bin",     ".img",  ".db",   ".sqlite", ".pst", ".doc",  ".docx", ".xls",
+        ".xlsx", ".ppt",     ".pptx", ".odt",  ".ods"}) {
     if (name.ends_with(ext)) return false;
   }
   return true;
@@ -138,8 +139,8 @@ void read_linked_texts(HttpClient& client, const CrawlOptions& options,
     std::string body;
     bool capped = false;
     bool rejected = false;
-    HttpRequest request{.url = link.str(true), .proxy_url = options.proxy_url,
-                        .limits = options.limits};
+    HttpRequest request{
+        .url = link.str(true), .proxy_url = options.proxy_url, .limits = options.limits};
     request.limits.max_body_bytes = cap + (1u << 20);  // the sink stops first
     ++result.pages_fetched;
     const auto response = client.get(request, [&](std::span<const std::uint8_t> chunk) {
