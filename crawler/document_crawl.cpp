@@ -176,7 +176,6 @@ bool status_ok(const Result<HttpResponse>& r, const std::string& url, CrawlResul
   return true;
 }
 
-
 // A single document's answer read as `kind` (checksum list, JSON tree or text dump).
 CrawlResult read_document(CrawlKind kind, const HttpResponse& response, const CrawlOptions& options,
                           const Url& url, CrawlResult result) {

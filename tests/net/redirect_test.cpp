@@ -30,11 +30,11 @@ TEST(RedirectRules, EachHopIsCheckedLikeAConfiguredUrl) {
   const auto site = url("http://mirror.example.org/files");
   const auto local = url("http://127.0.0.1:8080/files");
   // Direct: nowhere private, local or onion from a public site.
-  for (const auto* to : {"http://127.0.0.1/", "http://[::1]/", "http://localhost:631/",
-                         "http://10.1.2.3/", "http://172.20.0.1/", "http://192.168.1.1/",
-                         "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/",
-                         "http://[fd00::1]/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/",
-                         "http://exampleleakxyz2abcdefghijklmnopqrstuvwxyz234567abcdefgh.onion/"}) {
+  for (const auto* to :
+       {"http://127.0.0.1/", "http://[::1]/", "http://localhost:631/", "http://10.1.2.3/",
+        "http://172.20.0.1/", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/", "http://[fd00::1]/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/",
+        "http://exampleleakxyz2abcdefghijklmnopqrstuvwxyz234567abcdefgh.onion/"}) {
     EXPECT_TRUE(redirect_refused(site, url(to), false)) << to;
   }
   const auto onion = redirect_refused(
@@ -52,8 +52,8 @@ TEST(RedirectRules, EachHopIsCheckedLikeAConfiguredUrl) {
   EXPECT_FALSE(redirect_refused(
       site, url("http://exampleleakxyz2abcdefghijklmnopqrstuvwxyz234567abcdefgh.onion/"), true));
   EXPECT_TRUE(redirect_refused(site, url("ftp://mirror.example.org/x"), true));
-  const auto long_name = redirect_refused(site, url("http://" + std::string(300, 'a') + ".org/"),
-                                          true);
+  const auto long_name =
+      redirect_refused(site, url("http://" + std::string(300, 'a') + ".org/"), true);
   ASSERT_TRUE(long_name);
   EXPECT_NE(long_name->find("255 bytes"), std::string::npos) << *long_name;
 }
@@ -102,8 +102,8 @@ TEST_F(Redirects, AreFollowedByLeakwatchWithItsOwnChecks) {
                                                         {"/loop", "more than 5 redirects"}}) {
     for (const bool many : {false, true}) {
       const HttpRequest request{.url = server.url(path)};
-      const auto got = many ? std::move(client_.get_many({request}, Concurrency{})[0])
-                            : client_.get(request);
+      const auto got =
+          many ? std::move(client_.get_many({request}, Concurrency{})[0]) : client_.get(request);
       ASSERT_FALSE(got) << path;
       EXPECT_NE(got.error().message.find(server.url(path)), std::string::npos)
           << got.error().message;
@@ -111,8 +111,8 @@ TEST_F(Redirects, AreFollowedByLeakwatchWithItsOwnChecks) {
     }
   }
   // Many at once follow redirects too.
-  const auto many = client_.get_many({{.url = server.url("/files")}, {.url = server.url("/relative")}},
-                                     Concurrency{});
+  const auto many = client_.get_many(
+      {{.url = server.url("/files")}, {.url = server.url("/relative")}}, Concurrency{});
   ASSERT_TRUE(many[0]) << many[0].error().message;
   EXPECT_EQ(many[0]->effective_url, server.url("/files/"));
   ASSERT_TRUE(many[1]);
