@@ -2,11 +2,6 @@
 // writing or leaking anything, and the alert loop that turns metadata into Manifests.
 #include "crawler/torrent_session.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
@@ -18,7 +13,6 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 #include <map>
-#include <memory>
 
 #include "model/url.h"
 #include "net/proxy_health.h"
@@ -69,56 +63,7 @@ Result<Proxy> parse_proxy(const std::string& proxy_url) {
   return p;
 }
 
-// Behind a SOCKS5 proxy libtorrent 2.0.8 opens, for every listen socket, a UDP socket and a
-// SOCKS5 "UDP ASSOCIATE" tunnel for it, whatever the settings (session_impl::setup_listener calls
-// udp_socket::set_proxy_settings, which starts the tunnel for proxy types socks5 and
-// socks5_pw); Tor refuses it and libtorrent asks again every 5 s. It skips both when the UDP
-// socket cannot be bound. So the session listens (TCP, on loopback, for tracker announces) on a
-// port whose UDP side this object holds bound (never sending), with no retry on the next port
-// and no fallback to a system port: libtorrent's UDP bind fails and nothing UDP is ever sent.
-class UdpPortHold {
- public:
-  UdpPortHold() {
-    for (int attempt = 0; attempt < 20 && port_ == 0; ++attempt) {
-      fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-      if (fd_ < 0) return;
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      socklen_t len = sizeof addr;
-      if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-          ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
-          tcp_port_free(addr)) {
-        port_ = ntohs(addr.sin_port);
-        return;
-      }
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~UdpPortHold() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UdpPortHold(const UdpPortHold&) = delete;
-  UdpPortHold& operator=(const UdpPortHold&) = delete;
-  int port() const { return port_; }  // 0: none could be held
-
- private:
-  static bool tcp_port_free(const sockaddr_in& addr) {
-    const int tcp = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (tcp < 0) return false;
-    const int one = 1;
-    ::setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    const bool free = ::bind(tcp, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(tcp);
-    return free;
-  }
-  int fd_ = -1;
-  int port_ = 0;
-};
-
-lt::settings_pack session_settings(const MagnetFetchOptions& options, const Proxy& proxy,
-                                   int held_udp_port) {
+lt::settings_pack session_settings(const MagnetFetchOptions& options, const Proxy& proxy) {
   using sp = lt::settings_pack;
   sp pack;
   pack.set_int(sp::alert_mask, lt::alert_category::status | lt::alert_category::error |
@@ -133,13 +78,7 @@ lt::settings_pack session_settings(const MagnetFetchOptions& options, const Prox
   pack.set_bool(sp::enable_upnp, false);
   pack.set_bool(sp::enable_natpmp, false);
   pack.set_bool(sp::enable_dht, !proxied && options.dht);
-  pack.set_str(sp::listen_interfaces,
-               proxied ? "127.0.0.1:" + std::to_string(held_udp_port) : options.listen_interfaces);
-  if (proxied) {
-    // See UdpPortHold: the UDP bind must fail, not move to another port.
-    pack.set_int(sp::max_retry_port_bind, 0);
-    pack.set_bool(sp::listen_system_port_fallback, false);
-  }
+  pack.set_str(sp::listen_interfaces, proxied ? "127.0.0.1:0" : options.listen_interfaces);
   // Metadata from peers is hostile input: cap its size and its bencode tokens.
   pack.set_int(sp::max_metadata_size,
                static_cast<int>(std::min<std::uint64_t>(options.limits.max_bytes, INT32_MAX)));
@@ -221,10 +160,7 @@ std::vector<MagnetFetch> fetch_magnet_metadata(const std::vector<std::string>& m
     }
   }
 
-  const std::unique_ptr<UdpPortHold> udp_hold = proxied ? std::make_unique<UdpPortHold>() : nullptr;
-  if (udp_hold && udp_hold->port() == 0)
-    return fail_all("no loopback port free for the torrent session; not fetched");
-  lt::session_params params(session_settings(options, *proxy, udp_hold ? udp_hold->port() : 0));
+  lt::session_params params(session_settings(options, *proxy));
   params.disk_io_constructor = lt::disabled_disk_io_constructor;
   lt::session session(std::move(params));
 
@@ -292,7 +228,28 @@ std::vector<MagnetFetch> fetch_magnet_metadata(const std::vector<std::string>& m
   };
 
   std::vector<lt::alert*> alerts;
+  auto next_progress = Clock::now() + options.progress_interval;
   while (!pending.empty()) {
+    if (options.on_progress && Clock::now() >= next_progress) {
+      next_progress = Clock::now() + options.progress_interval;
+      std::string what;
+      auto latest = Clock::now();
+      std::size_t shown_count = 0;
+      for (const auto& [handle, p] : pending) {
+        latest = std::max(latest, p.deadline);
+        if (shown_count++ >= 3) continue;
+        const auto& magnet = out[p.index].magnet;
+        const auto xt = magnet.find("xt=");
+        what += (what.empty() ? "" : ", ") +
+                (xt == std::string::npos ? shown(magnet) : magnet.substr(xt + 3, 24) + "...") +
+                " " + std::to_string(p.peers_connected) + " peer connection(s)";
+      }
+      if (pending.size() > 3) what += ", ...";
+      options.on_progress(std::to_string(pending.size()) + " of " + std::to_string(magnets.size()) +
+                          " magnet(s) waiting for metadata (" + what + "); giving up in at most " +
+                          seconds_text(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              latest - Clock::now())));
+    }
     session.wait_for_alert(std::chrono::milliseconds(50));
     session.pop_alerts(&alerts);
     for (lt::alert* a : alerts) {
