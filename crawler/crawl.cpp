@@ -131,7 +131,8 @@ bool needs_url(const CrawlOptions& options, const FileEntry& entry) {
   const auto slash = entry.path.rfind('/');
   const auto name = slash == std::string::npos ? std::string_view(entry.path)
                                                : std::string_view(entry.path).substr(slash + 1);
-  return (options.wants_content && options.wants_content(entry)) || is_zip_name(name) ||
+  return (options.wants_content && options.wants_content(entry)) ||
+         (options.wants_size && !entry.size && options.wants_size(entry)) || is_zip_name(name) ||
          looks_like_checksum_file(name) || is_torrent_name(name);
 }
 
@@ -236,9 +237,66 @@ void list_archives(HttpClient& client, const CrawlOptions& options, CrawlResult&
   }
 }
 
+// Size probes: the exact size of entries the app asks about (a name that matches a signature
+// file, no exact size in the listing), learnt without their content: HEAD's Content-Length, or
+// where that gives none, a `Range: bytes=0-0` GET's Content-Range total (one byte at most is
+// read). At most options.probe_budget entries, through the source's proxy and rate limit.
+void probe_sizes(HttpClient& client, const CrawlOptions& options, CrawlResult& result) {
+  if (!options.wants_size || options.probe_budget == 0) return;
+  std::vector<std::size_t> todo;
+  std::uint64_t wanted = 0;
+  for (std::size_t i = 0; i < result.manifest.entries.size(); ++i) {
+    const auto& e = result.manifest.entries[i];
+    if (e.size || e.url.empty() || !options.wants_size(e)) continue;
+    ++wanted;
+    if (todo.size() < options.probe_budget) todo.push_back(i);
+  }
+  if (wanted > todo.size()) {
+    result.notes.push_back(
+        "size probes stopped at probe_budget=" + std::to_string(options.probe_budget) + ": " +
+        std::to_string(wanted - todo.size()) + " name-matched entries left " +
+        "without an exact size");
+  }
+  if (todo.empty()) return;
+  const auto request_for = [&](std::size_t i, bool head) {
+    HttpRequest r{.url = result.manifest.entries[i].url,
+                  .proxy_url = options.proxy_url,
+                  .limits = options.limits};
+    r.head = head;
+    if (!head) {
+      r.range = std::pair<std::uint64_t, std::uint64_t>{0, 0};
+      r.limits.max_body_bytes = 1;  // a server ignoring Range is cut off at once
+    }
+    return r;
+  };
+  for (const bool head : {true, false}) {
+    std::vector<HttpRequest> requests;
+    for (const auto i : todo) requests.push_back(request_for(i, head));
+    result.size_probes += requests.size();
+    const auto answers = client.get_many(requests, options.concurrency);
+    std::vector<std::size_t> left;
+    for (std::size_t k = 0; k < answers.size(); ++k) {
+      auto& entry = result.manifest.entries[todo[k]];
+      const auto& a = answers[k];
+      std::optional<std::uint64_t> size;
+      if (a && head && a->status == 200) size = a->content_length;
+      if (a && !head && a->status == 206) size = a->total_size;
+      if (a) result.bytes_fetched += a->body_bytes;
+      if (size) {
+        entry.size = *size;
+      } else if (head) {
+        left.push_back(todo[k]);
+      }
+    }
+    todo = std::move(left);
+    if (todo.empty()) break;
+  }
+}
+
 }  // namespace
 
 void examine_files(HttpClient& client, const CrawlOptions& options, CrawlResult& result) {
+  probe_sizes(client, options, result);
   apply_checksum_lists(client, options, result);
   if (options.max_archives > 0) list_archives(client, options, result);
   if (options.max_torrents > 0) fetch_linked_torrents(client, options, result);

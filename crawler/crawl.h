@@ -54,6 +54,12 @@ struct CrawlOptions {
   std::function<bool(const FileEntry&)> wants_content;
   DigestSinkFactory make_digester;
   std::uint64_t content_budget = 0;
+  // Size probes (examine_files, before content hashing): entries without an exact size for
+  // which `wants_size` is true get it from HEAD's Content-Length, or where that gives none from
+  // a Range: bytes=0-0 GET's Content-Range, at most `probe_budget` entries per crawl, through
+  // the proxy and within the rate limit (`concurrency`). 0: none.
+  std::function<bool(const FileEntry&)> wants_size;
+  std::uint64_t probe_budget = 0;
   // Leak posts: bytes of same-site documents the post links (plates.txt, /raw/abc) read as
   // text, in all, for record and honeytoken matching.
   std::uint64_t linked_text_budget = 8ull << 20;
@@ -77,6 +83,7 @@ struct CrawlResult {
   std::uint64_t content_bytes = 0;
   std::uint64_t archives_listed = 0;
   std::uint64_t archive_bytes = 0;  // bytes fetched to list them (ranges, not the archives)
+  std::uint64_t size_probes = 0;    // HEAD and Range 0-0 requests made to learn exact sizes
   // The document answered 304 Not Modified: nothing new to read; the manifest is empty and the
   // caller reuses the last one.
   bool not_modified = false;

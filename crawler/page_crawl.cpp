@@ -343,6 +343,8 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
     result.content_bytes += listed.content_bytes;
     result.archives_listed += listed.archives_listed;
     result.archive_bytes += listed.archive_bytes;
+    result.size_probes += listed.size_probes;
+    for (auto& n : listed.notes) result.notes.push_back(std::move(n));
     if (listed.status == ScanStatus::failed) {
       result.problems.push_back(listed.error);
       continue;
