@@ -26,7 +26,17 @@ constexpr const char* kHoneytoken = "canary-7d41c9e2b8-leakwatch";
 
 class Tor : public ::testing::Test {
  protected:
+  // A network that does not come up fails every test with the launcher's reason (no skip).
   static void SetUpTestSuite() {
+    try {
+      start();
+    } catch (const std::exception& e) {
+      start_error_ = e.what();
+    }
+  }
+  void SetUp() override { ASSERT_TRUE(start_error_.empty()) << start_error_; }
+
+  static void start() {
     shared_ = std::make_unique<Shared>();
     auto& s = *shared_;
     const auto& d = s.dir;
@@ -37,11 +47,11 @@ class Tor : public ::testing::Test {
     }
     // A leak site: a folder listing with one dataset file as it is, a checksum list naming
     // another, a zip holding the third.
-    std::filesystem::copy_file(d / "dataset" / "plate_1.jpg", d / "site" / "dump" / "plate_1.jpg");
+    write_file(d / "site" / "dump" / "plate_1.jpg",
+               testing::read_file(d / "dataset" / "plate_1.jpg"));
     const auto sums = run_command({"sha256sum", (d / "dataset" / "plate_2.jpg").string()});
     write_file(d / "site" / "dump" / "SHA256SUMS", sums.out.substr(0, 64) + "  plate_2.jpg\n");
-    std::filesystem::create_directories(d / "zipwork");
-    std::filesystem::copy_file(d / "dataset" / "plate_3.jpg", d / "zipwork" / "plate_3.jpg");
+    write_file(d / "zipwork" / "plate_3.jpg", testing::read_file(d / "dataset" / "plate_3.jpg"));
     const auto zip =
         run_command({"sh", "-c",
                      "cd '" + (d / "zipwork").string() + "' && zip -q -0 '" +
@@ -119,9 +129,11 @@ class Tor : public ::testing::Test {
     std::unique_ptr<testing::TorNetwork> tor;
   };
   static std::unique_ptr<Shared> shared_;
+  static std::string start_error_;
 };
 
 std::unique_ptr<Tor::Shared> Tor::shared_;
+std::string Tor::start_error_;
 
 TEST_F(Tor, OnionSiteGivesTheSameSightingsAsTheSameSiteDirect) {
   const auto onion = "http://" + shared_->tor->onion();
@@ -162,10 +174,9 @@ TEST_F(Tor, IsolatedSourcesEachGetTheirOwnCircuit) {
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   const auto status = shared_->tor->control("GETINFO circuit-status");
   std::map<std::string, std::set<std::string>> circuits_by_user;
-  const std::regex line(R"((\d+) BUILT [^\r\n]*SOCKS_USERNAME="([^"]*)") ");
-      for (std::sregex_iterator it(status.begin(), status.end(), line), end; it != end; ++it)
-          circuits_by_user[(*it)[2]]
-              .insert((*it)[1]);
+  const std::regex line(R"re((\d+) BUILT [^\r\n]*SOCKS_USERNAME="([^"]*)")re");
+  for (std::sregex_iterator it(status.begin(), status.end(), line), end; it != end; ++it)
+    circuits_by_user[(*it)[2]].insert((*it)[1]);
   const auto& a = circuits_by_user["leakwatch-iso-a"];
   const auto& b = circuits_by_user["leakwatch-iso-b"];
   ASSERT_FALSE(a.empty()) << status;
