@@ -56,9 +56,9 @@ class AutoKind : public ::testing::Test {
     ASSERT_EQ(zip.exit_code, 0) << zip.err;
     write_file(dir_ / "torrentwork" / "seed.bin", testing::random_bytes(40000, 9));
     std::filesystem::create_directories(site_ / "t");
-    const auto torrent = testing::run_command(
-        {"mktorrent", "-a", "http://127.0.0.1:1/announce", "-o",
-         (site_ / "t" / "release").string(), (dir_ / "torrentwork" / "seed.bin").string()});
+    const auto torrent = testing::run_command({"mktorrent", "-a", "http://127.0.0.1:1/announce",
+                                               "-o", (site_ / "t" / "release").string(),
+                                               (dir_ / "torrentwork" / "seed.bin").string()});
     ASSERT_EQ(torrent.exit_code, 0) << torrent.err << torrent.out;
   }
   TempDir dir_;
