@@ -606,29 +606,31 @@ Result<void> HttpClient::send_mail(const MailRequest& request) {
                  "...: " + (error_buffer[0] ? std::string(error_buffer) : curl_easy_strerror(rc))};
   }
   return {};
-  std::optional<std::string> redirect_refused(const Url& from, const Url& to, bool proxied) {
-    if (to.scheme != "http" && to.scheme != "https")
-      return "only http and https are followed, not " + to.scheme.substr(0, 20);
-    if (to.host.empty()) return std::string("no host");
-    if (to.host.size() > 255) return std::string("host name longer than 255 bytes");
-    // The proxy resolves and connects, as for the first hop; the configured host is the
-    // operator's choice.
-    if (proxied || to.host == from.host) return std::nullopt;
-    if (to.is_onion())
-      return std::string(
-          "a .onion address, which a direct source never follows (it would be resolved locally); "
-          "give the source a socks5h:// proxy");
-    const auto kind = address_kind(to.host);
-    if (!reachable_after_redirect(kind, address_kind(from.host)))
-      return std::string(kind_words(kind)) + ", which a direct source never follows a redirect to";
-    return std::nullopt;
-  }
+}
 
-  CurlGlobal::CurlGlobal() {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-  }
-  CurlGlobal::~CurlGlobal() {
-    curl_global_cleanup();
-  }
+std::optional<std::string> redirect_refused(const Url& from, const Url& to, bool proxied) {
+  if (to.scheme != "http" && to.scheme != "https")
+    return "only http and https are followed, not " + to.scheme.substr(0, 20);
+  if (to.host.empty()) return std::string("no host");
+  if (to.host.size() > 255) return std::string("host name longer than 255 bytes");
+  // The proxy resolves and connects, as for the first hop; the configured host is the
+  // operator's choice.
+  if (proxied || to.host == from.host) return std::nullopt;
+  if (to.is_onion())
+    return std::string(
+        "a .onion address, which a direct source never follows (it would be resolved locally); "
+        "give the source a socks5h:// proxy");
+  const auto kind = address_kind(to.host);
+  if (!reachable_after_redirect(kind, address_kind(from.host)))
+    return std::string(kind_words(kind)) + ", which a direct source never follows a redirect to";
+  return std::nullopt;
+}
+
+CurlGlobal::CurlGlobal() {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+CurlGlobal::~CurlGlobal() {
+  curl_global_cleanup();
+}
 
 }  // namespace leakwatch::crawler
