@@ -159,7 +159,8 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       "matched against every stored signature, and recorded: a scan record per source (coverage "
       "for\n"
       "verify) and one sighting per dataset and locator. Exit code 1 when any source failed.");
-  scan->add_option("--source", sa->sources, "only this source (repeatable)");
+  scan->add_option("--source", sa->sources, "only this source; one per flag, repeatable")
+      ->allow_extra_args(false);
   scan->add_option("--jobs", sa->jobs, "sources scanned at once (default 4)")
       ->check(CLI::Range(1, 64));
   scan->add_option("--format", sa->format, "text or json (one object)")
@@ -321,7 +322,12 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
                                     "' is not an http:// or https:// URL, a magnet: link or a "
                                     ".torrent file");
       }
+      // The config file's [[dataset]] thresholds apply to check as to scan (a bad config is an
+      // error here too); its sources and proxies do not.
+      auto loaded = ctx.config();
+      if (!loaded) return fail(kExitUsage, loaded.error().message);
       config::Config config;
+      config.datasets = (*loaded)->datasets;
       config::SourceConfig source;
       source.name = "adhoc";
       source.url = ca->target;
@@ -342,7 +348,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         config.proxies.push_back({.name = "cli", .url = ca->proxy, .parsed = *parsed});
         source.proxy = "cli";
       }
-      if (url && url->is_onion() && (ca->proxy.empty() || !ca->proxy.starts_with("socks5h://"))) {
+      // socks5:// is used as socks5h:// (see net/http_client.h), so either will do.
+      if (url && url->is_onion() &&
+          !(ca->proxy.starts_with("socks5h://") || ca->proxy.starts_with("socks5://"))) {
         return fail(kExitUsage,
                     "check: a .onion URL needs --proxy socks5h://... (it is never fetched directly "
                     "or resolved locally)");

@@ -102,17 +102,24 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
   cmd->add_option("--description", args->description, "free-text description");
   cmd->add_option("--records", args->records,
                   "CSV file whose --columns are fingerprinted (keyed hashes, never values)");
-  cmd->add_option("--columns", args->columns, "CSV columns to fingerprint, with --records")
-      ->delimiter(',');
+  // Every list option takes one token per flag (CLI11 would otherwise take the PATHs after it as
+  // more values): --columns a,b is one comma-separated token, the others repeat.
+  cmd->add_option("--columns", args->columns,
+                  "CSV columns to fingerprint, with --records: one comma-separated token "
+                  "(--columns plate,state)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--normaliser", args->normalisers,
-                  "COLUMN=text|email|phone|digits|exact (default: guessed); repeatable")
+                  "COLUMN=text|email|phone|digits|exact (default: guessed); one per flag, "
+                  "repeatable")
       ->allow_extra_args(false);
   cmd->add_option("--honeytoken", args->honeytokens,
-                  "a planted unique string (stored hashed); repeatable")
+                  "a planted unique string (stored hashed); one per flag, repeatable")
       ->allow_extra_args(false);  // one value per flag, so a PATH after it stays a PATH
   cmd->add_option("--pattern", args->patterns,
                   "a glob over remote file names, e.g. 'payroll*.xlsx' (possible only); or, "
-                  "with --records, COLUMN=REGEX: the column's candidate pattern; repeatable")
+                  "with --records, COLUMN=REGEX: the column's candidate pattern; one per flag, "
+                  "repeatable")
       ->allow_extra_args(false);
   cmd->add_option("--threads", args->threads, "hashing threads (default: every core)");
   cmd->add_flag("--keep-source", args->keep_source,
@@ -182,13 +189,25 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
       }
       if (!report) return fail(kExitRuntime, report.error().message);
       std::optional<matcher::RecordSignReport> records;
+      std::optional<std::filesystem::path> new_key;  // made by this run: removed if it fails
       if (!args->records.empty()) {
+        // A key made for this signing goes again when the signing fails: no key without a
+        // signature that uses it.
+        const auto key_path = matcher::record_key_path(ctx.data_dir(), args->dataset);
+        std::error_code ec;
+        const bool had_key = std::filesystem::exists(key_path, ec);
         auto key = matcher::load_or_create_record_key(ctx.data_dir(), args->dataset);
         if (!key) return fail(kExitRuntime, key.error().message);
+        if (!had_key) new_key = key_path;
         auto signed_records = matcher::sign_records(args->records, *key, record_options);
-        if (!signed_records) return fail(kExitRuntime, signed_records.error().message);
+        if (!signed_records) {
+          if (new_key) std::filesystem::remove(*new_key, ec);
+          return fail(kExitRuntime, signed_records.error().message);
+        }
         for (const auto& p : signed_records->problems)
           spdlog::warn("sign dataset={} records: {}", args->dataset, p);
+        for (const auto& w : signed_records->warnings)
+          spdlog::warn("sign dataset={} records: {}", args->dataset, w);
         records = std::move(signed_records).value();
         report->signature.records = std::move(records->records);
       }
@@ -196,8 +215,11 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       for (const auto& s : report->skipped)
         spdlog::warn("sign dataset={} skipped: {}", args->dataset, s);
-      if (auto put = (*store)->put_signature(report->signature); !put)
+      if (auto put = (*store)->put_signature(report->signature); !put) {
+        std::error_code ec;
+        if (new_key) std::filesystem::remove(*new_key, ec);
         return fail(kExitRuntime, put.error().message);
+      }
       const auto& sig = report->signature;
       std::cout << "signed dataset '" << sig.dataset << "': " << sig.files.size() << " files, "
                 << format_size(total_size(sig)) << " in " << std::fixed << std::setprecision(1)

@@ -59,6 +59,13 @@ struct SourceConfig {
   std::chrono::milliseconds timeout{std::chrono::seconds{120}};  // per request
   int concurrency = 8;  // requests in flight at once for this source (also the per-host limit)
   std::chrono::milliseconds request_interval{0};  // least time between two request starts
+  // Size probes: entries whose name matches a signature file and whose listing gives no exact
+  // size get it from HEAD (or a Range: bytes=0-0 GET), at most probe_budget per scan. Metadata
+  // only: on with fetch_content = "never" too.
+  bool probe_sizes = true;
+  std::uint64_t probe_budget = 100;
+  // Leak posts: bytes of linked same-site text documents read per scan (0: none).
+  std::uint64_t linked_text_budget = 8ull << 20;
   // kind = "json-tree": key names tried in order for a file's path, size and child list
   // (empty: the crawler's defaults).
   std::vector<std::string> json_path_keys, json_size_keys, json_children_keys;

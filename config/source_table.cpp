@@ -65,11 +65,12 @@ void read_source_tables(Validator& v, const toml::table& root, Config& config) {
     s.line = static_cast<int>(t->source().begin.line);
     const auto name = v.unique_name(*t, ctx, source_names);
     const std::string sctx = name ? "source '" + *name + "'" : ctx;
-    v.check_keys(*t,
-                 {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
-                  "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout",
-                  "json_keys", "concurrency", "request_interval"},
-                 sctx);
+    v.check_keys(
+        *t,
+        {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
+         "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout", "json_keys",
+         "concurrency", "request_interval", "probe_sizes", "probe_budget", "linked_text_budget"},
+        sctx);
     if (const auto kind = v.string(*t, "kind", sctx, false)) {
       const auto it = std::find(std::begin(kSourceKinds), std::end(kSourceKinds), *kind);
       if (it == std::end(kSourceKinds)) {
@@ -113,11 +114,13 @@ void read_source_tables(Validator& v, const toml::table& root, Config& config) {
       } else {
         s.proxy = *proxy;
         for (const auto* m : members) {
-          if (parsed_url && parsed_url->is_onion() && m->parsed.scheme != "socks5h") {
-            v.fail(
-                t->get("proxy")->source(), sctx + ".proxy",
-                "a .onion source needs a socks5h:// proxy so the proxy resolves the name; proxy '" +
-                    m->name + "' is " + m->parsed.scheme + "://");
+          // socks5:// is used as socks5h:// (the proxy resolves every name), so either will do.
+          if (parsed_url && parsed_url->is_onion() && m->parsed.scheme != "socks5h" &&
+              m->parsed.scheme != "socks5") {
+            v.fail(t->get("proxy")->source(), sctx + ".proxy",
+                   "a .onion source needs a SOCKS5 proxy (socks5h://) so the proxy resolves the "
+                   "name; proxy '" +
+                       m->name + "' is " + m->parsed.scheme + "://");
           }
         }
       }
@@ -156,6 +159,11 @@ void read_source_tables(Validator& v, const toml::table& root, Config& config) {
     s.request_interval = v.duration(*t, "request_interval", sctx).value_or(s.request_interval);
     s.concurrency =
         static_cast<int>(v.integer(*t, "concurrency", sctx, 1, 256).value_or(s.concurrency));
+    s.probe_sizes = v.boolean(*t, "probe_sizes", sctx).value_or(s.probe_sizes);
+    s.probe_budget =
+        static_cast<std::uint64_t>(v.integer(*t, "probe_budget", sctx, 0, 1'000'000)
+                                       .value_or(static_cast<std::int64_t>(s.probe_budget)));
+    s.linked_text_budget = v.size(*t, "linked_text_budget", sctx).value_or(s.linked_text_budget);
     if (const auto* node = t->get("json_keys")) {
       // json_keys = { path = ["fn", "name"], size = "bytes", children = "kids" }
       const auto* keys = node->as_table();

@@ -131,7 +131,8 @@ bool needs_url(const CrawlOptions& options, const FileEntry& entry) {
   const auto slash = entry.path.rfind('/');
   const auto name = slash == std::string::npos ? std::string_view(entry.path)
                                                : std::string_view(entry.path).substr(slash + 1);
-  return (options.wants_content && options.wants_content(entry)) || is_zip_name(name) ||
+  return (options.wants_content && options.wants_content(entry)) ||
+         (options.wants_size && !entry.size && options.wants_size(entry)) || is_zip_name(name) ||
          looks_like_checksum_file(name) || is_torrent_name(name);
 }
 
@@ -155,7 +156,15 @@ Result<FileEntries> list_remote_zip(HttpClient& client, const CrawlOptions& opti
   tail_request.tail_bytes = kZipTailBytes;
   tail_request.limits.max_body_bytes = kZipTailBytes;  // a server ignoring Range is cut off here
   const auto tail = client.get(tail_request);
-  if (!tail) return tail.error();
+  if (!tail) {
+    // More than the tail asked for: the server answered with the whole file.
+    if (tail.error().message.find("exceeds the limit") != std::string::npos)
+      return Error{url + ": the server ignores Range requests (it sent more than the " +
+                   std::to_string(kZipTailBytes) +
+                   " bytes asked for), so the zip directory cannot be read without downloading "
+                   "the whole archive; not listed"};
+    return tail.error();
+  }
   result.bytes_fetched += tail->body_bytes;
   result.archive_bytes += tail->body_bytes;
   if (tail->status != 206 && tail->status != 200)
@@ -228,9 +237,66 @@ void list_archives(HttpClient& client, const CrawlOptions& options, CrawlResult&
   }
 }
 
+// Size probes: the exact size of entries the app asks about (a name that matches a signature
+// file, no exact size in the listing), learnt without their content: HEAD's Content-Length, or
+// where that gives none, a `Range: bytes=0-0` GET's Content-Range total (one byte at most is
+// read). At most options.probe_budget entries, through the source's proxy and rate limit.
+void probe_sizes(HttpClient& client, const CrawlOptions& options, CrawlResult& result) {
+  if (!options.wants_size || options.probe_budget == 0) return;
+  std::vector<std::size_t> todo;
+  std::uint64_t wanted = 0;
+  for (std::size_t i = 0; i < result.manifest.entries.size(); ++i) {
+    const auto& e = result.manifest.entries[i];
+    if (e.size || e.url.empty() || !options.wants_size(e)) continue;
+    ++wanted;
+    if (todo.size() < options.probe_budget) todo.push_back(i);
+  }
+  if (wanted > todo.size()) {
+    result.notes.push_back(
+        "size probes stopped at probe_budget=" + std::to_string(options.probe_budget) + ": " +
+        std::to_string(wanted - todo.size()) + " name-matched entries left " +
+        "without an exact size");
+  }
+  if (todo.empty()) return;
+  const auto request_for = [&](std::size_t i, bool head) {
+    HttpRequest r{.url = result.manifest.entries[i].url,
+                  .proxy_url = options.proxy_url,
+                  .limits = options.limits};
+    r.head = head;
+    if (!head) {
+      r.range = std::pair<std::uint64_t, std::uint64_t>{0, 0};
+      r.limits.max_body_bytes = 1;  // a server ignoring Range is cut off at once
+    }
+    return r;
+  };
+  for (const bool head : {true, false}) {
+    std::vector<HttpRequest> requests;
+    for (const auto i : todo) requests.push_back(request_for(i, head));
+    result.size_probes += requests.size();
+    const auto answers = client.get_many(requests, options.concurrency);
+    std::vector<std::size_t> left;
+    for (std::size_t k = 0; k < answers.size(); ++k) {
+      auto& entry = result.manifest.entries[todo[k]];
+      const auto& a = answers[k];
+      std::optional<std::uint64_t> size;
+      if (a && head && a->status == 200) size = a->content_length;
+      if (a && !head && a->status == 206) size = a->total_size;
+      if (a) result.bytes_fetched += a->body_bytes;
+      if (size) {
+        entry.size = *size;
+      } else if (head) {
+        left.push_back(todo[k]);
+      }
+    }
+    todo = std::move(left);
+    if (todo.empty()) break;
+  }
+}
+
 }  // namespace
 
 void examine_files(HttpClient& client, const CrawlOptions& options, CrawlResult& result) {
+  probe_sizes(client, options, result);
   apply_checksum_lists(client, options, result);
   if (options.max_archives > 0) list_archives(client, options, result);
   if (options.max_torrents > 0) fetch_linked_torrents(client, options, result);
@@ -254,6 +320,27 @@ void finish_crawl(CrawlResult& result, bool ok) {
   if (!result.problems.empty() && result.error.empty()) result.error = result.problems.front();
 }
 
+CrawlResult crawl_archive(HttpClient& client, const CrawlOptions& options) {
+  CrawlResult result = start_crawl(options);
+  const auto url = parse_url(options.url);
+  if (!url) {
+    result.error = options.url + ": not a URL";
+    return result;
+  }
+  const auto slash = url->path.rfind('/');
+  auto name = percent_decode(url->path.substr(slash + 1));
+  if (name.empty()) name = "archive.zip";
+  auto entries = list_remote_zip(client, options, options.url, name, result);
+  ++result.pages_fetched;
+  if (!entries) {
+    result.error = entries.error().message;
+    return result;
+  }
+  result.manifest.entries = std::move(entries).value();
+  finish_crawl(result, true);
+  return result;
+}
+
 CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
   CrawlResult result = start_crawl(options);
 
@@ -262,21 +349,7 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
     result.error = options.url + ": not a URL";
     return result;
   }
-  if (is_zip_name(root->path)) {
-    const auto slash = root->path.rfind('/');
-    auto entries = list_remote_zip(client, options, options.url,
-                                   percent_decode(root->path.substr(slash + 1)), result);
-    ++result.pages_fetched;
-    if (!entries) {
-      result.error = entries.error().message;
-      return result;
-    }
-    result.manifest.entries = std::move(entries).value();
-    result.status = result.problems.empty() ? ScanStatus::ok : ScanStatus::partial;
-    if (!result.problems.empty()) result.error = result.problems.front();
-    return result;
-  }
-  if (!root->path.ends_with('/')) root->path += '/';
+  if (is_zip_name(root->path)) return crawl_archive(client, options);
 
   // Breadth first, one folder level at a time, each level fetched concurrently.
   std::vector<PendingPage> level{{*root, "", 0}};
@@ -304,61 +377,81 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
     result.pages_fetched += level.size();
     std::vector<PendingPage> next_level;
     // Each page is parsed, and its body dropped, as soon as it arrives.
-    client.get_each(
-        requests, options.concurrency, [&](std::size_t i, Result<HttpResponse> response) {
-          if (entries_full) return;
-          const PendingPage& page = level[i];
-          const std::string& page_url = requests[i].url;
-          if (page.depth == 0 && response) {
-            result.http_status = response->status;
-            result.latency = response->elapsed;
+    const auto on_page = [&](std::size_t i, Result<HttpResponse> response) {
+      if (entries_full) return;
+      PendingPage& page = level[i];
+      const std::string& page_url = requests[i].url;
+      // Links resolve against the URL that answered (after the server's redirects); the
+      // source's root is the folder that answered for the configured URL.
+      if (response && !response->effective_url.empty()) {
+        if (auto answered = parse_url(response->effective_url)) {
+          page.url = std::move(*answered);
+          if (page.depth == 0) {
+            root = page.url;
+            root->path = root->path.substr(0, root->path.rfind('/') + 1);
+            visited.insert(page.url.str());
           }
-          if (!response) {
-            result.problems.push_back(response.error().message);
-            incomplete = true;
-            return;
-          }
-          result.bytes_fetched += response->body_bytes;
-          if (response->status != 200) {
-            result.problems.push_back(page_url + ": HTTP " + std::to_string(response->status));
-            incomplete = true;
-            return;
-          }
-          const std::size_t room =
-              options.max_entries -
-              std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
-          auto listing = parse_listing(response->body, response->content_type, room + 1);
-          if (!listing) {
-            result.problems.push_back(page_url + ": " + listing.error().message);
-            incomplete = true;
-            return;
-          }
-          if (page.depth == 0) root_ok = true;
-          for (auto& e : listing->entries) {
-            const auto target = resolve_url(page.url, e.href);
-            if (!target || !within_root(*root, *target)) continue;
-            if (e.is_dir) {
-              if (page.depth >= options.depth) continue;
-              if (!visited.insert(target->str()).second) continue;
-              next_level.push_back({*target, page.prefix + e.name + "/", page.depth + 1});
-              continue;
-            }
-            if (result.manifest.entries.size() >= options.max_entries) {
-              result.problems.push_back(
-                  page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
-              incomplete = true;
-              entries_full = true;
-              break;
-            }
-            FileEntry entry;
-            entry.path = page.prefix + e.name;
-            (e.size_exact ? entry.size : entry.size_estimate) = e.size;
-            // The file's own URL is kept only where something may fetch from it (content, an
-            // archive's directory, a checksum list): most entries are names and sizes only.
-            if (needs_url(options, entry)) entry.url = target->str(true);
-            result.manifest.entries.push_back(std::move(entry));
-          }
-        });
+        }
+      }
+      if (page.depth == 0 && response) {
+        result.http_status = response->status;
+        result.latency = response->elapsed;
+      }
+      if (!response) {
+        result.problems.push_back(response.error().message);
+        incomplete = true;
+        return;
+      }
+      result.bytes_fetched += response->body_bytes;
+      if (response->status != 200) {
+        result.problems.push_back(page_url + ": HTTP " + std::to_string(response->status));
+        incomplete = true;
+        return;
+      }
+      const std::size_t room =
+          options.max_entries -
+          std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
+      auto listing = parse_listing(response->body, response->content_type, room + 1);
+      if (!listing) {
+        result.problems.push_back(page_url + ": " + listing.error().message);
+        incomplete = true;
+        return;
+      }
+      if (page.depth == 0) root_ok = true;
+      for (auto& e : listing->entries) {
+        const auto target = resolve_url(page.url, e.href);
+        if (!target || !within_root(*root, *target)) continue;
+        if (e.is_dir) {
+          if (page.depth >= options.depth) continue;
+          if (!visited.insert(target->str()).second) continue;
+          next_level.push_back({*target, page.prefix + e.name + "/", page.depth + 1});
+          continue;
+        }
+        if (result.manifest.entries.size() >= options.max_entries) {
+          result.problems.push_back(
+              page_url + ": stopped at max_entries=" + std::to_string(options.max_entries));
+          incomplete = true;
+          entries_full = true;
+          break;
+        }
+        FileEntry entry;
+        entry.path = page.prefix + e.name;
+        (e.size_exact ? entry.size : entry.size_estimate) = e.size;
+        // The file's own URL is kept only where something may fetch from it (content, an
+        // archive's directory, a checksum list): most entries are names and sizes only.
+        if (needs_url(options, entry)) entry.url = target->str(true);
+        result.manifest.entries.push_back(std::move(entry));
+      }
+    };
+    if (level.size() == 1 && level[0].depth == 0 && options.first_page) {
+      // Fetched and counted by the caller.
+      --result.pages_fetched;
+      const auto bytes = result.bytes_fetched;
+      on_page(0, *options.first_page);
+      result.bytes_fetched = bytes;
+    } else {
+      client.get_each(requests, options.concurrency, on_page);
+    }
     level = std::move(next_level);
   }
 

@@ -20,10 +20,18 @@
 
 namespace leakwatch::crawler {
 
-// What the source URL points at. `auto_detect` decides from the URL and the answer: a .zip is an
-// archive, SHA256SUMS & co. a checksum list, .json a JSON tree, .txt/.csv/.log a text dump, an
-// HTML page a listing if it reads as one, else a leak post page, a .torrent a torrent file.
+// What the source URL points at. `auto_detect` fetches the URL as written and decides from the
+// answer after redirects, never from the URL's name (see detect_kind).
 enum class CrawlKind { auto_detect, listing, json_tree, checksums, archive, text, page, torrent };
+
+// What an answer is, for `auto`: its Content-Type where that is specific (zip, bittorrent, HTML:
+// a listing if any supported server's listing parses, else a leak post page; JSON: a listing or
+// a JSON tree), else sniffed from the body in this order: zip signature, bencoded torrent, HTML
+// (listing or page), nginx XML/JSON listing, JSON tree, checksum list, readable text.
+// auto_detect when it is none of these (binary). `file_name` only picks a checksum list's
+// digest kind where the hex length is ambiguous.
+CrawlKind detect_kind(std::string_view content_type, std::string_view body,
+                      std::string_view file_name);
 
 struct CrawlOptions {
   CrawlKind kind = CrawlKind::auto_detect;
@@ -46,11 +54,22 @@ struct CrawlOptions {
   std::function<bool(const FileEntry&)> wants_content;
   DigestSinkFactory make_digester;
   std::uint64_t content_budget = 0;
+  // Size probes (examine_files, before content hashing): entries without an exact size for
+  // which `wants_size` is true get it from HEAD's Content-Length, or where that gives none from
+  // a Range: bytes=0-0 GET's Content-Range, at most `probe_budget` entries per crawl, through
+  // the proxy and within the rate limit (`concurrency`). 0: none.
+  std::function<bool(const FileEntry&)> wants_size;
+  std::uint64_t probe_budget = 0;
+  // Leak posts: bytes of same-site documents the post links (plates.txt, /raw/abc) read as
+  // text, in all, for record and honeytoken matching.
+  std::uint64_t linked_text_budget = 8ull << 20;
   // Validators from the last successful fetch of a single-document source (checksum list, JSON
   // tree, text dump, page): sent as If-None-Match / If-Modified-Since. Folder listings are always
   // fetched in full, since an unchanged top page says nothing of its sub-folders.
   std::string etag;
   std::string last_modified;
+  // auto: the answer already fetched for `url` (a listing's first page is not fetched again).
+  const HttpResponse* first_page = nullptr;
 };
 
 struct CrawlResult {
@@ -64,6 +83,7 @@ struct CrawlResult {
   std::uint64_t content_bytes = 0;
   std::uint64_t archives_listed = 0;
   std::uint64_t archive_bytes = 0;  // bytes fetched to list them (ranges, not the archives)
+  std::uint64_t size_probes = 0;    // HEAD and Range 0-0 requests made to learn exact sizes
   // The document answered 304 Not Modified: nothing new to read; the manifest is empty and the
   // caller reuses the last one.
   bool not_modified = false;
@@ -98,7 +118,11 @@ bool is_page_name(std::string_view file_name);
 // and candidates hashed in memory when content hashing is on.
 void examine_files(HttpClient& client, const CrawlOptions& options, CrawlResult& result);
 // A directory listing, followed into sub-folders (also reached through crawl_source). A URL
-// ending in ".zip" is listed as one archive.
+// ending in ".zip" is listed as one archive. The URL is fetched as written (a folder URL without
+// its slash is redirected by the server); links resolve against the URL that answered, and the
+// source's root is the folder of that URL.
 CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options);
+// A zip archive at `options.url`, listed by two Range requests.
+CrawlResult crawl_archive(HttpClient& client, const CrawlOptions& options);
 
 }  // namespace leakwatch::crawler

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "crawler/listing.h"
+#include "model/text.h"
 #include "model/units.h"
 #include "model/url.h"
 
@@ -147,6 +148,11 @@ bool contains(std::string_view hay, std::string_view needle) {
   return hay.find(needle) != std::string_view::npos;
 }
 
+bool has_index_title(std::string_view body) {
+  const auto head = ascii_lower(body.substr(0, 4096));
+  return contains(head, "<title>index of /") || contains(head, "<title>directory listing for /");
+}
+
 }  // namespace
 
 std::optional<SizeToken> parse_size_token(std::string_view token) {
@@ -169,7 +175,9 @@ Result<Listing> parse_html_listing(std::string_view body, std::size_t max_entrie
   Walk w;
   w.max_entries = max_entries;
   walk(doc->root, w, 0);
-  if (w.listing.entries.empty() && !w.listing.truncated) {
+  // An empty folder of Apache, lighttpd or python's http.server links nothing but its parent:
+  // a listing with no entries, known by the title those servers give it.
+  if (w.listing.entries.empty() && !w.listing.truncated && !has_index_title(body)) {
     return Error{"no file or folder links: not a directory listing"};
   }
   if (contains(body, "<address>Apache") || contains(body, "alt=\"[DIR]\"") ||

@@ -95,6 +95,85 @@ struct PendingPage {
   int depth = 0;
 };
 
+// Files a post links that are read elsewhere (archives' directories, checksum lists, torrents)
+// or that are media: not fetched as possible text. Everything else is fetched and sniffed.
+bool may_be_text(const Url& target) {
+  const auto slash = target.path.rfind('/');
+  const std::string name = ascii_lower(percent_decode(target.path.substr(slash + 1)));
+  if (looks_like_checksum_file(name)) return false;
+  for (const auto* ext :
+       {".zip",  ".torrent", ".7z",   ".rar",  ".gz",     ".tgz", ".bz2",  ".xz",   ".zst",
+        ".tar",  ".iso",     ".jpg",  ".jpeg", ".png",    ".gif", ".webp", ".bmp",  ".tif",
+        ".tiff", ".mp4",     ".mkv",  ".avi",  ".mov",    ".mp3", ".wav",  ".pdf",  ".exe",
+        ".dll",  ".bin",     ".img",  ".db",   ".sqlite", ".pst", ".doc",  ".docx", ".xls",
+        ".xlsx", ".ppt",     ".pptx", ".odt",  ".ods"}) {
+    if (name.ends_with(ext)) return false;
+  }
+  return true;
+}
+
+constexpr std::size_t kSniffBytes = 4096;
+// Same-site documents tried as linked text per source (each costs a request, and at most
+// kSniffBytes when it is not text).
+constexpr std::size_t kMaxLinkedTexts = 64;
+
+// Documents linked from the post on the same site (plates.txt, dump.csv, /raw/abc) that turn
+// out to be text (sniffed from their first bytes: never by name alone) join the manifest's
+// texts, where records and honeytokens are matched as in a `text` source. Within
+// options.linked_text_budget bytes in all; what is not text is dropped after its first 4 KiB.
+void read_linked_texts(HttpClient& client, const CrawlOptions& options,
+                       const std::vector<Url>& links, CrawlResult& result) {
+  std::uint64_t budget = options.linked_text_budget;
+  if (budget == 0) return;  // off
+  for (const auto& link : links) {
+    if (budget == 0) {
+      result.problems.push_back(options.url + ": linked text budget of " +
+                                std::to_string(options.linked_text_budget) +
+                                " bytes spent before " + link.str());
+      break;
+    }
+    if (result.pages_fetched >= options.max_pages) break;
+    const std::uint64_t cap = std::min<std::uint64_t>(budget, options.limits.max_body_bytes);
+    const auto slash = link.path.rfind('/');
+    const std::string name = percent_decode(link.path.substr(slash + 1));
+    std::string body;
+    bool capped = false;
+    bool rejected = false;
+    HttpRequest request{
+        .url = link.str(true), .proxy_url = options.proxy_url, .limits = options.limits};
+    request.limits.max_body_bytes = cap + (1u << 20);  // the sink stops first
+    ++result.pages_fetched;
+    const auto response = client.get(request, [&](std::span<const std::uint8_t> chunk) {
+      const bool sniffed = body.size() >= kSniffBytes;
+      body.append(reinterpret_cast<const char*>(chunk.data()),
+                  std::min<std::uint64_t>(chunk.size(), cap - body.size()));
+      if (!sniffed && body.size() >= kSniffBytes &&
+          detect_kind("", body, name) != CrawlKind::text) {
+        rejected = true;
+        return false;
+      }
+      if (body.size() >= cap) {
+        capped = true;
+        return false;
+      }
+      return true;
+    });
+    result.bytes_fetched += body.size();
+    if (rejected) continue;
+    if (!response && !capped) {
+      result.problems.push_back(response.error().message);
+      continue;
+    }
+    if (response && response->status != 200) continue;  // a dead link is not a failed scan
+    if (body.size() < kSniffBytes && detect_kind("", body, name) != CrawlKind::text) continue;
+    budget -= body.size();
+    if (capped)
+      result.problems.push_back(link.str() + ": linked text read up to " + std::to_string(cap) +
+                                " bytes (linked text budget)");
+    result.manifest.texts.push_back({link.str(), std::move(body)});
+  }
+}
+
 }  // namespace
 
 bool is_page_name(std::string_view file_name) {
@@ -126,6 +205,7 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
   std::vector<Url> folders;                     // listings to read, with their depth below
   std::vector<int> folder_depths;
   std::set<std::string> magnets;  // sorted and unique, at most kMaxMagnets
+  std::vector<Url> text_links;    // same-site documents that may be text (read_linked_texts)
   bool root_ok = false;
   bool entries_full = false;
 
@@ -200,7 +280,17 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
             const bool below = target->path.starts_with(root_dir);
             switch (kind) {
               case LinkKind::page:
-                if (!below || page.depth >= options.depth) continue;
+                if (!below || page.depth >= options.depth) {
+                  // Not a page of the source; but a paste's raw URL elsewhere on the site
+                  // ("/raw/abc": no extension, no folder) is read if it is text.
+                  const auto name = target->path.substr(target->path.rfind('/') + 1);
+                  if (name.find('.') == std::string::npos && target->query.empty() &&
+                      text_links.size() < kMaxLinkedTexts) {
+                    seen.insert(key);
+                    text_links.push_back(*target);
+                  }
+                  continue;
+                }
                 seen.insert(key);
                 next.push_back({*target, page.depth + 1});
                 break;
@@ -213,6 +303,8 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
               case LinkKind::file:
                 seen.insert(key);
                 add_entry(*target);
+                if (may_be_text(*target) && text_links.size() < kMaxLinkedTexts)
+                  text_links.push_back(*target);
                 break;
             }
           }
@@ -222,6 +314,7 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
   result.magnets.insert(result.magnets.end(), magnets.begin(), magnets.end());
 
   if (root_ok) examine_files(client, options, result);
+  if (root_ok) read_linked_texts(client, options, text_links, result);
 
   // Folder listings linked from the post are crawled as listings, with what is left of the
   // page, archive and content budgets; their entries join the post's, under their folder.
@@ -250,6 +343,8 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
     result.content_bytes += listed.content_bytes;
     result.archives_listed += listed.archives_listed;
     result.archive_bytes += listed.archive_bytes;
+    result.size_probes += listed.size_probes;
+    for (auto& n : listed.notes) result.notes.push_back(std::move(n));
     if (listed.status == ScanStatus::failed) {
       result.problems.push_back(listed.error);
       continue;

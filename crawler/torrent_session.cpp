@@ -228,7 +228,28 @@ std::vector<MagnetFetch> fetch_magnet_metadata(const std::vector<std::string>& m
   };
 
   std::vector<lt::alert*> alerts;
+  auto next_progress = Clock::now() + options.progress_interval;
   while (!pending.empty()) {
+    if (options.on_progress && Clock::now() >= next_progress) {
+      next_progress = Clock::now() + options.progress_interval;
+      std::string what;
+      auto latest = Clock::now();
+      std::size_t shown_count = 0;
+      for (const auto& [handle, p] : pending) {
+        latest = std::max(latest, p.deadline);
+        if (shown_count++ >= 3) continue;
+        const auto& magnet = out[p.index].magnet;
+        const auto xt = magnet.find("xt=");
+        what += (what.empty() ? "" : ", ") +
+                (xt == std::string::npos ? shown(magnet) : magnet.substr(xt + 3, 24) + "...") +
+                " " + std::to_string(p.peers_connected) + " peer connection(s)";
+      }
+      if (pending.size() > 3) what += ", ...";
+      options.on_progress(std::to_string(pending.size()) + " of " + std::to_string(magnets.size()) +
+                          " magnet(s) waiting for metadata (" + what + "); giving up in at most " +
+                          seconds_text(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              latest - Clock::now())));
+    }
     session.wait_for_alert(std::chrono::milliseconds(50));
     session.pop_alerts(&alerts);
     for (lt::alert* a : alerts) {

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ struct MagnetFetchOptions {
   bool dht = false;
   // Interfaces to listen on when direct; a proxied session listens nowhere reachable.
   std::string listen_interfaces = "0.0.0.0:0";
+  // Called every `progress_interval` while magnets are pending, with what is pending ("2 of 3
+  // magnets pending: btih:0123abcd... 0 peers, ...; up to 48 s more"), so a wait is never silent.
+  std::function<void(const std::string&)> on_progress;
+  std::chrono::milliseconds progress_interval{std::chrono::seconds(10)};
 };
 
 struct MagnetFetch {

@@ -21,6 +21,9 @@ packages=(
   rsyslog rsyslog-gnutls python3-aiosmtpd openssl
   # torrent tests (issue #6): a v1 seeder and the metadata-only reference, a tracker
   aria2 opentracker
+  # leak sites as they are (issue #14): Apache's mod_autoindex, and a private Tor network
+  # (directory authorities, relays, an onion service and a client, all on loopback)
+  apache2 tor
 )
 
 # `--bench`: also what the whole-command comparisons in bench/ run against.

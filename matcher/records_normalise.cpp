@@ -249,6 +249,9 @@ std::string PatternGuess::pattern() const {
   const auto last = char_class(last_letter_, last_digit_, last_high_, last_punct_);
   const auto middle = char_class(letters_, digits_, high_, separators_);
   if (hi == 1) return first;
+  // Two characters at most (US states, country codes): no middle, since Hyperscan refuses an
+  // empty repeat ("{0,0}": "Invalid repeat").
+  if (hi == 2) return lo >= 2 ? first + last : first + "(?:" + last + ")?";
   const std::size_t inner_lo = lo >= 2 ? lo - 2 : 0;
   return first + middle + "{" + std::to_string(inner_lo) + "," + std::to_string(hi - 2) + "}" +
          last;

@@ -127,6 +127,16 @@ Result<RecordSignReport> sign_records(const std::filesystem::path& csv, const Re
     }
     std::sort(c.values.begin(), c.values.end());
     c.values.erase(std::unique(c.values.begin(), c.values.end()), c.values.end());
+    std::uint64_t distinct = 0;
+    for (std::size_t i = 0; i < c.values.size(); ++i)
+      distinct += i == 0 || c.values[i].first != c.values[i - 1].first;
+    if (next_row >= 20 && distinct * 10 <= next_row) {
+      report.warnings.push_back(
+          "column '" + c.name + "' has only " + std::to_string(distinct) + " distinct values in " +
+          std::to_string(next_row) +
+          " rows: it cannot tell rows apart, so matches of its values count for little (sign "
+          "columns that identify a row, like an ID, a plate or an e-mail address)");
+    }
     RecordColumn out;
     out.name = c.name;
     out.normaliser = std::string(normaliser_name(c.normaliser));

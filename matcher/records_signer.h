@@ -30,6 +30,9 @@ struct RecordSignReport {
   std::uint64_t bad_rows = 0;         // reported and skipped
   std::uint64_t values = 0;           // fingerprints stored (all columns)
   std::vector<std::string> problems;  // "FILE:LINE: why" for bad rows (the first 100)
+  // Columns too repetitive to tell rows apart (at most rows/10 distinct values, e.g. 5 states
+  // in 3,000 rows): signed all the same, but a match on them says little.
+  std::vector<std::string> warnings;
 };
 
 Result<RecordSignReport> sign_records(const std::filesystem::path& csv, const RecordKey& key,

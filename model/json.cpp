@@ -194,7 +194,8 @@ void to_json(json& j, const ScanRecord& r) {
            {"files_hashed", r.files_hashed},
            {"content_bytes", r.content_bytes},
            {"archives_listed", r.archives_listed},
-           {"archive_bytes", r.archive_bytes}};
+           {"archive_bytes", r.archive_bytes},
+           {"size_probes", r.size_probes}};
   if (!r.notes.empty()) j["notes"] = r.notes;
 }
 
@@ -221,6 +222,7 @@ void from_json(const json& j, ScanRecord& r) {
   get_optional(j, "content_bytes", r.content_bytes);
   get_optional(j, "archives_listed", r.archives_listed);
   get_optional(j, "archive_bytes", r.archive_bytes);
+  get_optional(j, "size_probes", r.size_probes);
   get_optional(j, "notes", r.notes);
 }
 

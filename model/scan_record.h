@@ -41,6 +41,8 @@ struct ScanRecord {
   std::uint64_t content_bytes = 0;
   std::uint64_t archives_listed = 0;
   std::uint64_t archive_bytes = 0;
+  // Size probes (HEAD / Range 0-0 requests) made to learn exact sizes of name-matched files.
+  std::uint64_t size_probes = 0;
   // What the scan could not do and why, without it being an error (e.g. "UDP trackers skipped:
   // the SOCKS proxy carries no UDP").
   std::vector<std::string> notes;

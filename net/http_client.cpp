@@ -1,5 +1,6 @@
 #include "net/http_client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -11,6 +12,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "net/socks_reply.h"
 
 namespace leakwatch::crawler {
 
@@ -37,12 +40,14 @@ struct Transfer {
   bool over_limit = false;
   bool over_ratio = false;
   bool sink_stopped = false;
+  bool redirect_body = false;  // a 3xx answer: its body is not the document, and is dropped
   HttpResponse* response = nullptr;
 };
 
 std::size_t on_write(char* data, std::size_t size, std::size_t nmemb, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t n = size * nmemb;
+  if (t->redirect_body) return n;
   if (t->received + n > t->max_body) {
     t->over_limit = true;
     return 0;  // aborts with CURLE_WRITE_ERROR
@@ -84,6 +89,13 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
     t->response->total_size.reset();
     t->response->range_start.reset();
     t->response->retry_after.clear();
+    t->response->content_length.reset();
+    t->response->location.clear();
+    const auto space = line.find(' ');
+    const auto code =
+        space == std::string_view::npos ? std::string_view{} : line.substr(space + 1, 3);
+    t->redirect_body =
+        code == "301" || code == "302" || code == "303" || code == "307" || code == "308";
     return n;
   }
   const auto colon = line.find(':');
@@ -94,6 +106,12 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
   if (name == "etag") t->response->etag = std::string(value);
   if (name == "last-modified") t->response->last_modified = std::string(value);
   if (name == "retry-after") t->response->retry_after = std::string(value);
+  if (name == "location") t->response->location = std::string(value);
+  if (name == "content-length") {
+    unsigned long long length = 0;
+    const std::string v(value);
+    if (std::sscanf(v.c_str(), "%llu", &length) == 1) t->response->content_length = length;
+  }
   if (name == "content-range") {
     // "bytes FIRST-LAST/TOTAL" (RFC 9110 14.4); TOTAL may be "*".
     unsigned long long first = 0, last = 0, total = 0;
@@ -104,6 +122,61 @@ std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* use
     }
   }
   return n;
+}
+
+enum class AddressKind { name, public_address, loopback, private_address, link_local, unspecified };
+
+std::string_view kind_words(AddressKind k) {
+  switch (k) {
+    case AddressKind::loopback:
+      return "a loopback address";
+    case AddressKind::private_address:
+      return "a private address";
+    case AddressKind::link_local:
+      return "a link-local address (cloud metadata lives there)";
+    case AddressKind::unspecified:
+      return "an unspecified address";
+    case AddressKind::name:
+    case AddressKind::public_address:
+      break;
+  }
+  return "a public address";
+}
+
+AddressKind ipv4_kind(const unsigned char* a) {
+  if (a[0] == 127) return AddressKind::loopback;
+  if (a[0] == 0) return AddressKind::unspecified;
+  if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xF0) == 16) || (a[0] == 192 && a[1] == 168) ||
+      (a[0] == 100 && (a[1] & 0xC0) == 64))  // RFC 1918 and carrier-grade NAT
+    return AddressKind::private_address;
+  if (a[0] == 169 && a[1] == 254) return AddressKind::link_local;
+  return AddressKind::public_address;
+}
+
+// What a host (name, IPv4 literal or bracketed IPv6 literal) or a numeric address is.
+AddressKind address_kind(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string text(host);
+  unsigned char a[16];
+  if (::inet_pton(AF_INET, text.c_str(), a) == 1) return ipv4_kind(a);
+  if (::inet_pton(AF_INET6, text.c_str(), a) == 1) {
+    static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    if (std::equal(a, a + 12, kMapped)) return ipv4_kind(a + 12);
+    static constexpr unsigned char kZero[15] = {};
+    if (std::equal(a, a + 15, kZero))
+      return a[15] == 1 ? AddressKind::loopback : AddressKind::unspecified;
+    if ((a[0] & 0xFE) == 0xFC) return AddressKind::private_address;             // fc00::/7
+    if (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) return AddressKind::link_local;  // fe80::/10
+    return AddressKind::public_address;
+  }
+  if (host == "localhost" || host.ends_with(".localhost")) return AddressKind::loopback;
+  return AddressKind::name;
+}
+
+// An address a direct request may reach after a redirect from a URL whose host is `origin`.
+bool reachable_after_redirect(AddressKind target, AddressKind origin) {
+  return target == AddressKind::name || target == AddressKind::public_address || target == origin;
 }
 
 std::string redact(const std::string& proxy) {
@@ -132,7 +205,25 @@ struct Exchange {
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   char error_buffer[CURL_ERROR_SIZE] = {};
   std::chrono::steady_clock::time_point started;
+  // Redirects: the URL first asked for, hops followed so far, time spent on earlier hops, and
+  // (direct, after a redirect) the address kind the connection may reach.
+  std::string first_url;
+  int hop = 0;
+  std::chrono::milliseconds earlier{};
+  std::optional<AddressKind> allowed_origin;
+  std::string refused_address;  // set when prereq refused the connected address
 };
+
+// Direct requests after a redirect: the address actually connected to (a host name resolved
+// by the system) must be one the configured URL's kind allows.
+int on_prereq(void* user, char* primary_ip, char*, int, int) {
+  auto* x = static_cast<Exchange*>(user);
+  if (!x->allowed_origin) return CURL_PREREQFUNC_OK;
+  if (reachable_after_redirect(address_kind(primary_ip), *x->allowed_origin))
+    return CURL_PREREQFUNC_OK;
+  x->refused_address = primary_ip;
+  return CURL_PREREQFUNC_ABORT;
+}
 
 namespace {
 
@@ -152,9 +243,13 @@ void prepare(CURL* h, Exchange& x, const ChunkSink* sink) {
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, static_cast<long>(request.limits.max_redirects));
+  // Redirects are followed here, hop by hop, with leakwatch's own checks (follow_redirect).
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  if (request.head) curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  if (x.allowed_origin) {
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, &x);
+  }
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.limits.timeout.count()));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request.limits.connect_timeout.count()));
@@ -202,10 +297,17 @@ void prepare(CURL* h, Exchange& x, const ChunkSink* sink) {
 Result<HttpResponse> conclude(CURL* h, Exchange& x, CURLcode rc) {
   const HttpRequest& request = x.request;
   HttpResponse& response = x.response;
-  response.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - x.started);
+  response.elapsed = x.earlier + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - x.started);
   response.body_bytes = x.transfer.received;
+  response.redirects = x.hop;
   const std::string via = x.proxy.empty() ? "" : " via proxy " + redact(x.proxy);
+  if (rc != CURLE_OK && !x.refused_address.empty()) {
+    return Error{x.first_url + ": redirect to " + request.url + " refused: it resolved to " +
+                 x.refused_address + ", " +
+                 std::string(kind_words(address_kind(x.refused_address))) +
+                 ", which a direct source never follows a redirect to"};
+  }
   if (rc != CURLE_OK) {
     if (x.transfer.over_limit || rc == CURLE_FILESIZE_EXCEEDED) {
       return Error{request.url + via + ": response body exceeds the limit of " +
@@ -221,6 +323,8 @@ Result<HttpResponse> conclude(CURL* h, Exchange& x, CURLcode rc) {
       return Error{request.url + via + ": transfer stopped by the reader"};
     }
     std::string detail = x.error_buffer[0] ? x.error_buffer : curl_easy_strerror(rc);
+    // Tor's (and RFC 1928's) SOCKS reply codes in words.
+    if (auto words = explain_socks_failure(detail)) detail = std::move(*words);
     if (rc == CURLE_OPERATION_TIMEDOUT) detail = "timed out (" + detail + ")";
     if (rc == CURLE_TOO_MANY_REDIRECTS) {
       detail = "more than " + std::to_string(request.limits.max_redirects) + " redirects";
@@ -239,15 +343,53 @@ Result<HttpResponse> conclude(CURL* h, Exchange& x, CURLcode rc) {
   return std::move(response);
 }
 
-// Failures worth another try: the network, not the content (RFC 9110 429/502/503/504).
+// Failures worth another try: the network, not the content (RFC 9110 429/502/503/504), nor an
+// answer that will not change (a refused redirect, an onion address that cannot be).
 bool transient(const Result<HttpResponse>& r) {
   if (!r) {
     const auto& m = r.error().message;
     return m.find("exceeds the limit") == std::string::npos &&
            m.find("decompression ratio") == std::string::npos &&
-           m.find("redirects") == std::string::npos;
+           m.find("redirect") == std::string::npos &&
+           m.find("invalid onion address") == std::string::npos &&
+           m.find("client authorisation") == std::string::npos;
   }
   return r->status == 429 || r->status == 502 || r->status == 503 || r->status == 504;
+}
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// After an answer: the next hop's URL when it is a redirect that may be followed (the exchange
+// is set up for it), nullopt when the answer is final, or why the redirect is refused.
+Result<std::optional<std::string>> follow_redirect(Exchange& x, const HttpResponse& answer) {
+  if (!is_redirect(answer.status) || answer.location.empty()) return std::optional<std::string>{};
+  const auto& limits = x.request.limits;
+  if (x.hop >= limits.max_redirects)
+    return Error{x.first_url + ": more than " + std::to_string(limits.max_redirects) +
+                 " redirects"};
+  const auto current = parse_url(x.request.url);
+  const auto first = parse_url(x.first_url);
+  const auto next = current ? resolve_url(*current, answer.location) : std::nullopt;
+  if (!current || !first || !next)
+    return Error{x.request.url + ": redirect to an unusable Location '" +
+                 answer.location.substr(0, 300) + "'"};
+  const bool proxied = !x.request.proxy_url.empty();
+  if (auto why = redirect_refused(*first, *next, proxied))
+    return Error{x.request.url + ": redirect to " + next->str().substr(0, 300) +
+                 " refused: " + *why};
+  x.earlier = answer.elapsed;
+  ++x.hop;
+  x.request.url = next->str(true);
+  x.response = HttpResponse{};
+  // A name other than the configured one is checked again once resolved (on_prereq).
+  if (!proxied && next->host != first->host) {
+    x.allowed_origin = address_kind(first->host);
+  } else {
+    x.allowed_origin.reset();
+  }
+  return std::optional<std::string>{x.request.url};
 }
 
 struct MultiDeleter {
@@ -274,9 +416,16 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const ChunkSink
   if (!h) return Error{request.url + ": cannot create a libcurl handle"};
   Exchange x;
   x.request = request;
-  prepare(h, x, sink ? &sink : nullptr);
-  const CURLcode rc = curl_easy_perform(h);
-  return conclude(h, x, rc);
+  x.first_url = request.url;
+  while (true) {
+    prepare(h, x, sink ? &sink : nullptr);
+    const CURLcode rc = curl_easy_perform(h);
+    auto result = conclude(h, x, rc);
+    if (!result) return result;
+    auto next = follow_redirect(x, *result);
+    if (!next) return next.error();
+    if (!*next) return result;
+  }
 }
 
 void HttpClient::get_each(const std::vector<HttpRequest>& requests, const Concurrency& concurrency,
@@ -316,6 +465,7 @@ void HttpClient::get_each(const std::vector<HttpRequest>& requests, const Concur
         Live l{std::unique_ptr<CURL, CurlDeleter>(curl_easy_init()), std::make_unique<Exchange>(),
                todo[next++]};
         l.exchange->request = requests[l.index];
+        l.exchange->first_url = requests[l.index].url;
         prepare(l.handle.get(), *l.exchange, nullptr);
         curl_multi_add_handle(multi, l.handle.get());
         CURL* key = l.handle.get();
@@ -334,6 +484,18 @@ void HttpClient::get_each(const std::vector<HttpRequest>& requests, const Concur
         auto node = live.extract(h);
         curl_multi_remove_handle(multi, h);
         auto result = conclude(h, *node.mapped().exchange, code);
+        if (result) {
+          // A redirect: the same exchange goes on to its next hop, on the same handle.
+          auto next = follow_redirect(*node.mapped().exchange, *result);
+          if (!next) {
+            result = next.error();
+          } else if (*next) {
+            prepare(h, *node.mapped().exchange, nullptr);
+            curl_multi_add_handle(multi, h);
+            live.insert(std::move(node));
+            continue;
+          }
+        }
         if (!last_attempt && transient(result)) {
           retry.push_back(node.mapped().index);
         } else {
@@ -444,6 +606,24 @@ Result<void> HttpClient::send_mail(const MailRequest& request) {
                  "...: " + (error_buffer[0] ? std::string(error_buffer) : curl_easy_strerror(rc))};
   }
   return {};
+}
+
+std::optional<std::string> redirect_refused(const Url& from, const Url& to, bool proxied) {
+  if (to.scheme != "http" && to.scheme != "https")
+    return "only http and https are followed, not " + to.scheme.substr(0, 20);
+  if (to.host.empty()) return std::string("no host");
+  if (to.host.size() > 255) return std::string("host name longer than 255 bytes");
+  // The proxy resolves and connects, as for the first hop; the configured host is the
+  // operator's choice.
+  if (proxied || to.host == from.host) return std::nullopt;
+  if (to.is_onion())
+    return std::string(
+        "a .onion address, which a direct source never follows (it would be resolved locally); "
+        "give the source a socks5h:// proxy");
+  const auto kind = address_kind(to.host);
+  if (!reachable_after_redirect(kind, address_kind(from.host)))
+    return std::string(kind_words(kind)) + ", which a direct source never follows a redirect to";
+  return std::nullopt;
 }
 
 CurlGlobal::CurlGlobal() {

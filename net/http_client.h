@@ -1,7 +1,14 @@
 // HttpClient: the one owner of libcurl handles. Every fetch has limits (body bytes, total and
-// connect time, slow-drip detection, redirects that never leave http/https), and a request with
-// a proxy goes through that proxy or fails: never a direct connection, and with socks5h or an
-// HTTP proxy the proxy resolves the hostname, never the local resolver.
+// connect time, slow-drip detection, redirects), and a request with a proxy goes through that
+// proxy or fails: never a direct connection, and with socks5h or an HTTP proxy the proxy
+// resolves the hostname, never the local resolver.
+//
+// Redirects are followed by leakwatch itself (never by libcurl), each hop checked like the
+// configured URL (redirect_refused): http/https only, host names of at most 255 bytes, the same
+// proxy on every hop; a direct request never follows one to a .onion (it would be resolved
+// locally) nor to a loopback, private, link-local or unspecified address unless the configured
+// URL's own host is of that kind, and a host name on a redirected hop is checked again once it
+// is resolved, against the address actually connected to.
 #pragma once
 
 #include <chrono>
@@ -14,6 +21,7 @@
 #include <vector>
 
 #include "model/result.h"
+#include "model/url.h"
 
 namespace leakwatch::crawler {
 
@@ -37,6 +45,7 @@ struct HttpRequest {
   std::optional<std::uint64_t> tail_bytes;  // suffix range: the last N bytes ("bytes=-N")
   std::string if_none_match;                // ETag for a conditional GET
   std::string if_modified_since;
+  bool head = false;  // HEAD: the headers only (size probes)
 };
 
 struct HttpResponse {
@@ -49,8 +58,11 @@ struct HttpResponse {
   // From Content-Range ("bytes 10-20/12345") of a 206 answer: the full size of the resource.
   std::optional<std::uint64_t> total_size;
   std::optional<std::uint64_t> range_start;
-  std::string retry_after;       // Retry-After as sent (seconds or an HTTP date)
-  std::uint64_t body_bytes = 0;  // decoded bytes delivered
+  std::string retry_after;                      // Retry-After as sent (seconds or an HTTP date)
+  std::optional<std::uint64_t> content_length;  // the Content-Length header (HEAD's size)
+  int redirects = 0;                            // hops followed to get here
+  std::string location;                         // a 3xx answer's Location (internal)
+  std::uint64_t body_bytes = 0;                 // decoded bytes delivered
   std::chrono::milliseconds elapsed{};
 };
 
@@ -132,6 +144,10 @@ class CurlGlobal {
   CurlGlobal(const CurlGlobal&) = delete;
   CurlGlobal& operator=(const CurlGlobal&) = delete;
 };
+
+// Why a redirect from `from` (the configured URL of the request) to `to` is not followed, or
+// nullopt when it may be. `proxied`: the request goes through a proxy (which keeps resolving).
+std::optional<std::string> redirect_refused(const Url& from, const Url& to, bool proxied);
 
 // The proxy URL curl is given. socks5:// is upgraded to socks5h:// so that no hostname is ever
 // resolved locally (for IP-literal targets the two are the same).

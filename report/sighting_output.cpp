@@ -53,6 +53,7 @@ void print_scan_text(std::ostream& out, const ScanRecord& r) {
         << ")";
   if (r.archives_listed)
     out << ", " << r.archives_listed << " zip directories read in " << format_size(r.archive_bytes);
+  if (r.size_probes) out << ", " << r.size_probes << " size probes";
   if (r.http_status) out << ", HTTP " << r.http_status << " in " << r.latency_ms << " ms";
   if (r.marked_down) out << ", MARKED DOWN";
   out << "\n";

@@ -6,12 +6,26 @@
 
 #include "crawler/crawl.h"
 #include "matcher/file_hasher.h"
+#include "matcher/names.h"
 #include "matcher/score.h"
 #include "model/digest.h"
 #include "net/proxy_health.h"
 #include "scan/torrent_scan.h"
 
 namespace leakwatch::app {
+
+namespace {
+
+// Whether a listing's rounded size ("12.5K", "13K", "1.2M") could be printed for a file of
+// `exact` bytes. Servers print two or three significant digits (Apache "13K" for 12.7 KiB,
+// lighttpd "12.5K"), so the printed value is within about 5% of the size; 1/16 plus 512 bytes
+// leaves room for either rounding direction and for small files.
+bool rounded_size_could_be(std::uint64_t estimate, std::uint64_t exact) {
+  const std::uint64_t diff = estimate > exact ? estimate - exact : exact - estimate;
+  return diff <= estimate / 16 + 512;
+}
+
+}  // namespace
 
 std::string new_scan_id() {
   std::random_device rd;
@@ -92,6 +106,21 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
     options.proxy_name = chosen->name;
     rec.proxy = chosen->name;
   }
+  if (source.probe_sizes && source.probe_budget > 0) {
+    // A name some signature file has, and no exact size: worth one HEAD, unless the listing's
+    // rounded size already rules out every file of that name.
+    options.wants_size = [&index](const FileEntry& e) {
+      if (e.size) return false;
+      bool could_match = false;
+      index.for_each_name_match(matcher::normalise_name(e.path), [&](const matcher::FileRef& ref) {
+        if (!e.size_estimate || rounded_size_could_be(*e.size_estimate, index.file(ref).size))
+          could_match = true;
+      });
+      return could_match;
+    };
+    options.probe_budget = source.probe_budget;
+  }
+  options.linked_text_budget = source.linked_text_budget;
   if (source.fetch_content == config::FetchContent::candidates) {
     options.wants_content = [&index](const FileEntry& e) {
       return e.size && index.has_size(*e.size);
@@ -177,6 +206,7 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   rec.content_bytes = crawl.content_bytes;
   rec.archives_listed = crawl.archives_listed;
   rec.archive_bytes = crawl.archive_bytes;
+  rec.size_probes = crawl.size_probes;
   rec.http_status = crawl.http_status;
   rec.latency_ms = static_cast<std::uint64_t>(crawl.latency.count());
   rec.notes = crawl.notes;

@@ -16,7 +16,10 @@ namespace {
 crawler::MagnetFetchOptions fetch_options(const crawler::CrawlOptions& options) {
   crawler::MagnetFetchOptions o;
   o.proxy_url = options.proxy_url;
-  o.timeout = options.limits.timeout;
+  o.timeout = options.limits.timeout;  // all of a source's magnets wait at once: one bound
+  o.on_progress = [source = options.source_name](const std::string& pending) {
+    spdlog::info("source={} {}", source, pending);
+  };
   return o;
 }
 

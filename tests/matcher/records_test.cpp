@@ -467,3 +467,68 @@ TEST(Records, PhoneNumbersAreFoundWrittenEitherWayAndCountedOnce) {
 
 }  // namespace
 }  // namespace leakwatch::matcher
+
+namespace leakwatch::matcher {
+namespace {
+
+// `sign --records table.csv --columns plate,state` as the README shows it: a two-letter column
+// (US states) gets a candidate pattern Hyperscan accepts and its values are found in a dump, and
+// the signer warns that five states cannot tell 3,000 rows apart.
+TEST(Records, TwoLetterColumnsAreSignedFoundAndWarnedAboutWhenRepetitive) {
+  TempDir dir;
+  std::mt19937_64 rng(11);
+  const std::vector<std::string> states = {"CA", "TX", "NY", "WA", "OR"};
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::string csv = "plate,state\n";
+  for (int i = 0; i < 3000; ++i) {
+    rows.emplace_back(
+        random_of(rng, "ABCDEFGHJKLMNPRSTUVWXYZ", 3) + random_of(rng, "0123456789", 4),
+        states[rng() % states.size()]);
+    csv += rows.back().first + "," + rows.back().second + "\n";
+  }
+  write_file(dir / "plates.csv", csv);
+  const auto key = RecordKey::random();
+  RecordSignOptions options;
+  options.columns = {"plate", "state"};
+  const auto report = sign_records(dir / "plates.csv", key, options);
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->records.columns.size(), 2u);
+  EXPECT_EQ(report->records.columns[1].pattern, "[a-z][a-z]");
+  EXPECT_TRUE(check_candidate_pattern(report->records.columns[1].pattern));
+  ASSERT_EQ(report->warnings.size(), 1u);
+  EXPECT_NE(report->warnings[0].find("column 'state' has only 5 distinct values in 3000 rows"),
+            std::string::npos)
+      << report->warnings[0];
+
+  Signature signature;
+  signature.dataset = "plates";
+  signature.created = now();
+  signature.records = report->records;
+  RecordKeys keys;
+  keys.emplace("plates", key);
+  const FingerprintIndex index({signature}, keys);
+  Manifest m;
+  m.source = "paste";
+  m.locator = "http://paste.example/raw/p7Kx2";
+  std::string dump;
+  for (int i = 0; i < 40; ++i) dump += rows[i * 7].first + " " + rows[i * 7].second + "\n";
+  m.texts.push_back({m.locator, dump});
+  const auto found = score_text(m, index, {});
+  ASSERT_EQ(found.size(), 1u);
+  std::string evidence;
+  for (const auto& e : found[0].evidence) evidence += e.kind + ":" + e.detail + "\n";
+  // Both columns are found (the two-letter pattern works), but five states cannot link a plate
+  // to its row: exactly what the warning says.
+  EXPECT_NE(evidence.find("columns seen: plate,state"), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find("single-column hits: 80"), std::string::npos) << evidence;
+  EXPECT_EQ(found[0].records_matched, 0u) << evidence;
+
+  // Length-1-or-2 values: the optional second character, accepted too.
+  PatternGuess guess(Normaliser::text);
+  guess.add("A");
+  guess.add("BC");
+  EXPECT_TRUE(check_candidate_pattern(guess.pattern())) << guess.pattern();
+}
+
+}  // namespace
+}  // namespace leakwatch::matcher

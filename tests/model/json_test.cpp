@@ -120,6 +120,7 @@ TEST(ScanRecordJson, RoundTripsEveryField) {
   r.content_bytes = 300000;
   r.archives_listed = 2;
   r.archive_bytes = 70000;
+  r.size_probes = 4;
   const auto text = to_json_text(r);
   const auto j = json::parse(text);
   EXPECT_EQ(j.at("start"), "2026-11-23T14:22:37Z");
@@ -127,6 +128,7 @@ TEST(ScanRecordJson, RoundTripsEveryField) {
   EXPECT_EQ(j.at("status"), "partial");
   EXPECT_EQ(j.at("proxy"), "tor");
   EXPECT_EQ(j.at("archive_bytes"), 70000);
+  EXPECT_EQ(j.at("size_probes"), 4);
   const auto back = scan_record_from_json_text(text, "test");
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, r);

@@ -1,5 +1,6 @@
-// Other real web servers for listing tests: lighttpd (mod_dirlisting) and Python's
-// http.server, each serving a folder on 127.0.0.1 at an OS-chosen port while the object lives.
+// Other real web servers for listing tests: lighttpd (mod_dirlisting), Python's http.server and
+// Apache httpd (Debian's apache2 with its own mod_autoindex settings), each serving a folder on
+// 127.0.0.1 at an OS-chosen port while the object lives.
 #pragma once
 
 #include <filesystem>
@@ -24,6 +25,19 @@ class LighttpdServer {
 class PythonHttpServer {
  public:
   explicit PythonHttpServer(const std::filesystem::path& root);
+  std::string url(const std::string& path = "/") const;
+
+ private:
+  TempDir work_;
+  int port_ = 0;
+  BackgroundProcess process_;
+};
+
+// apache2 -X (one process, foreground) with Debian's mods-available/autoindex.conf, so listings
+// look exactly as a stock Debian Apache serves them (fancy HTML table, rounded sizes).
+class ApacheServer {
+ public:
+  explicit ApacheServer(const std::filesystem::path& root);
   std::string url(const std::string& path = "/") const;
 
  private:
