@@ -261,8 +261,9 @@ Result<Schedule> Schedule::parse(std::string_view text) {
   }
   auto cron = CronExpression::parse(text);
   if (!cron) {
-    return Error{"'" + std::string(text) +
-                 "' is not a valid cron expression: " + cron.error().message};
+    return Error{
+        "'" + std::string(text) +
+        "' is neither a duration (\"6h\") nor a valid cron expression: " + cron.error().message};
   }
   s.rule_ = std::move(cron).value();
   return s;

@@ -236,7 +236,8 @@ TEST(Schedule, BadSchedulesExplainBothForms) {
   EXPECT_FALSE(Schedule::parse("0s"));
   EXPECT_FALSE(Schedule::parse(""));
   EXPECT_EQ(Schedule::parse("0 25 * * *").error().message,
-            "'0 25 * * *' is not a valid cron expression: hour: 25 is not in 0-23");
+            "'0 25 * * *' is neither a duration (\"6h\") nor a valid cron expression: hour: 25 is "
+            "not in 0-23");
 }
 
 }  // namespace
