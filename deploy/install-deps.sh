@@ -21,6 +21,9 @@ packages=(
   rsyslog rsyslog-gnutls python3-aiosmtpd openssl
   # torrent tests (issue #6): a v1 seeder and the metadata-only reference, a tracker
   aria2 opentracker
+  # the daemon (issue #17): systemd notification, the HTTP service, promtool and a real
+  # Prometheus for the metrics tests, PyYAML for the deploy/ manifest checks
+  libsystemd-dev libmicrohttpd-dev prometheus python3-yaml
 )
 
 # `--bench`: also what the whole-command comparisons in bench/ run against.
