@@ -44,15 +44,6 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_NE(r.err.find("not an RFC 3339 time"), std::string::npos) << r.err;
 }
 
-TEST(Cli, CommandsNotLandedYetSaySoAndExitTwo) {
-  TempDir dir;
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"daemon"}}) {
-    const auto r = leakwatch(dir, args);
-    EXPECT_EQ(r.exit_code, 2) << args[0];
-    EXPECT_NE(r.err.find("not available yet"), std::string::npos) << r.err;
-  }
-}
-
 TEST(Cli, BadConfigNamesFileLineAndKey) {
   TempDir dir;
   const auto config = dir / "bad.toml";
