@@ -148,7 +148,7 @@ def check_kubernetes(source, binary):
 
 
 def main():
-    source, binary = pathlib.Path(sys.argv[1]), sys.argv[2]
+    source, binary = pathlib.Path(sys.argv[1]), str(pathlib.Path(sys.argv[2]).resolve())
     if shutil.which("systemd-analyze"):
         check_systemd(source, binary)
     else:
