@@ -166,6 +166,13 @@ TEST_F(DaemonTest, ScansOnScheduleServesMetricsAndHealthAndStopsWithExitZero) {
   }));
   ASSERT_GE(scans.size(), 3u);
   for (std::size_t i = 1; i < scans.size(); ++i) EXPECT_GE(scans[i].started, scans[i - 1].ended);
+  // db stats says since when scans are kept.
+  const auto stats = run_command({LEAKWATCH_BINARY, "--config", config_.string(), "db", "stats"});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_NE(stats.out.find("oldest scan kept: " + format_rfc3339(scans.front().started) +
+                           " (source site) of " + std::to_string(scans.size()) + " scans"),
+            std::string::npos)
+      << stats.out;
 }
 
 TEST_F(DaemonTest, ARealPrometheusScrapesTheMetricsWithTheBearerToken) {
