@@ -400,8 +400,10 @@ void Daemon::housekeeping_loop() {
       kicked = housekeeping_kicked_;
       housekeeping_kicked_ = false;
     }
-    alert_pass();
-    if (kicked || Clock::now() - last_count >= kRecountInterval) {
+    // Without delivery, the pass only counts the outbox: as often as the sightings.
+    const bool recount = kicked || Clock::now() - last_count >= kRecountInterval;
+    if (options_.alert_pass || recount) alert_pass();
+    if (recount) {
       count_sightings();
       last_count = Clock::now();
     }
