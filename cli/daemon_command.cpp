@@ -18,6 +18,8 @@ constexpr const char* kDaemonFooter =
     "Signals: SIGHUP reloads the config and signatures (a bad config is refused, the old one\n"
     "stays); SIGTERM or SIGINT stop new scans and wait [daemon] grace (default 30s) for those\n"
     "running, then exit 0. One daemon per data directory (lock file <data dir>/daemon.pid).\n"
+    "Alert delivery is not in this build yet: alerts wait in the outbox "
+    "(leakwatch_alerts_pending).\n"
     "See docs/DAEMON.md.";
 
 }  // namespace
@@ -28,7 +30,7 @@ void register_daemon(CLI::App& app, Context& ctx, CommandRun& run) {
     bool no_auth = false;
   };
   auto a = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("daemon", "Run scheduled scans, alert delivery and the HTTP API");
+  auto* cmd = app.add_subcommand("daemon", "Run scheduled scans and the HTTP API with /metrics");
   cmd->add_option("--listen", a->listen,
                   "HOST:PORT for the HTTP service (default [api] listen, else 127.0.0.1:8765; a "
                   "non-loopback address must be given here explicitly)");
