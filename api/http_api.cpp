@@ -137,8 +137,22 @@ const std::vector<ApiRoute>& api_routes() {
       {"/v1/verify", "Evaluate the claim \"dataset D was not identified\""},
       {"/v1/sources", "Configured sources with their availability"},
       {"/v1/scans", "Scan records, newest first"},
+      {"/metrics", "Prometheus metrics (text format 0.0.4; the daemon only)"},
+      {"/healthz", "Health for probes: 200 ok or 503 with the reason (no token)"},
   };
   return routes;
+}
+
+std::string_view host_without_port(std::string_view host) {
+  if (host.starts_with('[')) {
+    const auto end = host.find(']');
+    return end == std::string_view::npos ? host : host.substr(1, end - 1);
+  }
+  if (const auto colon = host.find(':');
+      colon != std::string_view::npos && host.find(':', colon + 1) == std::string_view::npos) {
+    return host.substr(0, colon);
+  }
+  return host;
 }
 
 bool is_loopback_host(std::string_view host) {
@@ -152,8 +166,12 @@ bool is_loopback_host(std::string_view host) {
 }
 
 ApiService::ApiService(store::Store& store, const config::Config& config, ApiAuth auth,
-                       bool require_auth)
-    : store_(store), config_(config), auth_(std::move(auth)), require_auth_(require_auth) {}
+                       bool require_auth, ApiExtras extras)
+    : store_(store),
+      config_(config),
+      auth_(std::move(auth)),
+      require_auth_(require_auth),
+      extras_(std::move(extras)) {}
 
 // A source filter must name a configured source or one the store has scans of: a 404 otherwise
 // (or a 500 when the store cannot say).
@@ -169,7 +187,33 @@ std::optional<HttpResponse> ApiService::unknown_source(const std::string& source
 
 HttpResponse ApiService::handle(const HttpRequest& request) {
   HttpResponse response;
-  if (require_auth_) {
+  // Probes (systemd, Kubernetes, load balancers) carry no token; the answer tells nothing but
+  // whether the service is healthy.
+  if (request.path == "/healthz") {
+    if (request.method != "GET") {
+      response = error(405, "only GET is allowed");
+      response.headers.emplace_back("Allow", "GET");
+      return response;
+    }
+    const auto problem = extras_.health_problem ? extras_.health_problem() : std::nullopt;
+    response.content_type = "text/plain; charset=utf-8";
+    response.status = problem ? 503 : 200;
+    response.body = problem ? *problem + "\n" : "ok\n";
+    return response;
+  }
+  if (!require_auth_) {
+    // DNS rebinding: without tokens, a web page the operator visits could point a name of its
+    // own at 127.0.0.1 and read the API from the browser. Its requests carry that name as Host;
+    // only loopback names are answered.
+    const auto host = request.header("host");
+    if (!host || !is_loopback_host(host_without_port(*host))) {
+      spdlog::warn("api refused host={} path={}: not a loopback name (--no-auth)",
+                   host ? std::string(*host) : std::string("(none)"), request.path);
+      return error(403, "Host '" + std::string(host.value_or("")) +
+                            "' is not a loopback name; without tokens only requests to "
+                            "127.0.0.1, [::1] or localhost are answered");
+    }
+  } else {
     const auto authorization = request.header("authorization");
     if (!authorization || !auth_.accepts(*authorization)) {
       response = error(401, authorization ? "invalid bearer token" : "bearer token required");
@@ -189,6 +233,13 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
   } else if (request.method != "GET") {
     response = error(405, "the API is read-only: only GET is allowed");
     response.headers.emplace_back("Allow", "GET");
+  } else if (route->path == "/metrics") {
+    if (!extras_.metrics) {
+      response = error(404, "no metrics here: /metrics is served by leakwatch daemon");
+    } else {
+      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      response.body = extras_.metrics();
+    }
   } else {
     {
       // Catch up with the writer (a running scan) before answering, at most once per
@@ -402,8 +453,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(store::Store& store,
     return Error{"serve: --no-auth is only allowed on a loopback address, not " + options.host};
   }
   std::unique_ptr<ApiServer> server(new ApiServer());
-  server->service_ =
-      std::make_unique<ApiService>(store, config, std::move(auth), options.require_auth);
+  server->service_ = std::make_unique<ApiService>(store, config, std::move(auth),
+                                                  options.require_auth, options.extras);
   auto* service = server->service_.get();
   auto http = HttpServer::listen(options.host, options.port, options.limits,
                                  [service](const HttpRequest& r) { return service->handle(r); });

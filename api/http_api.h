@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -34,12 +35,21 @@ inline constexpr std::size_t kMaxApiLimit = 10000;
 // An answer includes everything the writer had committed this long before the request.
 inline constexpr std::chrono::milliseconds kApiRefreshInterval{50};
 
+// What the daemon adds to the API: GET /metrics (Prometheus text 0.0.4, behind the token like
+// the rest) and the reason GET /healthz (no token) answers 503. Unset: /metrics is 404 (`serve`
+// has none) and /healthz is 200 as long as the server answers.
+struct ApiExtras {
+  std::function<std::string()> metrics;
+  std::function<std::optional<std::string>()> health_problem;  // nullopt: healthy
+};
+
 // Routes one request to its handler. Thread-safe: queries share the store, catching up with the
 // writer is exclusive.
 class ApiService {
  public:
   // `require_auth` false only for `serve --no-auth` on loopback.
-  ApiService(store::Store& store, const config::Config& config, ApiAuth auth, bool require_auth);
+  ApiService(store::Store& store, const config::Config& config, ApiAuth auth, bool require_auth,
+             ApiExtras extras = {});
 
   HttpResponse handle(const HttpRequest& request);
 
@@ -55,6 +65,7 @@ class ApiService {
   const config::Config& config_;
   ApiAuth auth_;
   bool require_auth_;
+  ApiExtras extras_;
   std::shared_mutex store_mutex_;
   std::optional<std::chrono::steady_clock::time_point> last_refresh_;  // under store_mutex_
 };
@@ -67,6 +78,7 @@ class ApiServer {
     int port = 8765;  // 0: any free port (tests)
     bool require_auth = true;
     HttpServerLimits limits;
+    ApiExtras extras;
   };
   // Fails (without listening) when auth is required and no token is configured.
   static Result<std::unique_ptr<ApiServer>> start(store::Store& store, const config::Config& config,
@@ -84,5 +96,7 @@ class ApiServer {
 
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback_host(std::string_view host);
+// The host of a Host header value: "[::1]:8765" -> "::1", "localhost:80" -> "localhost".
+std::string_view host_without_port(std::string_view host);
 
 }  // namespace leakwatch::app

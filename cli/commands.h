@@ -22,8 +22,7 @@ void register_db(CLI::App& app, Context& ctx, CommandRun& run);
 void register_serve(CLI::App& app, Context& ctx, CommandRun& run);
 void register_verify(CLI::App& app, Context& ctx, CommandRun& run);
 void register_alerts(CLI::App& app, Context& ctx, CommandRun& run);
-// Commands whose issue has not landed: they parse their documented options, say so, exit 2.
-void register_pending(CLI::App& app, Context& ctx, CommandRun& run);
+void register_daemon(CLI::App& app, Context& ctx, CommandRun& run);
 
 // Prints "leakwatch: <message>" to stderr (once; callers do not log the same error again).
 int fail(int code, const std::string& message);

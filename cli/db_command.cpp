@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 
@@ -39,6 +40,26 @@ int print_stats(Context& ctx) {
   }
   std::printf("%-22s %12s %12s\n", "total", "", human_bytes(disk).c_str());
   std::fflush(stdout);
+  // What an operator asks in month three: what is kept, and since when.
+  std::size_t manifest_history = store::StoreOptions{}.manifest_history_limit;
+  if (const auto config = ctx.config(); config)
+    manifest_history = (*config)->store.manifest_history;
+  std::cout << "retention: manifest history " << manifest_history
+            << " change records per locator ([store] manifest_history); scan records all kept\n";
+  std::optional<ScanRecord> oldest;
+  std::uint64_t scans = 0;
+  auto listed = (*store)->for_each_scan({}, [&](const ScanRecord& r) {
+    ++scans;
+    if (!oldest || r.started < oldest->started) oldest = r;
+    return true;
+  });
+  if (!listed) return fail(kExitRuntime, listed.error().message);
+  if (oldest) {
+    std::cout << "oldest scan kept: " << format_rfc3339(oldest->started) << " (source "
+              << oldest->source << ") of " << scans << " scans\n";
+  } else {
+    std::cout << "oldest scan kept: none (no scans recorded)\n";
+  }
   return kExitOk;
 }
 

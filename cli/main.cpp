@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   register_serve(app, ctx, run);
   register_verify(app, ctx, run);
   register_alerts(app, ctx, run);
-  register_pending(app, ctx, run);
+  register_daemon(app, ctx, run);
 
   try {
     app.parse(argc, argv);

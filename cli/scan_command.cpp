@@ -18,6 +18,7 @@
 #include "model/units.h"
 #include "report/sighting_output.h"
 #include "scan/scan_pipeline.h"
+#include "scan/store_scan.h"
 #include "scan/torrent_scan.h"
 
 namespace leakwatch::app {
@@ -31,28 +32,6 @@ Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
   auto store = ctx.store(record ? store::OpenMode::read_write : store::OpenMode::read_only);
   if (!store) return store.error();
   return (*store)->list_signatures();
-}
-
-// The record keys of the signatures that have record fingerprints (<data dir>/keys/NAME.key).
-// A missing or unreadable key is a warning: that dataset's records are not matched.
-matcher::RecordKeys load_record_keys(Context& ctx, const std::vector<Signature>& sigs) {
-  matcher::RecordKeys keys;
-  for (const auto& s : sigs) {
-    if (s.records.empty()) continue;
-    const auto file = matcher::record_key_path(ctx.data_dir(), s.dataset);
-    if (!std::filesystem::exists(file)) continue;  // named by the index's problems
-    auto key = matcher::load_record_key(file);
-    if (!key) {
-      spdlog::warn("dataset={} records not matched: {}", s.dataset, key.error().message);
-      continue;
-    }
-    keys.emplace(s.dataset, *key);
-  }
-  return keys;
-}
-
-void warn_index_problems(const matcher::FingerprintIndex& index) {
-  for (const auto& p : index.text().problems()) spdlog::warn("{}", p);
 }
 
 // Runs the sources on `jobs` threads (each with its own HTTP client) and hands every outcome to
@@ -90,16 +69,7 @@ std::vector<SourceOutcome> run_sources(const std::vector<const config::SourceCon
 Result<void> record_outcome(Context& ctx, SourceOutcome& o) {
   auto store = ctx.store(store::OpenMode::read_write);
   if (!store) return store.error();
-  // The manifest moves into the store: nothing after recording needs it, and a big one is the
-  // largest thing a scan holds.
-  store::Fetch fetch{.scan = o.record, .sightings = o.sightings, .manifest = std::move(o.manifest)};
-  o.manifest.reset();
-  if (!o.etag.empty()) fetch.etag = o.etag;
-  if (!o.last_modified.empty()) fetch.last_modified = o.last_modified;
-  auto merged = (*store)->record_fetch(fetch);
-  if (!merged) return Error{"source '" + o.record.source + "': " + merged.error().message};
-  o.sightings = std::move(merged).value();
-  return {};
+  return app::record_outcome(**store, o);
 }
 
 // Prints the run; returns the exit code (1 when any source failed).
@@ -195,7 +165,7 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         spdlog::warn(
             "no signatures stored: the scan records coverage but can find nothing (run leakwatch "
             "sign)");
-      const auto keys = load_record_keys(ctx, *sigs);
+      const auto keys = load_record_keys(ctx.data_dir(), *sigs);
       const matcher::FingerprintIndex index(std::move(sigs).value(), keys);
       warn_index_problems(index);
       // What the last scans left: validators, and the manifest to score again on a 304.
@@ -204,21 +174,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         auto store = ctx.store(store::OpenMode::read_write);
         if (!store) return fail(kExitRuntime, store.error().message);
         for (std::size_t i = 0; i < chosen.size(); ++i) {
-          auto state = (*store)->get_source_state(chosen[i]->name);
-          if (!state) return fail(kExitRuntime, state.error().message);
-          if (!*state) continue;
-          priors[i].consecutive_failures = (*state)->consecutive_failures;
-          if ((*state)->etag.empty() && (*state)->last_modified.empty()) continue;
-          auto stored = (*store)->has_manifest(chosen[i]->url);
-          if (!stored) return fail(kExitRuntime, stored.error().message);
-          if (!*stored) continue;
-          priors[i].etag = (*state)->etag;
-          priors[i].last_modified = (*state)->last_modified;
-          // Read on a 304 only: holding every source's last manifest through the run would cost
-          // as much memory as all of them together.
-          priors[i].load_manifest = [db = *store, locator = chosen[i]->url] {
-            return db->latest_manifest(locator);
-          };
+          auto prior = load_prior(**store, *chosen[i]);
+          if (!prior) return fail(kExitRuntime, prior.error().message);
+          priors[i] = std::move(prior).value();
         }
       }
       const auto scan_id = new_scan_id();
@@ -359,7 +317,7 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!sigs) return fail(kExitRuntime, sigs.error().message);
       if (sigs->empty())
         spdlog::warn("no signatures stored: nothing can match (run leakwatch sign)");
-      const auto keys = load_record_keys(ctx, *sigs);
+      const auto keys = load_record_keys(ctx.data_dir(), *sigs);
       const matcher::FingerprintIndex index(std::move(sigs).value(), keys);
       warn_index_problems(index);
       crawler::HttpClient client;

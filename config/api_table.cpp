@@ -2,7 +2,7 @@
 
 namespace leakwatch::config {
 
-// [api] listen, tokens, token_file.
+// [api] listen, tokens, token_file, cert_file, key_file.
 void read_api_table(Validator& v, const toml::table& root, const std::filesystem::path& base,
                     ApiConfig& api) {
   const auto* node = root.get("api");
@@ -13,7 +13,7 @@ void read_api_table(Validator& v, const toml::table& root, const std::filesystem
     return;
   }
   api.line = static_cast<int>(t->source().begin.line);
-  v.check_keys(*t, {"listen", "tokens", "token_file"}, "api");
+  v.check_keys(*t, {"listen", "tokens", "token_file", "cert_file", "key_file"}, "api");
   if (const auto listen = v.string(*t, "listen", "api", false)) {
     if (!parse_listen_address(*listen)) {
       v.fail(t->get("listen")->source(), "api.listen",
@@ -45,6 +45,18 @@ void read_api_table(Validator& v, const toml::table& root, const std::filesystem
   if (const auto file = v.string(*t, "token_file", "api", false)) {
     const std::filesystem::path p(*file);
     api.token_file = p.is_absolute() ? p : base / p;
+  }
+  // TLS: both or neither.
+  for (const auto* key : {"cert_file", "key_file"}) {
+    if (const auto file = v.string(*t, key, "api", false)) {
+      const std::filesystem::path p(*file);
+      (std::string_view(key) == "cert_file" ? api.cert_file : api.key_file) =
+          p.is_absolute() ? p : base / p;
+    }
+  }
+  if (api.cert_file.empty() != api.key_file.empty()) {
+    v.fail(t->source(), api.cert_file.empty() ? "api.cert_file" : "api.key_file",
+           "cert_file and key_file go together (TLS needs both)");
   }
 }
 

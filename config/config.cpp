@@ -91,7 +91,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   Validator v(file);
   Config config;
   config.file = file_name;
-  v.check_keys(root, {"data_dir", "store", "proxy", "source", "hook", "api", "dataset"}, "");
+  v.check_keys(root, {"data_dir", "store", "proxy", "source", "hook", "api", "daemon", "dataset"},
+               "");
   read_store_table(v, root, config.store);
   const auto base =
       file_name.has_parent_path() ? file_name.parent_path() : std::filesystem::path(".");
@@ -106,6 +107,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   read_source_tables(v, root, config);
   read_hook_tables(v, root, base, config);
   read_api_table(v, root, base, config.api);
+  read_daemon_table(v, root, config.daemon);
   read_dataset_tables(v, root, config);
   if (const auto errors = v.errors(); !errors.empty()) {
     std::string message;

@@ -122,7 +122,16 @@ struct ApiConfig {
   std::string listen = "127.0.0.1:8765";  // HOST:PORT; HOST an IP literal or "localhost"
   std::vector<std::string> tokens;
   std::filesystem::path token_file;  // resolved relative to the config file's folder
-  int line = 0;                      // of the [api] table, 0 when absent
+  // Optional TLS for the HTTP service: both or neither, PEM, resolved like token_file.
+  std::filesystem::path cert_file;
+  std::filesystem::path key_file;
+  int line = 0;  // of the [api] table, 0 when absent
+};
+
+// [daemon]: `leakwatch daemon` (DESIGN.md "Daemon").
+struct DaemonConfig {
+  std::size_t max_concurrent_sources = 64;  // sources scanned at once, over all schedules
+  std::chrono::milliseconds grace{std::chrono::seconds{30}};  // for scans in flight on SIGTERM
 };
 
 // [[dataset]]: per-dataset scoring thresholds (defaults in docs/MATCHING.md). Unset keys keep
@@ -146,6 +155,7 @@ struct Config {
   std::vector<SourceConfig> sources;
   std::vector<HookConfig> hooks;
   ApiConfig api;
+  DaemonConfig daemon;
   std::vector<DatasetConfig> datasets;
 
   const DatasetConfig* find_dataset(std::string_view name) const;

@@ -1,6 +1,7 @@
 #include <set>
 
 #include "config/tables.h"
+#include "model/schedule.h"
 
 namespace leakwatch::config {
 
@@ -8,46 +9,6 @@ namespace {
 
 constexpr std::string_view kSourceKinds[] = {
     "auto", "listing", "json-tree", "checksums", "archive", "torrent", "magnet", "text", "page"};
-
-bool all_digits(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
-}
-
-// Cron: five fields of numbers, ranges, steps, lists or '*'; range checks per field.
-// (Month and weekday names are not accepted.)
-bool valid_cron(std::string_view expr) {
-  std::istringstream in{std::string(expr)};
-  std::vector<std::string> fields;
-  for (std::string f; in >> f;) fields.push_back(f);
-  if (fields.size() != 5) return false;
-  static constexpr int kMax[] = {59, 23, 31, 12, 7};
-  static constexpr int kMin[] = {0, 0, 1, 1, 0};
-  for (std::size_t i = 0; i < 5; ++i) {
-    std::istringstream parts(fields[i]);
-    for (std::string part; std::getline(parts, part, ',');) {
-      if (part.empty()) return false;
-      std::string range = part;
-      if (const auto slash = part.find('/'); slash != std::string::npos) {
-        const auto step = part.substr(slash + 1);
-        if (step.empty() || !all_digits(step) || std::stoi(step) == 0) {
-          return false;
-        }
-        range = part.substr(0, slash);
-      }
-      if (range == "*") continue;
-      const auto dash = range.find('-');
-      const auto lo = range.substr(0, dash);
-      const auto hi = dash == std::string::npos ? lo : range.substr(dash + 1);
-      for (const auto& n : {lo, hi}) {
-        if (n.empty() || n.size() > 2 || !all_digits(n)) return false;
-        const int v = std::stoi(n);
-        if (v < kMin[i] || v > kMax[i]) return false;
-      }
-      if (std::stoi(lo) > std::stoi(hi)) return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -129,9 +90,8 @@ void read_source_tables(Validator& v, const toml::table& root, Config& config) {
              "a .onion source needs a proxy (socks5h://, e.g. Tor); it is never fetched directly");
     }
     if (const auto sched = v.string(*t, "schedule", sctx, false)) {
-      if (!parse_duration(*sched) && !valid_cron(*sched)) {
-        v.fail(t->get("schedule")->source(), sctx + ".schedule",
-               "'" + *sched + "' is neither a duration (\"6h\") nor a 5-field cron expression");
+      if (const auto parsed = Schedule::parse(*sched); !parsed) {
+        v.fail(t->get("schedule")->source(), sctx + ".schedule", parsed.error().message);
       } else {
         s.schedule = *sched;
       }

@@ -16,6 +16,7 @@ void read_hook_tables(Validator& v, const toml::table& root, const std::filesyst
                       Config& config);
 void read_api_table(Validator& v, const toml::table& root, const std::filesystem::path& base,
                     ApiConfig& api);
+void read_daemon_table(Validator& v, const toml::table& root, DaemonConfig& daemon);
 void read_dataset_tables(Validator& v, const toml::table& root, Config& config);
 
 }  // namespace leakwatch::config

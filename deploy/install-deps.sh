@@ -24,6 +24,9 @@ packages=(
   # leak sites as they are (issue #14): Apache's mod_autoindex, and a private Tor network
   # (directory authorities, relays, an onion service and a client, all on loopback)
   apache2 tor
+  # the daemon (issue #17): systemd notification, the HTTP service, promtool and a real
+  # Prometheus for the metrics tests, PyYAML for the deploy/ manifest checks
+  libsystemd-dev libmicrohttpd-dev prometheus python3-yaml
 )
 
 # `--bench`: also what the whole-command comparisons in bench/ run against.

@@ -77,6 +77,7 @@ wrappers = {
     "libtorrent/": r"^crawler/torrent_(session|file)\.cpp$",
     "microhttpd.h": r"^api/",
     "nats/": r"^cluster/",
+    "systemd/": r"^daemon/systemd_notify\.cpp$",
 }
 for folder in target_of_folder:
     for src in sorted((root / folder).glob("*.[ch]*")):

@@ -317,6 +317,45 @@ TEST(Config, RejectsSchedulesThatAreNeitherDurationNorCron) {
   }
 }
 
+TEST(Config, AcceptsCronNamesAndMacrosAndSaysWhichCronFieldIsWrong) {
+  for (const char* schedule : {"0 9 * * mon-fri", "@daily", "0 0 1 jan,jul *", "30 4 1,15 * 5"}) {
+    const auto config =
+        parse(std::string("[[source]]\nname = \"a\"\nurl = \"https://a.example/\"\n") +
+              "schedule = \"" + schedule + "\"\n");
+    ASSERT_TRUE(config) << schedule << ": " << config.error().message;
+  }
+  const auto message = error_of(
+      "[[source]]\nname = \"a\"\nurl = \"https://a.example/\"\nschedule = \"0 25 * * *\"\n");
+  EXPECT_TRUE(has_error(message, 4, 12, "source 'a'.schedule", "hour: 25 is not in 0-23"))
+      << message;
+}
+
+TEST(Config, ReadsTheDaemonTableAndRefusesBadValues) {
+  const auto defaults = parse("");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->daemon.max_concurrent_sources, 64u);
+  EXPECT_EQ(defaults->daemon.grace, std::chrono::seconds{30});
+  const auto config = parse("[daemon]\nmax_concurrent_sources = 8\ngrace = \"5s\"\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->daemon.max_concurrent_sources, 8u);
+  EXPECT_EQ(config->daemon.grace, std::chrono::seconds{5});
+  const auto message =
+      error_of("[daemon]\nmax_concurrent_sources = 0\ngrace = \"soon\"\nworkers = 3\n");
+  EXPECT_TRUE(has_error(message, 2, 26, "daemon.max_concurrent_sources", "between 1 and 4096"))
+      << message;
+  EXPECT_TRUE(has_error(message, 3, 9, "daemon.grace", "duration")) << message;
+  EXPECT_TRUE(has_error(message, 4, 1, "daemon.workers", "unknown key")) << message;
+}
+
+TEST(Config, ApiTlsNeedsBothCertificateAndKey) {
+  const auto config = parse("[api]\ncert_file = \"api.crt\"\nkey_file = \"/etc/lw/api.key\"\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->api.cert_file, kFile.parent_path() / "api.crt");
+  EXPECT_EQ(config->api.key_file, std::filesystem::path("/etc/lw/api.key"));
+  const auto message = error_of("[api]\ncert_file = \"api.crt\"\n");
+  EXPECT_TRUE(has_error(message, 1, 1, "api.key_file", "go together")) << message;
+}
+
 TEST(Config, RejectsAnOnionSourceWithoutAProxy) {
   const auto message = error_of(R"([[source]]
 name = "hidden"

@@ -495,6 +495,19 @@ TEST(ApiServe, RefusesToServeWithoutATokenUnlessNoAuthOnLoopback) {
   const auto health = run_command({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
                                    "http://127.0.0.1:" + std::to_string(port) + "/v1/health"});
   EXPECT_EQ(health.out, "200");
+  // Without tokens, only requests addressed to a loopback name are answered (DNS rebinding: a
+  // page's own name resolving to 127.0.0.1 arrives with that name as Host).
+  const auto status_with_host = [&](const std::string& host) {
+    return run_command({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                        "Host: " + host, "http://127.0.0.1:" + std::to_string(port) + "/v1/health"})
+        .out;
+  };
+  EXPECT_EQ(status_with_host("attacker.example"), "403");
+  EXPECT_EQ(status_with_host("attacker.example:" + std::to_string(port)), "403");
+  EXPECT_EQ(status_with_host("127.0.0.1.attacker.example"), "403");
+  EXPECT_EQ(status_with_host("localhost:" + std::to_string(port)), "200");
+  EXPECT_EQ(status_with_host("[::1]:" + std::to_string(port)), "200");
+  EXPECT_EQ(status_with_host("127.0.0.1"), "200");
 
   // Port 0: the OS picks one and the first line of stdout names it.
   BackgroundProcess any({LEAKWATCH_BINARY, "--config", (dir / "c.toml").string(), "serve",

@@ -44,15 +44,6 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_NE(r.err.find("not an RFC 3339 time"), std::string::npos) << r.err;
 }
 
-TEST(Cli, CommandsNotLandedYetSaySoAndExitTwo) {
-  TempDir dir;
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"daemon"}}) {
-    const auto r = leakwatch(dir, args);
-    EXPECT_EQ(r.exit_code, 2) << args[0];
-    EXPECT_NE(r.err.find("not available yet"), std::string::npos) << r.err;
-  }
-}
-
 TEST(Cli, BadConfigNamesFileLineAndKey) {
   TempDir dir;
   const auto config = dir / "bad.toml";
@@ -113,6 +104,10 @@ TEST(Cli, DbStatsBackupAndCompactWorkOnARealDatabase) {
   EXPECT_EQ(stats.exit_code, 0) << stats.err;
   EXPECT_NE(stats.out.find("schema version 3"), std::string::npos) << stats.out;
   EXPECT_TRUE(std::regex_search(stats.out, std::regex("\\nsignatures +1 "))) << stats.out;
+  EXPECT_NE(stats.out.find("retention: manifest history 100 change records per locator"),
+            std::string::npos)
+      << stats.out;
+  EXPECT_NE(stats.out.find("oldest scan kept: none"), std::string::npos) << stats.out;
 
   EXPECT_EQ(leakwatch(dir, {"db", "compact"}).exit_code, 0);
   const auto backup = leakwatch(dir, {"db", "backup", (dir / "backup").string()});

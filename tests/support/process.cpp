@@ -138,8 +138,12 @@ BackgroundProcess& BackgroundProcess::operator=(BackgroundProcess&& other) noexc
 
 bool BackgroundProcess::running() const {
   if (pid_ <= 0) return false;
-  int status = 0;
-  return ::waitpid(pid_, &status, WNOHANG) == 0;
+  // WNOWAIT: an exited child stays waitable, so stop() still gets its exit code.
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    return false;
+  }
+  return info.si_pid == 0;
 }
 
 int BackgroundProcess::stop() {

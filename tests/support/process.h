@@ -34,8 +34,10 @@ class BackgroundProcess {
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
 
   pid_t pid() const { return pid_; }
+  // Whether it has not exited yet (an exited process keeps its exit code for stop()).
   bool running() const;
-  // SIGTERM (SIGKILL after a second); returns the exit code (128+signal when killed by one).
+  // SIGTERM (SIGKILL after a second); returns the exit code (128+signal when killed by one), also
+  // of a process that had exited by itself.
   int stop();
 
  private:

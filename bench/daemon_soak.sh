@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Daemon soak (issue #17): 200 sources on 1 s schedules against a local nginx site for a while
+# (default 600 s: about 100,000 scans when the machine keeps up), sampling the daemon's RSS, open
+# file descriptors and store size every 10 s. Prints the samples and the end-of-run comparison
+# with the first minute: RSS and fds should stay flat (RSS within 10%), the store bounded by
+# [store] manifest_history. Everything runs on 127.0.0.1.
+#
+#   bench/daemon_soak.sh [BUILD_DIR] [SECONDS] [SOURCES]     (default: build 600 200)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+seconds=${2:-600}
+sources=${3:-200}
+bin=$PWD/$build/cli/leakwatch
+work=$(mktemp -d /tmp/leakwatch-soak-XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The site: one folder per source with a few files; one of them is a signed dataset file.
+python3 - "$work" "$sources" <<'PY'
+import os, sys
+work, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(os.path.join(work, "dataset"))
+secret = os.urandom(4096)
+open(os.path.join(work, "dataset", "plates.bin"), "wb").write(secret)
+for i in range(n):
+    d = os.path.join(work, "site", "s%03d" % i)
+    os.makedirs(d)
+    for f in range(20):
+        open(os.path.join(d, "file_%02d.jpg" % f), "wb").write(b"x" * (100 + f))
+    if i % 10 == 0:
+        open(os.path.join(d, "plates.bin"), "wb").write(secret)
+PY
+site_port=$(free_port)
+api_port=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<NGINX
+daemon off; master_process off; worker_processes 1; pid $work/nginx/pid; error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $work/nginx/b; proxy_temp_path $work/nginx/p;
+  fastcgi_temp_path $work/nginx/f; uwsgi_temp_path $work/nginx/u; scgi_temp_path $work/nginx/s;
+  server { listen 127.0.0.1:$site_port; root $work/site; location / { autoindex on; } } }
+NGINX
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+
+token=soak-token-0123456789abcdef
+{
+  echo "data_dir = \"data\""
+  echo "[store]"
+  echo "manifest_history = 10"
+  echo "[api]"
+  echo "listen = \"127.0.0.1:$api_port\""
+  echo "tokens = [\"$token\"]"
+  echo "[daemon]"
+  echo "max_concurrent_sources = 64"
+  for i in $(seq 0 $((sources - 1))); do
+    printf '[[source]]\nname = "s%03d"\nurl = "http://127.0.0.1:%s/s%03d/"\nschedule = "1s"\n' \
+      "$i" "$site_port" "$i"
+  done
+} >"$work/leakwatch.toml"
+"$bin" -q --config "$work/leakwatch.toml" sign --dataset plates "$work/dataset" >/dev/null
+
+"$bin" -q --config "$work/leakwatch.toml" daemon >"$work/daemon.out" 2>"$work/daemon.log" &
+pid=$!
+for _ in $(seq 100); do curl -s "http://127.0.0.1:$api_port/healthz" >/dev/null && break; sleep 0.1; done
+
+scans() {
+  curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/metrics" |
+    awk '/^leakwatch_scans_total/ {s += $2} END {print s + 0}'
+}
+sample() {
+  local rss fds store
+  rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+  fds=$(ls "/proc/$pid/fd" | wc -l)
+  store=$(du -sk "$work/data/db" | cut -f1)
+  echo "$1 $rss $fds $store $(scans)"
+}
+echo "t_s rss_kib fds store_kib scans"
+start=$(date +%s)
+first=""
+while true; do
+  now=$(($(date +%s) - start))
+  line=$(sample "$now")
+  echo "$line"
+  if [[ -z "$first" && $now -ge 60 ]]; then first=$line; fi
+  if ((now >= seconds)); then break; fi
+  sleep 10
+done
+kill -TERM "$pid"
+wait "$pid" && echo "daemon exited 0" || echo "daemon exited $?"
+read -r _ rss1 fds1 store1 scans1 <<<"$first"
+read -r _ rss2 fds2 store2 scans2 <<<"$line"
+echo "after 1 min: rss ${rss1} KiB, fds $fds1, store ${store1} KiB, scans $scans1"
+echo "at the end:  rss ${rss2} KiB, fds $fds2, store ${store2} KiB, scans $scans2"
+awk -v a="$rss1" -v b="$rss2" 'BEGIN {printf "rss change: %+.1f%%\n", (b - a) * 100 / a}'

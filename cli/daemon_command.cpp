@@ -1,0 +1,59 @@
+// `leakwatch daemon`: scheduled scans, alert delivery and the HTTP service (daemon/daemon.h) in
+// the foreground, for systemd (Type=notify), a container or a terminal.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "daemon/daemon.h"
+
+namespace leakwatch::app {
+
+namespace {
+
+constexpr const char* kDaemonFooter =
+    "Scans every enabled source on its schedule (a duration such as \"6h\", repeated with up to\n"
+    "10% jitter, or a 5-field cron expression in UTC), at most [daemon] max_concurrent_sources\n"
+    "at once, never one source twice at once; runs missed while it was down are made up once;\n"
+    "failing sources back off (30s doubling to 1h). Serves the read API, GET /metrics (bearer\n"
+    "token) and GET /healthz (no token) on [api] listen.\n"
+    "Signals: SIGHUP reloads the config and signatures (a bad config is refused, the old one\n"
+    "stays); SIGTERM or SIGINT stop new scans and wait [daemon] grace (default 30s) for those\n"
+    "running, then exit 0. One daemon per data directory (lock file <data dir>/daemon.pid).\n"
+    "Alert delivery is not in this build yet: alerts wait in the outbox "
+    "(leakwatch_alerts_pending).\n"
+    "See docs/DAEMON.md.";
+
+}  // namespace
+
+void register_daemon(CLI::App& app, Context& ctx, CommandRun& run) {
+  struct Args {
+    std::string listen;
+    bool no_auth = false;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("daemon", "Run scheduled scans and the HTTP API with /metrics");
+  cmd->add_option("--listen", a->listen,
+                  "HOST:PORT for the HTTP service (default [api] listen, else 127.0.0.1:8765; a "
+                  "non-loopback address must be given here explicitly)");
+  cmd->add_flag("--no-auth", a->no_auth,
+                "serve the API and /metrics without tokens (only on a loopback address)");
+  cmd->footer(kDaemonFooter);
+  cmd->callback([&ctx, &run, a] {
+    run = [&ctx, a]() -> int {
+      auto config = ctx.config();
+      if (!config) return fail(kExitUsage, config.error().message);
+      daemon::DaemonOptions options;
+      options.config_file = (*config)->file;
+      options.data_dir = ctx.data_dir();
+      options.listen = a->listen;
+      options.no_auth = a->no_auth;
+      options.version = "0.1.0";
+      // Alert delivery (alerts/, issue 16) plugs in here as options.alert_pass.
+      if (auto ran = daemon::run_daemon(**config, options); !ran) {
+        return fail(kExitRuntime, "daemon: " + ran.error().message);
+      }
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace leakwatch::app

@@ -1,0 +1,49 @@
+// `leakwatch daemon` (DESIGN.md "Daemon"): runs every enabled source on its schedule through the
+// same engine as `scan` (scan/store_scan.h), delivers alerts from the outbox continuously (a
+// pass the caller supplies), and serves the HTTP API with /metrics and /healthz. One loop thread
+// decides; each scan runs on a thread of its own with its own HTTP client; recording is
+// serialised. SIGHUP reloads the config (a bad one is refused and the old one stays), SIGTERM
+// and SIGINT stop new work and give scans in flight `[daemon] grace` to finish.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/metrics.h"
+#include "model/result.h"
+#include "store/store.h"
+
+namespace leakwatch::daemon {
+
+// One alert delivery pass over the outbox (alerts/, issue 16): sends what is due and reports per
+// hook. Called from the daemon's delivery thread, about once a second and right after a scan
+// recorded sightings. An error is a store error; it is logged and the pass is tried again.
+using AlertPass = std::function<Result<std::vector<HookDeliveryCounts>>(store::Store& store,
+                                                                        const config::Config&)>;
+
+struct DaemonOptions {
+  std::filesystem::path config_file;  // re-read on SIGHUP (empty: reload is refused)
+  std::filesystem::path data_dir;     // fixed for the daemon's life (--data-dir or data_dir)
+  std::string listen;                 // overrides [api] listen when set (--listen)
+  bool no_auth = false;               // the API without tokens (loopback only)
+  std::string version;
+  // Alert delivery; unset: alerts stay in the outbox for `leakwatch alerts retry`, and
+  // leakwatch_alerts_pending counts what each hook would take.
+  AlertPass alert_pass;
+  // How often the loop looks at the clock at least (tests shorten it).
+  std::chrono::milliseconds tick{std::chrono::seconds{1}};
+};
+
+// Runs until SIGTERM or SIGINT and returns after a clean stop; an error when it could not start
+// (the data directory is locked by another daemon, the store cannot be opened, the API cannot
+// listen). Scans still running when the grace is over are abandoned: the process exits 0 at
+// once (holding the record lock, so no write is half done). Call before any other thread
+// starts: it blocks the signals it handles.
+Result<void> run_daemon(config::Config config, const DaemonOptions& options);
+
+}  // namespace leakwatch::daemon
