@@ -128,7 +128,7 @@ struct ApiConfig {
   int line = 0;  // of the [api] table, 0 when absent
 };
 
-// [daemon]: `leakwatch daemon` (DESIGN.md "Daemon").
+// [daemon]: `leakwatch daemon` (docs/CONTRACTS.md "Daemon and metrics").
 struct DaemonConfig {
   std::size_t max_concurrent_sources = 64;  // sources scanned at once, over all schedules
   std::chrono::milliseconds grace{std::chrono::seconds{30}};  // for scans in flight on SIGTERM

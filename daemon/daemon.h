@@ -1,9 +1,9 @@
-// `leakwatch daemon` (DESIGN.md "Daemon"): runs every enabled source on its schedule through the
-// same engine as `scan` (scan/store_scan.h), delivers alerts from the outbox continuously (a
-// pass the caller supplies), and serves the HTTP API with /metrics and /healthz. One loop thread
-// decides; each scan runs on a thread of its own with its own HTTP client; recording is
-// serialised. SIGHUP reloads the config (a bad one is refused and the old one stays), SIGTERM
-// and SIGINT stop new work and give scans in flight `[daemon] grace` to finish.
+// `leakwatch daemon` (docs/CONTRACTS.md "Daemon and metrics"): runs every enabled source on its
+// schedule through the same engine as `scan` (scan/store_scan.h), delivers alerts from the outbox
+// continuously (a pass the caller supplies), and serves the HTTP API with /metrics and /healthz.
+// One loop thread decides; each scan runs on a thread of its own with its own HTTP client;
+// recording is serialised. SIGHUP reloads the config (a bad one is refused and the old one stays),
+// SIGTERM and SIGINT stop new work and give scans in flight `[daemon] grace` to finish.
 #pragma once
 
 #include <chrono>

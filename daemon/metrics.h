@@ -1,6 +1,6 @@
-// The daemon's Prometheus metrics (names are contract, DESIGN.md "Daemon"; text exposition
-// format 0.0.4). Scans, alert passes and proxy checks report here as they happen; render() is
-// what GET /metrics answers. Thread-safe.
+// The daemon's Prometheus metrics (names are contract, docs/CONTRACTS.md "Daemon and metrics"; text
+// exposition format 0.0.4). Scans, alert passes and proxy checks report here as they happen;
+// render() is what GET /metrics answers. Thread-safe.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,5 @@
-// Which sources the daemon scans when (DESIGN.md "Daemon"). Pure bookkeeping over times it is
-// given: no clock, no threads, no I/O, so every rule is tested with made-up times.
+// Which sources the daemon scans when (docs/CONTRACTS.md "Daemon and metrics"). Pure bookkeeping
+// over times it is given: no clock, no threads, no I/O, so every rule is tested with made-up times.
 //
 // - A source is never handed out while it is still running.
 // - At most `max_concurrent` sources run at once; the longest overdue go first.

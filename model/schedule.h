@@ -1,7 +1,7 @@
-// When a source is scanned (DESIGN.md "Daemon"): a duration such as "30s" or "6h", repeated with
-// up to 10% jitter so that sources on one schedule do not all fire at once, or a 5-field cron
-// expression ("minute hour day-of-month month day-of-week", evaluated in UTC). The config
-// validates schedules with this parser and the daemon runs them; nothing here reads a clock.
+// When a source is scanned (docs/CONTRACTS.md "Daemon and metrics"): a duration such as "30s" or
+// "6h", repeated with up to 10% jitter so that sources on one schedule do not all fire at once, or
+// a 5-field cron expression ("minute hour day-of-month month day-of-week", evaluated in UTC). The
+// config validates schedules with this parser and the daemon runs them; nothing here reads a clock.
 //
 // Cron follows Vixie cron (crontab(5)): `*`, numbers, ranges `a-b`, steps `*/n` `a-b/n` `a/n`
 // (a to the field's end), lists `a,b-c`, names `jan`..`dec` and `sun`..`sat` (any case), day of
