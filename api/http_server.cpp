@@ -12,7 +12,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <variant>
 
 namespace leakwatch::app {
 
@@ -131,69 +130,6 @@ std::variant<std::string, HttpResponse> read_head(int fd, const HttpServerLimits
   }
 }
 
-// Parses the request line and headers (RFC 9112 2-5). Bodies are refused: the API is read-only.
-std::variant<HttpRequest, HttpResponse> parse_head(std::string_view head,
-                                                   const HttpServerLimits& limits) {
-  HttpRequest req;
-  auto line_end = head.find("\r\n");
-  const auto request_line = head.substr(0, line_end);
-  const auto sp1 = request_line.find(' ');
-  const auto sp2 = sp1 == std::string_view::npos ? sp1 : request_line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos || request_line.find(' ', sp2 + 1) != std::string_view::npos) {
-    return error_response(400, "malformed request line");
-  }
-  req.method = std::string(request_line.substr(0, sp1));
-  req.target = std::string(request_line.substr(sp1 + 1, sp2 - sp1 - 1));
-  const auto version = request_line.substr(sp2 + 1);
-  if (req.method.empty() || !std::all_of(req.method.begin(), req.method.end(), is_tchar)) {
-    return error_response(400, "malformed method");
-  }
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
-    return version.starts_with("HTTP/") ? error_response(505, "only HTTP/1.1 and HTTP/1.0")
-                                        : error_response(400, "malformed request line");
-  }
-  if (req.target.empty() || req.target[0] != '/' ||
-      !std::all_of(req.target.begin(), req.target.end(),
-                   [](char c) { return c > 0x20 && c < 0x7f; })) {
-    return error_response(400, "request target must be an absolute path of visible ASCII");
-  }
-  const auto q = req.target.find('?');
-  req.path = req.target.substr(0, q);
-  if (q != std::string::npos) req.query = req.target.substr(q + 1);
-
-  std::size_t pos = line_end + 2;
-  while (pos < head.size()) {
-    line_end = head.find("\r\n", pos);
-    const auto line = head.substr(pos, line_end - pos);
-    pos = line_end + 2;
-    if (line.empty()) break;
-    if (req.headers.size() >= limits.max_headers) {
-      return error_response(431, "more than " + std::to_string(limits.max_headers) + " headers");
-    }
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0 ||
-        !std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(colon), is_tchar)) {
-      // Also refuses obsolete line folding (a line starting with whitespace).
-      return error_response(400, "malformed header line");
-    }
-    auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\0' || c == '\r'; })) {
-      return error_response(400, "malformed header value");
-    }
-    req.headers.emplace_back(ascii_lower(line.substr(0, colon)), std::string(value));
-  }
-  if (req.header("transfer-encoding")) {
-    return error_response(413, "request bodies are not accepted (read-only API)");
-  }
-  if (const auto length = req.header("content-length"); length && *length != "0") {
-    return error_response(413, "request bodies are not accepted (read-only API)");
-  }
-  return req;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -241,6 +177,73 @@ void close_gracefully(int fd) {
 }
 
 }  // namespace
+
+std::variant<HttpRequest, HttpResponse> parse_request_head(std::string_view head,
+                                                           const HttpServerLimits& limits) {
+  HttpRequest req;
+  // Every line ends in CRLF and the head in an empty line; a bare LF is not a line end.
+  if (!head.ends_with("\r\n\r\n")) {
+    return error_response(400, "request head must be CRLF lines ending in an empty line");
+  }
+  auto line_end = head.find("\r\n");
+  const auto request_line = head.substr(0, line_end);
+  const auto sp1 = request_line.find(' ');
+  const auto sp2 = sp1 == std::string_view::npos ? sp1 : request_line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || request_line.find(' ', sp2 + 1) != std::string_view::npos) {
+    return error_response(400, "malformed request line");
+  }
+  req.method = std::string(request_line.substr(0, sp1));
+  req.target = std::string(request_line.substr(sp1 + 1, sp2 - sp1 - 1));
+  const auto version = request_line.substr(sp2 + 1);
+  if (req.method.empty() || !std::all_of(req.method.begin(), req.method.end(), is_tchar)) {
+    return error_response(400, "malformed method");
+  }
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+    return version.starts_with("HTTP/") ? error_response(505, "only HTTP/1.1 and HTTP/1.0")
+                                        : error_response(400, "malformed request line");
+  }
+  if (req.target.empty() || req.target[0] != '/' ||
+      !std::all_of(req.target.begin(), req.target.end(),
+                   [](char c) { return c > 0x20 && c < 0x7f; })) {
+    return error_response(400, "request target must be an absolute path of visible ASCII");
+  }
+  const auto q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+
+  std::size_t pos = line_end + 2;
+  while (pos < head.size()) {
+    line_end = head.find("\r\n", pos);
+    const auto line = head.substr(pos, line_end - pos);
+    pos = line_end + 2;
+    if (line.empty()) break;
+    if (req.headers.size() >= limits.max_headers) {
+      return error_response(431, "more than " + std::to_string(limits.max_headers) + " headers");
+    }
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0 ||
+        !std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(colon), is_tchar)) {
+      // Also refuses obsolete line folding (a line starting with whitespace).
+      return error_response(400, "malformed header line");
+    }
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (std::any_of(value.begin(), value.end(),
+                    [](char c) { return c == '\0' || c == '\r' || c == '\n'; })) {
+      return error_response(400, "malformed header value");
+    }
+    req.headers.emplace_back(ascii_lower(line.substr(0, colon)), std::string(value));
+  }
+  if (req.header("transfer-encoding")) {
+    return error_response(413, "request bodies are not accepted (read-only API)");
+  }
+  if (const auto length = req.header("content-length"); length && *length != "0") {
+    return error_response(413, "request bodies are not accepted (read-only API)");
+  }
+  return req;
+}
 
 std::optional<std::string_view> HttpRequest::header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
@@ -390,7 +393,7 @@ void HttpServer::serve_connection(int fd) {
     if (early->status != 0) write_response(fd, *early);
     return;
   }
-  auto parsed = parse_head(std::get<std::string>(head), limits_);
+  auto parsed = parse_request_head(std::get<std::string>(head), limits_);
   if (auto* bad = std::get_if<HttpResponse>(&parsed)) {
     write_response(fd, *bad);
     return;

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "model/result.h"
@@ -58,6 +59,13 @@ struct HttpServerLimits {
 // bad %-escape, an empty name, or more than `max_params` parameters.
 Result<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query,
                                                                      std::size_t max_params = 32);
+
+// Parses a request head (request line, headers, the blank line; RFC 9112 2-5) within `limits`:
+// the request, or the error response to send instead (400 malformed line, method, target or
+// header; 431 too many headers; 505 another HTTP version; 413 any request body, since the API is
+// read-only). Needs no socket; the server calls it on what it read.
+std::variant<HttpRequest, HttpResponse> parse_request_head(std::string_view head,
+                                                           const HttpServerLimits& limits);
 
 class HttpServer {
  public:
