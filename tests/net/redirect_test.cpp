@@ -3,8 +3,14 @@
 // private or link-local address (from a host that is not one), a host name over 255 bytes is
 // refused, a proxied source keeps its proxy on every hop (the recording SOCKS5 proxy sees each
 // hop's host name), and HEAD answers carry their Content-Length.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <unistd.h>
 
+#include <optional>
 #include <sstream>
 
 #include "net/http_client.h"
@@ -19,6 +25,37 @@ using testing::NginxOptions;
 using testing::NginxServer;
 using testing::TempDir;
 using testing::write_file;
+
+// The first IPv4 address of a non-loopback interface, if any.
+std::optional<std::string> interface_ipv4() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return std::nullopt;
+  std::optional<std::string> found;
+  for (auto* i = list; i != nullptr && !found; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);  // NOLINT: C API
+    if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) &&
+        !std::string(text).starts_with("127."))
+      found = text;
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+// This machine's host name when the system resolver (/etc/hosts) gives a loopback address for it.
+std::optional<std::string> host_name_resolving_to_loopback() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return std::nullopt;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(name, nullptr, &hints, &res) != 0) return std::nullopt;
+  const auto* in = reinterpret_cast<const sockaddr_in*>(res->ai_addr);  // NOLINT: C API
+  const bool loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+  ::freeaddrinfo(res);
+  return loopback ? std::optional<std::string>(name) : std::nullopt;
+}
 
 Url url(const std::string& text) {
   auto u = parse_url(text);
@@ -151,6 +188,39 @@ TEST_F(Redirects, AProxiedSourceKeepsItsProxyOnEveryHop) {
   const auto log = testing::read_file(dir_ / "socks.jsonl");
   EXPECT_NE(log.find("\"host\": \"first.leak.invalid\""), std::string::npos) << log;
   EXPECT_NE(log.find("\"host\": \"second.leak.invalid\""), std::string::npos) << log;
+}
+
+// A redirect to a host name is checked again once the system has resolved it: from a site on a
+// non-loopback address, a redirect to this machine's own host name (which /etc/hosts maps to
+// 127.0.0.1 on Debian) is refused after the connection and before any request is sent to it.
+TEST_F(Redirects, ANameResolvedToLoopbackIsRefusedBeforeTheRequest) {
+  const auto address = interface_ipv4();
+  const auto name = host_name_resolving_to_loopback();
+  if (!address || !name) {
+    GTEST_SKIP() << "needs a non-loopback IPv4 interface and a host name that resolves to 127.x";
+  }
+  const int port = testing::free_port();
+  const auto p = std::to_string(port);
+  NginxServer server(
+      dir_ / "site",
+      {.extra_server_config = "listen " + p + ";\nlocation = /to-own-name { return 302 http://" +
+                              *name + ":" + p + "/files/; }\n"});
+  const auto origin = "http://" + *address + ":" + p + "/to-own-name";
+  const auto got = client_.get({.url = origin});
+  ASSERT_FALSE(got) << "followed to " << got->effective_url;
+  EXPECT_NE(got.error().message.find(origin), std::string::npos) << got.error().message;
+  EXPECT_NE(got.error().message.find("it resolved to 127."), std::string::npos)
+      << got.error().message;
+  EXPECT_NE(got.error().message.find("loopback"), std::string::npos) << got.error().message;
+  const auto log = server.access_log();
+  EXPECT_NE(log.find("GET /to-own-name"), std::string::npos) << log;
+  EXPECT_EQ(log.find("GET /files/"), std::string::npos)
+      << "the refused hop sent a request: " << log;
+  // The same name from a loopback site is allowed (loopback to loopback), so the refusal above
+  // is the resolved address's, not the name's.
+  const auto allowed = client_.get({.url = server.url("/to-own-name")});
+  ASSERT_TRUE(allowed) << allowed.error().message;
+  EXPECT_EQ(allowed->status, 200);
 }
 
 }  // namespace
