@@ -23,6 +23,8 @@ void register_serve(CLI::App& app, Context& ctx, CommandRun& run);
 void register_verify(CLI::App& app, Context& ctx, CommandRun& run);
 void register_alerts(CLI::App& app, Context& ctx, CommandRun& run);
 void register_daemon(CLI::App& app, Context& ctx, CommandRun& run);
+void register_worker(CLI::App& app, Context& ctx, CommandRun& run);
+void register_cluster(CLI::App& app, Context& ctx, CommandRun& run);
 
 // Prints "leakwatch: <message>" to stderr (once; callers do not log the same error again).
 int fail(int code, const std::string& message);

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cluster/coordinator.h"
 #include "daemon/daemon.h"
 
 namespace leakwatch::app {
@@ -20,6 +21,8 @@ constexpr const char* kDaemonFooter =
     "running, then exit 0. One daemon per data directory (lock file <data dir>/daemon.pid).\n"
     "Alert delivery is not in this build yet: alerts wait in the outbox "
     "(leakwatch_alerts_pending).\n"
+    "With [cluster], due scans are published as jobs for `leakwatch worker` processes and their\n"
+    "results are matched and recorded here (docs/CLUSTER.md).\n"
     "See docs/DAEMON.md.";
 
 }  // namespace
@@ -48,6 +51,10 @@ void register_daemon(CLI::App& app, Context& ctx, CommandRun& run) {
       options.no_auth = a->no_auth;
       options.version = "0.1.0";
       // Alert delivery (alerts/, issue 16) plugs in here as options.alert_pass.
+      // With [cluster], scans run on workers and this daemon coordinates (docs/CLUSTER.md).
+      if ((*config)->cluster.enabled()) {
+        options.remote = std::make_shared<cluster::Coordinator>((*config)->cluster);
+      }
       if (auto ran = daemon::run_daemon(**config, options); !ran) {
         return fail(kExitRuntime, "daemon: " + ran.error().message);
       }

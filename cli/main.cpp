@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   register_verify(app, ctx, run);
   register_alerts(app, ctx, run);
   register_daemon(app, ctx, run);
+  register_worker(app, ctx, run);
+  register_cluster(app, ctx, run);
 
   try {
     app.parse(argc, argv);

@@ -91,8 +91,9 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   Validator v(file);
   Config config;
   config.file = file_name;
-  v.check_keys(root, {"data_dir", "store", "proxy", "source", "hook", "api", "daemon", "dataset"},
-               "");
+  v.check_keys(
+      root, {"data_dir", "store", "proxy", "source", "hook", "api", "daemon", "dataset", "cluster"},
+      "");
   read_store_table(v, root, config.store);
   const auto base =
       file_name.has_parent_path() ? file_name.parent_path() : std::filesystem::path(".");
@@ -109,6 +110,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::filesystem::p
   read_api_table(v, root, base, config.api);
   read_daemon_table(v, root, config.daemon);
   read_dataset_tables(v, root, config);
+  read_cluster_table(v, root, base, config.cluster);
   if (const auto errors = v.errors(); !errors.empty()) {
     std::string message;
     for (const auto& e : errors) message += (message.empty() ? "" : "\n") + e;

@@ -134,6 +134,32 @@ struct DaemonConfig {
   std::chrono::milliseconds grace{std::chrono::seconds{30}};  // for scans in flight on SIGTERM
 };
 
+// [cluster] (docs/CONTRACTS.md "Cluster", docs/CLUSTER.md): the NATS JetStream servers that
+// carry scan jobs to workers and results back, and how to authenticate to them. Absent: no
+// cluster (`daemon` scans on this machine; `worker` and `cluster status` refuse to run).
+struct ClusterConfig {
+  std::vector<std::string> servers;  // nats://HOST:PORT or tls://HOST:PORT
+  std::string name = "leakwatch";    // prefix of its streams, consumers and subjects
+  // At most one way to authenticate: a .creds file (JWT + seed), a user with a password file,
+  // or an nkey seed file. Files are read when connecting, not here.
+  std::filesystem::path credentials_file;
+  std::string user;
+  std::filesystem::path password_file;
+  std::filesystem::path nkey_seed_file;
+  // TLS: ca_file to trust the servers' certificates; cert_file + key_file for a client
+  // certificate. Any of them turns TLS on.
+  std::filesystem::path ca_file;
+  std::filesystem::path cert_file;
+  std::filesystem::path key_file;
+  int replicas = 1;  // copies of each stream (3 for a three-server cluster)
+  // A job not acknowledged (or kept alive by in-progress acks) within this is redelivered.
+  std::chrono::milliseconds ack_wait{std::chrono::seconds{30}};
+  std::chrono::milliseconds heartbeat{std::chrono::seconds{5}};  // worker heartbeat interval
+  std::uint64_t max_result_bytes = 1ull << 30;  // one result, compressed, before chunking
+  int line = 0;                                 // of the [cluster] table, 0 when absent
+  bool enabled() const { return !servers.empty(); }
+};
+
 // [[dataset]]: per-dataset scoring thresholds (defaults in docs/MATCHING.md). Unset keys keep
 // the defaults.
 struct DatasetConfig {
@@ -157,6 +183,7 @@ struct Config {
   ApiConfig api;
   DaemonConfig daemon;
   std::vector<DatasetConfig> datasets;
+  ClusterConfig cluster;
 
   const DatasetConfig* find_dataset(std::string_view name) const;
   const ProxyConfig* find_proxy(std::string_view name) const;

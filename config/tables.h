@@ -18,5 +18,7 @@ void read_api_table(Validator& v, const toml::table& root, const std::filesystem
                     ApiConfig& api);
 void read_daemon_table(Validator& v, const toml::table& root, DaemonConfig& daemon);
 void read_dataset_tables(Validator& v, const toml::table& root, Config& config);
+void read_cluster_table(Validator& v, const toml::table& root, const std::filesystem::path& base,
+                        ClusterConfig& cluster);
 
 }  // namespace leakwatch::config

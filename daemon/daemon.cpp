@@ -74,6 +74,7 @@ class Daemon {
   void count_sightings();
   void check_proxies();
   void kick_housekeeping();
+  RemoteScanHooks remote_hooks();
 
   const DaemonOptions& options_;
   LoopWaiter& waiter_;
@@ -150,6 +151,9 @@ Result<void> Daemon::start(config::Config config) {
   for (const auto& p : config_->proxies) proxies.push_back(p.name);
   metrics_.retain(sources, hooks, proxies);
   if (auto api = start_api(); !api) return api;
+  if (options_.remote) {
+    if (auto started = options_.remote->start(remote_hooks()); !started) return started;
+  }
   last_tick_ms_ = std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
   housekeeping_ = std::thread([this] { housekeeping_loop(); });
   spdlog::info(
@@ -302,7 +306,42 @@ void Daemon::launch_due() {
   }
 }
 
+RemoteScanHooks Daemon::remote_hooks() {
+  RemoteScanHooks hooks;
+  hooks.store = &store_;
+  hooks.config = [this] {
+    const std::lock_guard lock(config_mutex_);
+    return config_;
+  };
+  hooks.index = [this] {
+    const std::lock_guard lock(config_mutex_);
+    return index_;
+  };
+  hooks.record = [this](app::SourceOutcome& outcome) {
+    const std::lock_guard lock(record_mutex_);
+    return app::record_outcome(store_, outcome);
+  };
+  hooks.done = [this](RemoteScanDone remote) {
+    {
+      const std::lock_guard lock(done_mutex_);
+      done_.push_back(ScanDone{.source = std::move(remote.source),
+                               .started = remote.started,
+                               .ended = remote.ended,
+                               .record = std::move(remote.record),
+                               .sightings = remote.sightings,
+                               .record_error = std::move(remote.record_error)});
+    }
+    waiter_.wake();
+  };
+  return hooks;
+}
+
 void Daemon::launch(const config::SourceConfig& source) {
+  if (options_.remote) {
+    spdlog::debug("scan handed to the cluster source={}", source.name);
+    options_.remote->submit(source);
+    return;
+  }
   spdlog::debug("scan starting source={}", source.name);
   workers_.emplace(source.name, std::thread([this, source, config = config_, index = index_] {
                      ScanDone done{.source = source.name, .started = now()};
@@ -475,6 +514,8 @@ void Daemon::check_proxies() {
 bool Daemon::stop() {
   stopping_ = true;
   notifier_.stopping();
+  // Jobs handed to the cluster stay in its streams: their results are recorded at the next start.
+  if (options_.remote) options_.remote->stop();
   const auto grace = config_ ? config_->daemon.grace : milliseconds{0};
   const auto deadline = Clock::now() + grace;
   while (!workers_.empty() && Clock::now() < deadline) {

@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "daemon/metrics.h"
 #include "model/result.h"
+#include "scan/scan_pipeline.h"
 #include "store/store.h"
 
 namespace leakwatch::daemon {
@@ -26,6 +27,36 @@ namespace leakwatch::daemon {
 using AlertPass = std::function<Result<std::vector<HookDeliveryCounts>>(store::Store& store,
                                                                         const config::Config&)>;
 
+// A scan that ran elsewhere (a cluster worker) and was recorded, or could not be.
+struct RemoteScanDone {
+  std::string source;
+  Timestamp started{}, ended{};
+  ScanRecord record;
+  std::size_t sightings = 0;
+  std::optional<std::string> record_error;
+};
+
+// What the daemon lends a remote scanner: the config and signatures of the moment, recording
+// (serialised with the daemon's own), and the way back into the scheduler.
+struct RemoteScanHooks {
+  store::Store* store = nullptr;
+  std::function<std::shared_ptr<const config::Config>()> config;
+  std::function<std::shared_ptr<const matcher::FingerprintIndex>()> index;
+  std::function<Result<void>(app::SourceOutcome&)> record;
+  std::function<void(RemoteScanDone)> done;  // from any thread
+};
+
+// Where due scans run when not on this daemon's threads (`[cluster]`: jobs for workers, see
+// cluster/coordinator.h). submit() must not block; done() is called once per submitted scan
+// (and for scans handed out before a restart whose results arrive now).
+class RemoteScanner {
+ public:
+  virtual ~RemoteScanner() = default;
+  virtual Result<void> start(RemoteScanHooks hooks) = 0;
+  virtual void submit(const config::SourceConfig& source) = 0;
+  virtual void stop() = 0;
+};
+
 struct DaemonOptions {
   std::filesystem::path config_file;  // re-read on SIGHUP (empty: reload is refused)
   std::filesystem::path data_dir;     // fixed for the daemon's life (--data-dir or data_dir)
@@ -35,6 +66,8 @@ struct DaemonOptions {
   // Alert delivery; unset: alerts stay in the outbox for `leakwatch alerts retry`, and
   // leakwatch_alerts_pending counts what each hook would take.
   AlertPass alert_pass;
+  // Scans elsewhere (the cluster coordinator); unset: every scan runs on a thread here.
+  std::shared_ptr<RemoteScanner> remote;
   // How often the loop looks at the clock at least (tests shorten it).
   std::chrono::milliseconds tick{std::chrono::seconds{1}};
 };

@@ -27,6 +27,8 @@ packages=(
   # the daemon (issue #17): systemd notification, the HTTP service, promtool and a real
   # Prometheus for the metrics tests, PyYAML for the deploy/ manifest checks
   libsystemd-dev libmicrohttpd-dev prometheus python3-yaml
+  # the cluster (issue #19): the NATS C client and real NATS servers with JetStream
+  libnats-dev nats-server
 )
 
 # `--bench`: also what the whole-command comparisons in bench/ run against.

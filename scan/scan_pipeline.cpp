@@ -14,18 +14,30 @@
 
 namespace leakwatch::app {
 
-namespace {
-
-// Whether a listing's rounded size ("12.5K", "13K", "1.2M") could be printed for a file of
-// `exact` bytes. Servers print two or three significant digits (Apache "13K" for 12.7 KiB,
-// lighttpd "12.5K"), so the printed value is within about 5% of the size; 1/16 plus 512 bytes
-// leaves room for either rounding direction and for small files.
+// A listing's rounded size ("12.5K", "13K", "1.2M"): servers print two or three significant
+// digits (Apache "13K" for 12.7 KiB, lighttpd "12.5K"), so the printed value is within about 5%
+// of the size; 1/16 plus 512 bytes leaves room for either rounding direction and for small files.
 bool rounded_size_could_be(std::uint64_t estimate, std::uint64_t exact) {
   const std::uint64_t diff = estimate > exact ? estimate - exact : exact - estimate;
   return diff <= estimate / 16 + 512;
 }
 
-}  // namespace
+CrawlWants crawl_wants(const matcher::FingerprintIndex& index) {
+  CrawlWants wants;
+  // A name some signature file has, and no exact size: worth one HEAD, unless the listing's
+  // rounded size already rules out every file of that name.
+  wants.wants_size = [&index](const FileEntry& e) {
+    if (e.size) return false;
+    bool could_match = false;
+    index.for_each_name_match(matcher::normalise_name(e.path), [&](const matcher::FileRef& ref) {
+      if (!e.size_estimate || rounded_size_could_be(*e.size_estimate, index.file(ref).size))
+        could_match = true;
+    });
+    return could_match;
+  };
+  wants.wants_content = [&index](const FileEntry& e) { return e.size && index.has_size(*e.size); };
+  return wants;
+}
 
 std::string new_scan_id() {
   std::random_device rd;
@@ -54,7 +66,14 @@ matcher::ScoreRules score_rules_for(const config::Config& config) {
 SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
                           const std::string& scan_id, const SourcePrior& prior) {
-  SourceOutcome out;
+  return score_crawled(crawl_for_scan(source, config, crawl_wants(index), client, scan_id, prior),
+                       config, index);
+}
+
+CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::Config& config,
+                             const CrawlWants& wants, crawler::HttpClient& client,
+                             const std::string& scan_id, const SourcePrior& prior) {
+  CrawledSource out;
   ScanRecord& rec = out.record;
   rec.scan_id = scan_id;
   rec.source = source.name;
@@ -106,25 +125,13 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
     options.proxy_name = chosen->name;
     rec.proxy = chosen->name;
   }
-  if (source.probe_sizes && source.probe_budget > 0) {
-    // A name some signature file has, and no exact size: worth one HEAD, unless the listing's
-    // rounded size already rules out every file of that name.
-    options.wants_size = [&index](const FileEntry& e) {
-      if (e.size) return false;
-      bool could_match = false;
-      index.for_each_name_match(matcher::normalise_name(e.path), [&](const matcher::FileRef& ref) {
-        if (!e.size_estimate || rounded_size_could_be(*e.size_estimate, index.file(ref).size))
-          could_match = true;
-      });
-      return could_match;
-    };
+  if (source.probe_sizes && source.probe_budget > 0 && wants.wants_size) {
+    options.wants_size = wants.wants_size;
     options.probe_budget = source.probe_budget;
   }
   options.linked_text_budget = source.linked_text_budget;
-  if (source.fetch_content == config::FetchContent::candidates) {
-    options.wants_content = [&index](const FileEntry& e) {
-      return e.size && index.has_size(*e.size);
-    };
+  if (source.fetch_content == config::FetchContent::candidates && wants.wants_content) {
+    options.wants_content = wants.wants_content;
     options.make_digester = [] { return std::make_unique<matcher::MultiHasher>(); };
     options.content_budget = source.content_budget;
   }
@@ -218,24 +225,37 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
   }
   out.problems = std::move(crawl.problems);
   for (const auto& p : out.problems) spdlog::warn("source={} problem: {}", source.name, p);
+  out.manifest = std::move(crawl.manifest);
+  out.torrents = std::move(crawl.torrents);
+  return out;
+}
+
+SourceOutcome score_crawled(CrawledSource crawled, const config::Config& config,
+                            const matcher::FingerprintIndex& index) {
+  SourceOutcome out;
+  out.record = std::move(crawled.record);
+  out.problems = std::move(crawled.problems);
+  out.etag = std::move(crawled.etag);
+  out.last_modified = std::move(crawled.last_modified);
+  const ScanRecord& rec = out.record;
   // v1 pieces of files a torrent does not align are checked against originals kept by
   // `sign --keep-source` (local reads, bounded; nothing when no signature kept them).
   const matcher::LocalPieceVerifier verifier;
   auto rules = score_rules_for(config);
   rules.piece_verifier = &verifier;
-  out.sightings = matcher::score(crawl.manifest, index, rules);
+  out.sightings = matcher::score(crawled.manifest, index, rules);
   // Text dumps and page text: record rows and honeytokens (also honeytokens inside entry names).
-  matcher::merge_sightings(out.sightings, matcher::score_text(crawl.manifest, index, rules),
+  matcher::merge_sightings(out.sightings, matcher::score_text(crawled.manifest, index, rules),
                            rules.max_evidence);
   // Each torrent a source links to is its own locator (its info-hash).
-  for (const auto& t : crawl.torrents) {
+  for (const auto& t : crawled.torrents) {
     for (auto& s : matcher::score(t, index, rules)) out.sightings.push_back(std::move(s));
   }
-  if (crawl.status != ScanStatus::failed) out.manifest = std::move(crawl.manifest);
+  if (rec.status != ScanStatus::failed) out.manifest = std::move(crawled.manifest);
   spdlog::info(
       "scan finished source={} status={} entries={} pages={} bytes={} files_hashed={} sightings={}",
-      source.name, scan_status_name(rec.status), rec.entries_seen, rec.pages_fetched,
-      rec.bytes_fetched, crawl.files_hashed, out.sightings.size());
+      rec.source, scan_status_name(rec.status), rec.entries_seen, rec.pages_fetched,
+      rec.bytes_fetched, rec.files_hashed, out.sightings.size());
   return out;
 }
 

@@ -45,6 +45,35 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
                           const std::string& scan_id, const SourcePrior& prior = {});
 
+// scan_source in its two halves, for cluster workers (cluster/): the crawl needs only what the
+// signatures want fetched (sizes to probe, content to hash), never the signatures themselves;
+// scoring needs the signatures and no network.
+struct CrawlWants {
+  std::function<bool(const FileEntry&)> wants_size;     // unset: no size probes
+  std::function<bool(const FileEntry&)> wants_content;  // unset: no content hashing
+};
+// What the crawl half produced: the scan record without sightings, and what is to be scored.
+struct CrawledSource {
+  ScanRecord record;
+  Manifest manifest;
+  std::vector<Manifest> torrents;  // each linked torrent, its own locator
+  std::vector<std::string> problems;
+  std::string etag, last_modified;
+};
+// The wants of scan_source: name matches worth a probe, sizes worth hashing.
+CrawlWants crawl_wants(const matcher::FingerprintIndex& index);
+// The crawl half. `config` supplies the proxies (source.proxy is looked up there: a source
+// whose proxy is missing fails without connecting).
+CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::Config& config,
+                             const CrawlWants& wants, crawler::HttpClient& client,
+                             const std::string& scan_id, const SourcePrior& prior = {});
+// The scoring half: sightings of the manifest and its torrents; the manifest is kept for
+// recording unless the crawl failed.
+SourceOutcome score_crawled(CrawledSource crawled, const config::Config& config,
+                            const matcher::FingerprintIndex& index);
+// Whether a listing's rounded size could be printed for a file of `exact` bytes.
+bool rounded_size_could_be(std::uint64_t estimate, std::uint64_t exact);
+
 // The scoring rules of a config: defaults plus each [[dataset]]'s thresholds.
 matcher::ScoreRules score_rules_for(const config::Config& config);
 

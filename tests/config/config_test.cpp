@@ -347,6 +347,68 @@ TEST(Config, ReadsTheDaemonTableAndRefusesBadValues) {
   EXPECT_TRUE(has_error(message, 4, 1, "daemon.workers", "unknown key")) << message;
 }
 
+TEST(Config, ReadsTheClusterTableWithPathsRelativeToTheConfig) {
+  EXPECT_FALSE(parse("")->cluster.enabled());
+  const auto config = parse(R"([cluster]
+servers = ["nats://127.0.0.1:4222", "tls://nats-2.example:4222"]
+name = "lw-prod"
+user = "leakwatch"
+password_file = "nats.password"
+ca_file = "/etc/lw/nats-ca.pem"
+cert_file = "client.crt"
+key_file = "client.key"
+replicas = 3
+ack_wait = "45s"
+heartbeat = "10s"
+max_result_bytes = "256MiB"
+)");
+  ASSERT_TRUE(config) << config.error().message;
+  const auto& c = config->cluster;
+  EXPECT_TRUE(c.enabled());
+  EXPECT_EQ(c.servers,
+            (std::vector<std::string>{"nats://127.0.0.1:4222", "tls://nats-2.example:4222"}));
+  EXPECT_EQ(c.name, "lw-prod");
+  EXPECT_EQ(c.user, "leakwatch");
+  EXPECT_EQ(c.password_file, kFile.parent_path() / "nats.password");
+  EXPECT_EQ(c.ca_file, std::filesystem::path("/etc/lw/nats-ca.pem"));
+  EXPECT_EQ(c.cert_file, kFile.parent_path() / "client.crt");
+  EXPECT_EQ(c.replicas, 3);
+  EXPECT_EQ(c.ack_wait, std::chrono::seconds{45});
+  EXPECT_EQ(c.heartbeat, std::chrono::seconds{10});
+  EXPECT_EQ(c.max_result_bytes, 256ull << 20);
+  const auto defaults = parse("[cluster]\nservers = [\"nats://127.0.0.1:4222\"]\n");
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->cluster.name, "leakwatch");
+  EXPECT_EQ(defaults->cluster.replicas, 1);
+  EXPECT_EQ(defaults->cluster.ack_wait, std::chrono::seconds{30});
+}
+
+TEST(Config, RefusesBadClusterValuesNamingLineAndKey) {
+  const auto message = error_of(R"([cluster]
+servers = ["http://127.0.0.1:4222", "nats://user:secret@127.0.0.1:4222"]
+name = "lw.prod"
+replicas = 7
+ack_wait = "1s"
+credentials_file = "nats.creds"
+nkey_seed_file = "seed.nk"
+cert_file = "client.crt"
+colour = "red"
+)");
+  EXPECT_TRUE(has_error(message, 2, 12, "cluster.servers", "nats://HOST:PORT")) << message;
+  EXPECT_TRUE(has_error(message, 2, 37, "cluster.servers", "user:password@")) << message;
+  EXPECT_EQ(message.find("secret"), std::string::npos) << "a password is never echoed";
+  EXPECT_TRUE(has_error(message, 3, 8, "cluster.name", "letters, digits")) << message;
+  EXPECT_TRUE(has_error(message, 4, 12, "cluster.replicas", "between 1 and 5")) << message;
+  EXPECT_TRUE(has_error(message, 5, 12, "cluster.ack_wait", "at least 2s")) << message;
+  EXPECT_TRUE(has_error(message, 1, 1, "cluster", "alternatives")) << message;
+  EXPECT_TRUE(has_error(message, 1, 1, "cluster.key_file", "go together")) << message;
+  EXPECT_TRUE(has_error(message, 9, 1, "cluster.colour", "unknown key")) << message;
+  EXPECT_TRUE(
+      has_error(error_of("[cluster]\nname = \"x\"\n"), 1, 1, "cluster.servers", "required"));
+  EXPECT_TRUE(
+      has_error(error_of("[cluster]\nservers = []\n"), 2, 11, "cluster.servers", "non-empty"));
+}
+
 TEST(Config, ApiTlsNeedsBothCertificateAndKey) {
   const auto config = parse("[api]\ncert_file = \"api.crt\"\nkey_file = \"/etc/lw/api.key\"\n");
   ASSERT_TRUE(config) << config.error().message;

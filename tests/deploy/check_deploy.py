@@ -45,7 +45,8 @@ def unit_settings(text):
 
 def check_systemd(source, binary):
     units = source / "deploy" / "systemd"
-    names = ["leakwatch.service", "leakwatch-scan.service", "leakwatch-scan.timer"]
+    names = ["leakwatch.service", "leakwatch-scan.service", "leakwatch-scan.timer",
+             "leakwatch-worker.service"]
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             text = (units / name).read_text()
@@ -147,6 +148,39 @@ def check_kubernetes(source, binary):
               "deploy/tor/torrc does not listen where the config's proxy points")
 
 
+def check_kubernetes_worker(source, binary):
+    """The cluster's workers (issue 19): stateless, unprivileged, a Tor sidecar each, NATS
+    credentials from a Secret, and a worker.toml the real binary accepts."""
+    docs = list(yaml.safe_load_all(
+        (source / "deploy" / "kubernetes" / "leakwatch-worker.yaml").read_text()))
+    by_kind = {d["kind"]: d for d in docs}
+    check({"ConfigMap", "Deployment"} <= by_kind.keys(), f"worker kinds: {by_kind.keys()}")
+    pod = by_kind["Deployment"]["spec"]["template"]["spec"]
+    check(pod.get("securityContext", {}).get("runAsNonRoot") is True, "worker pod: root allowed")
+    containers = {c["name"]: c for c in pod["containers"]}
+    check({"worker", "tor"} <= containers.keys(), f"worker containers: {containers.keys()}")
+    for name, c in containers.items():
+        sc = c.get("securityContext", {})
+        check(sc.get("readOnlyRootFilesystem") is True, f"worker {name}: root fs not read-only")
+        check(sc.get("capabilities", {}).get("drop") == ["ALL"], f"worker {name}: capabilities")
+    check("worker" in containers["worker"]["args"], "the worker container does not run `worker`")
+    for v in pod["volumes"]:
+        if "secret" in v:
+            check(v["secret"].get("defaultMode", 0o644) & 0o007 == 0,
+                  f"secret {v['name']} readable by others")
+    toml = by_kind["ConfigMap"]["data"]["worker.toml"]
+    check('socks5h://127.0.0.1:9050' in toml, "the worker does not use its Tor sidecar")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "worker.toml"
+        path.write_text(toml)
+        # No NATS server here: a good config gets as far as reading the password file (exit 1);
+        # a bad one exits 2 naming file and line.
+        r = subprocess.run([binary, "--config", str(path), "cluster", "status"],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 1 and str(path) + ":" not in r.stderr,
+              f"the worker ConfigMap's worker.toml is refused ({r.returncode}): {r.stderr}")
+
+
 def main():
     source, binary = pathlib.Path(sys.argv[1]), str(pathlib.Path(sys.argv[2]).resolve())
     if shutil.which("systemd-analyze"):
@@ -155,6 +189,7 @@ def main():
         failures.append("systemd-analyze not installed (Debian: systemd)")
     check_dockerfile(source)
     check_kubernetes(source, binary)
+    check_kubernetes_worker(source, binary)
     for f in failures:
         print("FAIL:", f)
     print("deploy checks:", "failed" if failures else "ok")

@@ -1,0 +1,391 @@
+// The cluster through the real binary (docs/CLUSTER.md): `leakwatch daemon` with [cluster] as
+// coordinator, `leakwatch worker` processes and `leakwatch cluster status`, against real
+// nats-server processes with JetStream (one, or three joined by routes) and a real nginx leak
+// site, all on 127.0.0.1 with OS-chosen ports. Processes are SIGKILLed mid-run to show that
+// nothing is lost or doubled.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "tests/support/nats_servers.h"
+#include "tests/support/nginx_server.h"
+#include "tests/support/process.h"
+#include "tests/support/support_files.h"
+#include "tests/support/temp_dir.h"
+
+namespace leakwatch {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::BackgroundProcess;
+using testing::NatsOptions;
+using testing::NatsServers;
+using testing::read_file;
+using testing::run_command;
+using testing::TempDir;
+using testing::write_file;
+
+const std::string kToken = "cluster-test-token-0123456789";
+
+template <typename F>
+bool eventually(F done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(200ms);
+  }
+  return done();
+}
+
+struct SiteOptions {
+  int sources = 50;
+  int folders = 0;  // sub-folders per source (pages to fetch)
+  std::string request_interval;
+  std::string proxy;  // the sources' [[proxy]] name ("" direct)
+};
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void make_site(const SiteOptions& o) {
+    options_ = o;
+    // Every fifth source holds a copy of the dataset's file; the others unrelated files.
+    write_file(dir_ / "dataset" / "plates.bin", testing::random_bytes(8192, 3));
+    for (int i = 0; i < o.sources; ++i) {
+      const auto folder = dir_ / "site" / ("s" + std::to_string(i));
+      write_file(folder / ("other-" + std::to_string(i) + ".bin"),
+                 testing::random_bytes(100 + static_cast<std::size_t>(i), 100 + i));
+      if (i % 5 == 0) write_file(folder / "plates.bin", testing::random_bytes(8192, 3));
+      for (int f = 0; f < o.folders; ++f) {
+        write_file(folder / ("f" + std::to_string(f)) / "readme.txt", "nothing here\n");
+      }
+    }
+    site_.emplace(dir_ / "site");
+  }
+
+  std::string sources_toml(const std::string& host) const {
+    std::string text;
+    for (int i = 0; i < options_.sources; ++i) {
+      text += "[[source]]\nname = \"s" + std::to_string(i) + "\"\nurl = \"http://" + host + ":" +
+              std::to_string(site_->port()) + "/s" + std::to_string(i) +
+              "/\"\nschedule = \"1h\"\nfetch_content = \"candidates\"\n";
+      if (!options_.request_interval.empty()) {
+        text += "request_interval = \"" + options_.request_interval + "\"\n";
+      }
+      if (!options_.proxy.empty()) text += "proxy = \"" + options_.proxy + "\"\n";
+    }
+    return text;
+  }
+
+  std::string cluster_toml(const NatsServers& nats, int replicas,
+                           const std::string& extra = "") const {
+    return "[cluster]\nservers = " + nats.toml_servers() +
+           "\nreplicas = " + std::to_string(replicas) +
+           "\nack_wait = \"3s\"\nheartbeat = \"1s\"\n" + extra;
+  }
+
+  // The coordinator's config; its data directory holds the signed dataset.
+  void write_coordinator(const NatsServers& nats, int replicas, const std::string& proxies = "",
+                         const std::string& host = "127.0.0.1") {
+    api_port_ = testing::free_port();
+    write_file(coordinator_,
+               "data_dir = \"coord\"\n[api]\nlisten = \"127.0.0.1:" + std::to_string(api_port_) +
+                   "\"\ntokens = [\"" + kToken + "\"]\n[daemon]\ngrace = \"5s\"\n" + proxies +
+                   cluster_toml(nats, replicas) + sources_toml(host));
+    sign(coordinator_);
+  }
+
+  void write_worker(const std::filesystem::path& file, const NatsServers& nats, int replicas,
+                    const std::string& extra = "") {
+    write_file(file, "[daemon]\ngrace = \"2s\"\n" + extra + cluster_toml(nats, replicas));
+  }
+
+  void sign(const std::filesystem::path& config) {
+    const auto r = run_command({LEAKWATCH_BINARY, "-q", "--config", config.string(), "sign",
+                                "--dataset", "plates", (dir_ / "dataset").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  BackgroundProcess start_coordinator(const std::string& log = "coordinator.log") {
+    return BackgroundProcess({LEAKWATCH_BINARY, "--config", coordinator_.string(), "daemon"},
+                             dir_ / log);
+  }
+
+  BackgroundProcess start_worker(const std::filesystem::path& config, const std::string& name,
+                                 int jobs = 4) {
+    return BackgroundProcess({LEAKWATCH_BINARY, "-v", "--config", config.string(), "worker",
+                              "--name", name, "--jobs", std::to_string(jobs)},
+                             dir_ / (name + ".log"));
+  }
+
+  // Scan records the coordinator's API lists: source -> how many.
+  std::map<std::string, int> scans_per_source() const {
+    const auto r =
+        run_command({"curl", "-sS", "--max-time", "10", "-H", "Authorization: Bearer " + kToken,
+                     "http://127.0.0.1:" + std::to_string(api_port_) + "/v1/scans?limit=1000"},
+                    20s);
+    std::map<std::string, int> out;
+    try {
+      for (const auto& s : nlohmann::json::parse(r.out).at("scans")) {
+        ++out[s.at("source").get<std::string>()];
+      }
+    } catch (const std::exception&) {
+    }
+    return out;
+  }
+
+  bool all_recorded(std::chrono::milliseconds limit) const {
+    return eventually(
+        [&] { return scans_per_source().size() == static_cast<std::size_t>(options_.sources); },
+        limit);
+  }
+
+  void expect_one_scan_per_source() const {
+    const auto scans = scans_per_source();
+    EXPECT_EQ(scans.size(), static_cast<std::size_t>(options_.sources));
+    for (const auto& [source, count] : scans) EXPECT_EQ(count, 1) << source;
+  }
+
+  // dataset|locator|confidence|files of every sighting in a data directory.
+  std::set<std::string> sightings(const std::filesystem::path& data) const {
+    const auto r = run_command(
+        {LEAKWATCH_BINARY, "-q", "--data-dir", data.string(), "sightings", "--format", "json"});
+    std::set<std::string> out;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty()) continue;
+      const auto j = nlohmann::json::parse(line);
+      out.insert(j.at("dataset").get<std::string>() + "|" + j.at("locator").get<std::string>() +
+                 "|" + j.at("confidence").get<std::string>() + "|" +
+                 std::to_string(j.at("files_matched").get<int>()));
+    }
+    return out;
+  }
+
+  // The same sources scanned on one machine with `leakwatch scan`.
+  std::set<std::string> single_node_sightings() {
+    const auto config = dir_ / "single.toml";
+    write_file(config, "data_dir = \"single\"\n" + sources_toml("127.0.0.1"));
+    sign(config);
+    const auto r = run_command({LEAKWATCH_BINARY, "-q", "--config", config.string(), "scan"}, 120s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return sightings(dir_ / "single");
+  }
+
+  TempDir dir_;
+  SiteOptions options_;
+  std::optional<testing::NginxServer> site_;
+  std::filesystem::path coordinator_ = dir_ / "coordinator.toml";
+  int api_port_ = 0;
+};
+
+TEST_F(ClusterTest, TwoWorkersOnThreeServersScanFiftySourcesLikeOneMachine) {
+  make_site({.sources = 50});
+  NatsServers nats({.servers = 3});
+  write_coordinator(nats, 3);
+  write_worker(dir_ / "w.toml", nats, 3);
+  auto coordinator = start_coordinator();
+  auto w1 = start_worker(dir_ / "w.toml", "w1");
+  auto w2 = start_worker(dir_ / "w.toml", "w2");
+  ASSERT_TRUE(all_recorded(60s)) << read_file(dir_ / "coordinator.log");
+  expect_one_scan_per_source();
+  const auto expected = single_node_sightings();
+  EXPECT_EQ(expected.size(), 10u);
+  EXPECT_EQ(sightings(dir_ / "coord"), expected);
+  // Both workers took jobs, and cluster status says so from their heartbeats.
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto r = run_command({LEAKWATCH_BINARY, "-q", "--config", coordinator_.string(),
+                                    "cluster", "status", "--format", "json"});
+        if (r.exit_code != 0) return false;
+        const auto j = nlohmann::json::parse(r.out);
+        std::uint64_t done = 0;
+        for (const auto& w : j.at("workers")) done += w.at("jobs_done").get<std::uint64_t>();
+        return j.at("workers").size() == 2 && done == 50 && j.at("jobs_pending") == 0 &&
+               j.at("jobs_in_flight") == 0 && j.at("results_waiting") == 0;
+      },
+      10s));
+  const auto text =
+      run_command({LEAKWATCH_BINARY, "-q", "--config", coordinator_.string(), "cluster", "status"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("jobs: 0 pending, 0 in flight"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  w1  last heartbeat "), std::string::npos) << text.out;
+  ::kill(coordinator.pid(), SIGTERM);
+  EXPECT_EQ(coordinator.stop(), 0);
+}
+
+TEST_F(ClusterTest, AWorkerKilledMidScanLosesNothingAndDoublesNothing) {
+  make_site({.sources = 12, .folders = 3, .request_interval = "300ms"});
+  NatsServers nats;
+  write_coordinator(nats, 1);
+  write_worker(dir_ / "w.toml", nats, 1);
+  auto coordinator = start_coordinator();
+  auto doomed = start_worker(dir_ / "w.toml", "doomed", 3);
+  ASSERT_TRUE(eventually(
+      [&] { return read_file(dir_ / "doomed.log").find("attempt=1") != std::string::npos; }, 20s))
+      << read_file(dir_ / "doomed.log");
+  ::kill(doomed.pid(), SIGKILL);  // mid-scan: its jobs are not acknowledged
+  doomed.stop();
+  auto survivor = start_worker(dir_ / "w.toml", "survivor", 4);
+  ASSERT_TRUE(all_recorded(60s)) << read_file(dir_ / "coordinator.log");
+  expect_one_scan_per_source();
+  EXPECT_NE(read_file(dir_ / "survivor.log").find("attempt=2"), std::string::npos)
+      << "a job of the killed worker was handed out again";
+  EXPECT_EQ(sightings(dir_ / "coord"), single_node_sightings());
+}
+
+TEST_F(ClusterTest, TheRunCompletesWhenTheStreamLeadersServerIsKilled) {
+  make_site({.sources = 20, .folders = 2, .request_interval = "200ms"});
+  NatsServers nats({.servers = 3});
+  write_coordinator(nats, 3);
+  write_worker(dir_ / "w.toml", nats, 3);
+  auto coordinator = start_coordinator();
+  auto w1 = start_worker(dir_ / "w.toml", "w1", 2);
+  ASSERT_TRUE(eventually([&] { return !scans_per_source().empty(); }, 30s));
+  const int leader = nats.stream_leader("leakwatch_results");
+  ASSERT_GE(leader, 0);
+  nats.kill(leader);
+  ASSERT_TRUE(all_recorded(90s)) << read_file(dir_ / "coordinator.log")
+                                 << read_file(dir_ / "w1.log");
+  expect_one_scan_per_source();
+}
+
+TEST_F(ClusterTest, ResultsPublishedWhileTheCoordinatorIsDownAreRecordedOnce) {
+  make_site({.sources = 16, .folders = 2, .request_interval = "200ms"});
+  NatsServers nats;
+  write_coordinator(nats, 1);
+  write_worker(dir_ / "w.toml", nats, 1);
+  auto coordinator = start_coordinator("first.log");
+  ASSERT_TRUE(eventually(
+      [&] { return read_file(dir_ / "first.log").find("job published") != std::string::npos; },
+      20s));
+  std::this_thread::sleep_for(1s);  // every job out
+  ::kill(coordinator.pid(), SIGKILL);
+  coordinator.stop();
+  auto w1 = start_worker(dir_ / "w.toml", "w1", 4);
+  // The workers go on; results wait in the stream.
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto log = read_file(dir_ / "w1.log");
+        std::size_t n = 0;
+        for (auto at = log.find(" done status="); at != std::string::npos;
+             at = log.find(" done status=", at + 1))
+          ++n;
+        return n >= 4;
+      },
+      30s));
+  auto again = start_coordinator("second.log");
+  ASSERT_TRUE(all_recorded(60s)) << read_file(dir_ / "second.log");
+  expect_one_scan_per_source();
+  EXPECT_EQ(sightings(dir_ / "coord"), single_node_sightings());
+}
+
+TEST_F(ClusterTest, AWorkerWithoutTheJobsProxyRefusesItAndNeverConnects) {
+  make_site({.sources = 1, .proxy = "witness"});
+  const int socks_port = testing::free_port();
+  BackgroundProcess proxy({testing::kSystemPython, testing::support_file("socks5_recorder.py"),
+                           std::to_string(socks_port), (dir_ / "socks.jsonl").string()},
+                          dir_ / "socks.log");
+  ASSERT_TRUE(testing::wait_for_port(socks_port));
+  NatsServers nats;
+  const std::string proxies =
+      "[[proxy]]\nname = \"witness\"\nurl = \"socks5h://127.0.0.1:" + std::to_string(socks_port) +
+      "\"\n";
+  // The site is named by a made-up host that only the proxy resolves (to 127.0.0.1).
+  write_coordinator(nats, 1, proxies, "leaksite.test");
+  write_worker(dir_ / "bare.toml", nats, 1);
+  write_worker(dir_ / "proxied.toml", nats, 1, proxies);
+  auto coordinator = start_coordinator();
+  auto bare = start_worker(dir_ / "bare.toml", "bare", 1);
+  ASSERT_TRUE(eventually(
+      [&] { return read_file(dir_ / "bare.log").find("refuses job=") != std::string::npos; }, 20s))
+      << read_file(dir_ / "bare.log");
+  EXPECT_NE(read_file(dir_ / "bare.log").find("proxy 'witness' is not configured"),
+            std::string::npos);
+  EXPECT_EQ(site_->request_count(), 0u);
+  EXPECT_TRUE(scans_per_source().empty());
+  auto proxied = start_worker(dir_ / "proxied.toml", "proxied", 1);
+  ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "proxied.log");
+  EXPECT_NE(read_file(dir_ / "socks.jsonl").find("leaksite.test"), std::string::npos);
+  EXPECT_GT(site_->request_count(), 0u);
+}
+
+TEST_F(ClusterTest, WrongCredentialsAreRefusedByTheServerAndAnNkeySeedIsAccepted) {
+  NatsServers nats({.user = "leakwatch", .password = "right-password"});
+  write_file(dir_ / "wrong.password", "wrong-password\n");
+  write_worker(dir_ / "wrong.toml", nats, 1, "");
+  write_file(dir_ / "wrong.toml", read_file(dir_ / "wrong.toml") +
+                                      "user = \"leakwatch\"\npassword_file = \"wrong.password\"\n");
+  const auto refused = run_command(
+      {LEAKWATCH_BINARY, "--config", (dir_ / "wrong.toml").string(), "worker", "--name", "w"}, 30s);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("Authorization Violation"), std::string::npos) << refused.err;
+  write_file(dir_ / "right.password", "right-password\n");
+  write_file(dir_ / "right.toml",
+             "[cluster]\nservers = " + nats.toml_servers() +
+                 "\nuser = \"leakwatch\"\npassword_file = \"right.password\"\n");
+  const auto status = run_command(
+      {LEAKWATCH_BINARY, "--config", (dir_ / "right.toml").string(), "cluster", "status"}, 30s);
+  // Connected: the only complaint is that no daemon or worker has made the streams yet.
+  EXPECT_EQ(status.err.find("Authorization"), std::string::npos) << status.err;
+  // An nkey (made by Python's `cryptography`, see tests/cluster/messages_test.cpp).
+  NatsServers keyed({.nkey = "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RLKK"});
+  write_file(dir_ / "user.nk", "SUAAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H776Y\n");
+  write_file(dir_ / "nkey.toml",
+             "[cluster]\nservers = " + keyed.toml_servers() + "\nnkey_seed_file = \"user.nk\"\n");
+  auto worker = BackgroundProcess(
+      {LEAKWATCH_BINARY, "--config", (dir_ / "nkey.toml").string(), "worker", "--name", "nk"},
+      dir_ / "nk.log");
+  ASSERT_TRUE(eventually(
+      [&] { return read_file(dir_ / "nk.log").find("worker nk started") != std::string::npos; },
+      20s))
+      << read_file(dir_ / "nk.log");
+  ::kill(worker.pid(), SIGTERM);
+  EXPECT_EQ(worker.stop(), 0);
+}
+
+TEST_F(ClusterTest, AResultLargerThanMaxPayloadArrivesWhole) {
+  // A text dump of 1 MiB of random words with the honeytoken at its very end, through a server
+  // whose max_payload is 64 KiB: only the whole text shows the honeytoken.
+  const std::string token = "LW-HONEY-7f3a9c2e51";
+  std::string text;
+  const auto noise = testing::random_bytes(1 << 19, 9);
+  for (const auto c : noise)
+    text += "abcdefghijklmnopqrstuvwxyz \n"[static_cast<unsigned char>(c) % 28];
+  text += "\n" + token + "\n";
+  write_file(dir_ / "site" / "paste.txt", text);
+  site_.emplace(dir_ / "site");
+  write_file(dir_ / "dataset" / "x.bin", "x");
+  NatsServers nats({.max_payload = 64 * 1024});
+  api_port_ = testing::free_port();
+  write_file(coordinator_,
+             "data_dir = \"coord\"\n[api]\nlisten = \"127.0.0.1:" + std::to_string(api_port_) +
+                 "\"\ntokens = [\"" + kToken + "\"]\n" + cluster_toml(nats, 1) +
+                 "[[source]]\nname = \"paste\"\nkind = \"text\"\nurl = \"" +
+                 site_->url("/paste.txt") + "\"\nschedule = \"1h\"\n");
+  const auto signed_ =
+      run_command({LEAKWATCH_BINARY, "-q", "--config", coordinator_.string(), "sign", "--dataset",
+                   "plates", "--honeytoken", token, (dir_ / "dataset").string()});
+  ASSERT_EQ(signed_.exit_code, 0) << signed_.err;
+  options_.sources = 1;
+  write_worker(dir_ / "w.toml", nats, 1);
+  auto coordinator = start_coordinator();
+  auto w = start_worker(dir_ / "w.toml", "w", 1);
+  ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "coordinator.log");
+  const auto log = read_file(dir_ / "w.log");
+  const auto at = log.find("chunks=");
+  ASSERT_NE(at, std::string::npos) << log;
+  EXPECT_GT(std::stoi(log.substr(at + 7)), 1) << log;
+  const auto seen = sightings(dir_ / "coord");
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_NE(seen.begin()->find("plates|" + site_->url("/paste.txt") + "|confirmed"),
+            std::string::npos)
+      << *seen.begin();
+}
+
+}  // namespace
+}  // namespace leakwatch
