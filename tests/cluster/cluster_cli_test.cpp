@@ -129,19 +129,26 @@ class ClusterTest : public ::testing::Test {
                      "http://127.0.0.1:" + std::to_string(api_port_) + "/v1/scans?limit=1000"},
                     20s);
     std::map<std::string, int> out;
+    last_api_answer_ = r.out.substr(0, 300) + r.err;
     try {
-      for (const auto& s : nlohmann::json::parse(r.out).at("scans")) {
+      const auto answer = nlohmann::json::parse(r.out);
+      for (const auto& s : answer.at("scans")) {
         ++out[s.at("source").get<std::string>()];
       }
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      last_api_answer_ += std::string(" (") + e.what() + ")";
     }
     return out;
   }
 
-  bool all_recorded(std::chrono::milliseconds limit) const {
-    return eventually(
-        [&] { return scans_per_source().size() == static_cast<std::size_t>(options_.sources); },
-        limit);
+  ::testing::AssertionResult all_recorded(std::chrono::milliseconds limit) const {
+    if (eventually(
+            [&] { return scans_per_source().size() == static_cast<std::size_t>(options_.sources); },
+            limit)) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << scans_per_source().size() << " of " << options_.sources
+                                         << " sources recorded; API: " << last_api_answer_;
   }
 
   void expect_one_scan_per_source() const {
@@ -181,6 +188,7 @@ class ClusterTest : public ::testing::Test {
   std::optional<testing::NginxServer> site_;
   std::filesystem::path coordinator_ = dir_ / "coordinator.toml";
   int api_port_ = 0;
+  mutable std::string last_api_answer_;
 };
 
 TEST_F(ClusterTest, TwoWorkersOnThreeServersScanFiftySourcesLikeOneMachine) {

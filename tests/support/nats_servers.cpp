@@ -37,9 +37,9 @@ NatsServers::NatsServers(const NatsOptions& options) : options_(options) {
           "\n routes: [";
       for (const auto& other : servers_) {
         if (other.name == s.name) continue;
-        text += " nats-route://127.0.0.1:" + std::to_string(other.cluster_port);
+        text += "\n  nats-route://127.0.0.1:" + std::to_string(other.cluster_port);
       }
-      text += " ] }\n";
+      text += "\n ] }\n";
     }
     write_file(s.config, text);
   }
@@ -58,7 +58,10 @@ void NatsServers::start(int i) {
   s.process = BackgroundProcess({find_program("nats-server"), "-c", s.config.string()},
                                 dir_ / (s.name + ".log"));
   s.running = true;
-  if (!wait_for_port(s.port)) throw std::runtime_error("nats-server " + s.name + " did not start");
+  if (!wait_for_port(s.port)) {
+    throw std::runtime_error("nats-server " + s.name + " did not start:\n" + read_file(s.config) +
+                             read_file(dir_ / (s.name + ".log")));
+  }
 }
 
 void NatsServers::kill(int i) {
