@@ -73,7 +73,8 @@ struct Coordinator::Impl {
   void receive_loop();
   void take(Delivery delivery);
   void complete(Assembly& assembly);
-  bool already_recorded(const std::string& source, const std::string& job, Timestamp started);
+  bool already_recorded(const std::string& source, const std::string& job,
+                        std::optional<Timestamp> started);
   void remember(const std::string& job);
   void done(const std::string& source, const std::string& job, daemon::RemoteScanDone d);
 };
@@ -212,6 +213,13 @@ void Coordinator::Impl::take(Delivery delivery) {
   }
   const auto [index, count] = *chunk;
   const std::string key = *job + "/" + *attempt;
+  if (!assemblies.contains(key) && already_recorded(*source, *job, std::nullopt)) {
+    // Another try of a job recorded before this coordinator started (its chunks were never
+    // completed, or its result came twice): nothing to record.
+    remember(*job);
+    (void)delivery.ack();
+    return;
+  }
   auto& a = assemblies[key];
   if (a.chunks.empty()) {
     a.job = *job;
@@ -232,9 +240,10 @@ void Coordinator::Impl::take(Delivery delivery) {
 }
 
 bool Coordinator::Impl::already_recorded(const std::string& source, const std::string& job,
-                                         Timestamp started) {
+                                         std::optional<Timestamp> started) {
   bool found = false;
-  store::ScanFilter filter{.source = source, .since = started - std::chrono::hours{1}};
+  store::ScanFilter filter{.source = source};
+  if (started) filter.since = *started - std::chrono::hours{1};
   auto listed = hooks.store->for_each_scan(filter, [&](const ScanRecord& r) {
     if (r.scan_id == job) found = true;
     return !found;
@@ -244,6 +253,17 @@ bool Coordinator::Impl::already_recorded(const std::string& source, const std::s
 }
 
 void Coordinator::Impl::remember(const std::string& job) {
+  // Chunks held of other tries of this job (a worker that died while publishing) are done with.
+  for (auto it = assemblies.begin(); it != assemblies.end();) {
+    if (it->second.job == job && it->second.received < it->second.chunks.size()) {
+      for (auto& c : it->second.chunks) {
+        if (c) (void)c->ack();
+      }
+      it = assemblies.erase(it);
+    } else {
+      ++it;
+    }
+  }
   if (recent.insert(job).second) recent_order.push_back(job);
   while (recent_order.size() > kRecentJobs) {
     recent.erase(recent_order.front());
