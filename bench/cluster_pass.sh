@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# One pass over N onion sources on 1, 2 and 4 cluster workers (issue #19), through a proxy with
+# Tor-like latency, each worker capped as one Tor client would be (--jobs, its own proxy).
+#
+#   bench/cluster_pass.sh [BUILD_DIR] [SITES] [JOBS_PER_WORKER]   (defaults: build 2000 16)
+#
+# Everything on 127.0.0.1: bench/gen_onion_sites.py writes the sites, one nginx serves them by
+# Host name, bench/latency_proxy.py (one per worker: its own "Tor client") maps every .onion
+# name to nginx and adds CONNECT_DELAY (0.3 s) per stream and FIRST_BYTE_DELAY (0.1 s) per
+# answer; one nats-server with JetStream carries the jobs. For each worker count: a fresh data
+# directory and streams, the coordinator (`leakwatch daemon` with [cluster]) and the workers are
+# started, and the pass time is from the coordinator's start until every source has a scan
+# record. Prints the pass time, the speed-up over one worker, and the coordinator's CPU time
+# per 1,000 results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+sites=${2:-2000}
+jobs=${3:-16}
+connect_delay=${CONNECT_DELAY:-0.3}
+first_byte_delay=${FIRST_BYTE_DELAY:-0.1}
+bin=$PWD/$build/cli/leakwatch
+work=$(mktemp -d /tmp/leakwatch-cluster-XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null; [[ -n ${KEEP:-} ]] || rm -rf "$work"' EXIT
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+python3 bench/gen_onion_sites.py "$work" --sites "$sites" --match-every 100 >/dev/null
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done; }
+site_port=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<NGINX
+daemon off; master_process off; worker_processes 1; pid $work/nginx/pid;
+error_log $work/nginx/error.log; worker_rlimit_nofile 65536;
+events { worker_connections 8192; }
+http { access_log off; client_body_temp_path $work/nginx/b;
+  proxy_temp_path $work/nginx/p; fastcgi_temp_path $work/nginx/f; uwsgi_temp_path $work/nginx/u;
+  scgi_temp_path $work/nginx/s; keepalive_requests 100000; default_type text/plain;
+  server { listen 127.0.0.1:$site_port default_server; return 404; }
+  server { listen 127.0.0.1:$site_port; server_name "~^(?<site>[a-z2-7]{56})\.onion\$";
+    root $work/sites/\$site; location / { autoindex on; } } }
+NGINX
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+wait_port "$site_port"
+
+nats_port=$(free_port)
+mkdir -p "$work/nats"
+printf 'listen: 127.0.0.1:%s\njetstream { store_dir: "%s/nats" }\n' "$nats_port" "$work" >"$work/nats.conf"
+nats-server -c "$work/nats.conf" >"$work/nats.log" 2>&1 &
+wait_port "$nats_port"
+token=bench-cluster-token-0123456789
+
+one=""
+for workers in 1 2 4; do
+  run=$work/run$workers
+  mkdir -p "$run"
+  api_port=$(free_port)
+  cluster="[cluster]
+servers = [\"nats://127.0.0.1:$nats_port\"]
+name = \"bench$workers\"
+ack_wait = \"60s\""
+  # The coordinator: the generated sources (proxy "lat"), signatures, the API to count scans.
+  { echo "data_dir = \"$run/data\""
+    grep -v '^data_dir' "$work/leakwatch.toml"
+    printf '[api]\nlisten = "127.0.0.1:%s"\ntokens = ["%s"]\n[daemon]\nmax_concurrent_sources = 4096\n%s\n' \
+      "$api_port" "$token" "$cluster"; } >"$run/coordinator.toml"
+  "$bin" -q --config "$run/coordinator.toml" sign --dataset bench-plates "$work/dataset" >/dev/null
+  start=$(date +%s.%N)
+  "$bin" -q --config "$run/coordinator.toml" daemon >"$run/coordinator.log" 2>&1 &
+  coordinator=$!
+  for w in $(seq "$workers"); do
+    python3 bench/latency_proxy.py --target "127.0.0.1:$site_port" --connect-delay "$connect_delay" \
+      --first-byte-delay "$first_byte_delay" --stats "$run/proxy$w.stats" >"$run/proxy$w.port" &
+    for _ in $(seq 100); do [[ -s $run/proxy$w.port ]] && break; sleep 0.1; done
+    proxy_port=$(awk '{print $2}' "$run/proxy$w.port")
+    printf '[[proxy]]\nname = "lat"\nurl = "socks5h://127.0.0.1:%s"\n%s\n' "$proxy_port" "$cluster" >"$run/worker$w.toml"
+    "$bin" -q --config "$run/worker$w.toml" worker --name "w$w" --jobs "$jobs" >"$run/worker$w.log" 2>&1 &
+  done
+  while true; do
+    count=$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/v1/scans?limit=10000" |
+      python3 -c 'import json,sys
+try: print(json.load(sys.stdin)["count"])
+except Exception: print(0)')
+    [[ $count -ge $sites ]] && break
+    sleep 0.5
+  done
+  secs=$(python3 -c "print(round($(date +%s.%N) - $start, 1))")
+  read -r utime stime < <(awk '{print $14, $15}' "/proc/$coordinator/stat")
+  cpu=$(python3 -c "import os; print(round(($utime + $stime) / os.sysconf('SC_CLK_TCK') * 1000 / $sites, 2))")
+  [[ -z $one ]] && one=$secs
+  echo "workers=$workers jobs_per_worker=$jobs sources=$sites pass=${secs}s speedup=$(python3 -c "print(round($one / $secs, 2))") coordinator_cpu_per_1000_results=${cpu}s"
+  kill "$coordinator" $(jobs -p | grep -v "^$coordinator\$" | tail -n $((2 * workers))) 2>/dev/null || true
+  wait "$coordinator" 2>/dev/null || true
+done
