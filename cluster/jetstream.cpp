@@ -419,8 +419,7 @@ Result<void> ensure_consumer(jsCtx* js, const char* stream, jsConsumerConfig& cf
 Result<void> JetStream::ensure_streams() {
   const auto& n = impl_->names;
   const auto replicas = static_cast<std::int64_t>(impl_->cluster.replicas);
-  const auto make = [&](const std::string& name, const std::string& subject,
-                        jsRetentionPolicy retention) {
+  const auto make = [&](const std::string& name, jsRetentionPolicy retention) {
     jsStreamConfig cfg;
     jsStreamConfig_Init(&cfg);
     cfg.Name = name.c_str();
@@ -428,28 +427,27 @@ Result<void> JetStream::ensure_streams() {
     cfg.Storage = js_FileStorage;
     cfg.Replicas = replicas;
     cfg.Duplicates = kDuplicateWindowNs;
-    (void)subject;
     return cfg;
   };
   const std::string jobs_subject = n.prefix + ".jobs.>";
   const std::string results_subject = n.prefix + ".results.>";
   const std::string heartbeats_subject = n.prefix + ".heartbeats.>";
   {
-    auto cfg = make(n.jobs_stream, jobs_subject, js_WorkQueuePolicy);
+    auto cfg = make(n.jobs_stream, js_WorkQueuePolicy);
     const char* subjects[] = {jobs_subject.c_str()};
     cfg.Subjects = subjects;
     cfg.SubjectsLen = 1;
     if (auto r = ensure_stream(impl_->js, cfg); !r) return r;
   }
   {
-    auto cfg = make(n.results_stream, results_subject, js_WorkQueuePolicy);
+    auto cfg = make(n.results_stream, js_WorkQueuePolicy);
     const char* subjects[] = {results_subject.c_str()};
     cfg.Subjects = subjects;
     cfg.SubjectsLen = 1;
     if (auto r = ensure_stream(impl_->js, cfg); !r) return r;
   }
   {
-    auto cfg = make(n.heartbeats_stream, heartbeats_subject, js_LimitsPolicy);
+    auto cfg = make(n.heartbeats_stream, js_LimitsPolicy);
     const char* subjects[] = {heartbeats_subject.c_str()};
     cfg.Subjects = subjects;
     cfg.SubjectsLen = 1;
