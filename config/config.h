@@ -57,6 +57,8 @@ struct SourceConfig {
   std::uint64_t max_page_bytes = 32ull << 20;
   std::uint64_t content_budget = 256ull << 20;  // bytes of file content hashed per scan
   std::chrono::milliseconds timeout{std::chrono::seconds{120}};  // per request
+  // The wait for the metadata of the source's magnet links, all at once (unset: `timeout`).
+  std::optional<std::chrono::milliseconds> magnet_timeout;
   int concurrency = 8;  // requests in flight at once for this source (also the per-host limit)
   std::chrono::milliseconds request_interval{0};  // least time between two request starts
   // Size probes: entries whose name matches a signature file and whose listing gives no exact

@@ -26,12 +26,28 @@ void read_source_tables(Validator& v, const toml::table& root, Config& config) {
     s.line = static_cast<int>(t->source().begin.line);
     const auto name = v.unique_name(*t, ctx, source_names);
     const std::string sctx = name ? "source '" + *name + "'" : ctx;
-    v.check_keys(
-        *t,
-        {"name", "url", "kind", "proxy", "schedule", "depth", "fetch_content", "enabled",
-         "max_pages", "max_entries", "max_page_bytes", "content_budget", "timeout", "json_keys",
-         "concurrency", "request_interval", "probe_sizes", "probe_budget", "linked_text_budget"},
-        sctx);
+    v.check_keys(*t,
+                 {"name",
+                  "url",
+                  "kind",
+                  "proxy",
+                  "schedule",
+                  "depth",
+                  "fetch_content",
+                  "enabled",
+                  "max_pages",
+                  "max_entries",
+                  "max_page_bytes",
+                  "content_budget",
+                  "timeout",
+                  "magnet_timeout",
+                  "json_keys",
+                  "concurrency",
+                  "request_interval",
+                  "probe_sizes",
+                  "probe_budget",
+                  "linked_text_budget"},
+                 sctx);
     if (const auto kind = v.string(*t, "kind", sctx, false)) {
       const auto it = std::find(std::begin(kSourceKinds), std::end(kSourceKinds), *kind);
       if (it == std::end(kSourceKinds)) {
@@ -116,6 +132,7 @@ void read_source_tables(Validator& v, const toml::table& root, Config& config) {
     s.max_page_bytes = v.size(*t, "max_page_bytes", sctx).value_or(s.max_page_bytes);
     s.content_budget = v.size(*t, "content_budget", sctx).value_or(s.content_budget);
     s.timeout = v.duration(*t, "timeout", sctx).value_or(s.timeout);
+    s.magnet_timeout = v.duration(*t, "magnet_timeout", sctx);
     s.request_interval = v.duration(*t, "request_interval", sctx).value_or(s.request_interval);
     s.concurrency =
         static_cast<int>(v.integer(*t, "concurrency", sctx, 1, 256).value_or(s.concurrency));

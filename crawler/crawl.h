@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,8 @@ struct CrawlOptions {
   // .torrent files linked from a listing or page, each fetched and read into its own manifest.
   std::uint64_t max_torrents = 200;
   FetchLimits limits;
+  // The wait for the metadata of the source's magnet links, all at once (unset: limits.timeout).
+  std::optional<std::chrono::milliseconds> magnet_timeout;
   Concurrency concurrency;
   // Content hashing: off unless both are set. Files for which `wants_content` is true are
   // streamed through a fresh digester; their digests join the entry.

@@ -186,23 +186,25 @@ bool is_page_name(std::string_view file_name) {
 
 CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
   CrawlResult result = start_crawl(options);
-  const auto root = parse_url(options.url);
-  if (!root) {
+  const auto configured = parse_url(options.url);
+  if (!configured) {
     result.error = options.url + ": not a URL";
     return result;
   }
   // The source is the post's folder: pages and listings below it are followed, files anywhere
-  // on the same site are entries, other sites are never contacted.
-  const std::string root_dir = root->path.substr(0, root->path.rfind('/') + 1);
+  // on the same site are entries, other sites are never contacted. When the server redirects
+  // the post, the URL that answered is the post (set below, before its links are read).
+  Url root = *configured;
+  std::string root_dir = root.path.substr(0, root.path.rfind('/') + 1);
   const auto relative_path = [&](const Url& u) {
     const std::string p =
         u.path.starts_with(root_dir) ? u.path.substr(root_dir.size()) : u.path.substr(1);
     return percent_decode(p);
   };
 
-  std::vector<PendingPage> level{{*root, 0}};
-  std::set<std::string> seen{root->str(true)};  // pages, folders and files already taken
-  std::vector<Url> folders;                     // listings to read, with their depth below
+  std::vector<PendingPage> level{{root, 0}};
+  std::set<std::string> seen{root.str(true)};  // pages, folders and files already taken
+  std::vector<Url> folders;                    // listings to read, with their depth below
   std::vector<int> folder_depths;
   std::set<std::string> magnets;  // sorted and unique, at most kMaxMagnets
   std::vector<Url> text_links;    // same-site documents that may be text (read_linked_texts)
@@ -261,7 +263,18 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
             result.problems.push_back(why);
             return;
           }
-          if (page.depth == 0) root_ok = true;
+          // Links resolve against the URL that answered, after the server's redirects; for the
+          // post itself that URL is also the source's root, which within-root is judged by.
+          Url page_url = page.url;
+          if (!response->effective_url.empty()) {
+            if (auto answered = parse_url(response->effective_url)) page_url = std::move(*answered);
+          }
+          if (page.depth == 0) {
+            root_ok = true;
+            root = page_url;
+            root_dir = root.path.substr(0, root.path.rfind('/') + 1);
+            seen.insert(root.str(true));
+          }
           ParsedPage parsed = parse_page(response->body);
           result.manifest.texts.push_back({requests[i].url, std::move(parsed.text)});
           for (const auto& href : parsed.hrefs) {
@@ -269,9 +282,9 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
               if (magnets.size() < kMaxMagnets) magnets.insert(decode_html_entities(href));
               continue;
             }
-            const auto target = resolve_url(page.url, href);
+            const auto target = resolve_url(page_url, href);
             if (!target || (target->scheme != "http" && target->scheme != "https") ||
-                !same_origin(*target, *root)) {
+                !same_origin(*target, root)) {
               continue;
             }
             const std::string key = target->str(true);

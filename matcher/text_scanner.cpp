@@ -75,8 +75,9 @@ void match_record(ScanContext& ctx, const Expression& e, std::uint64_t to) {
       // "+1 555 0100" and "1 555 0100" are one value: one hit per match end.
       const auto& hits = ctx.hits->records;
       if (std::any_of(hits.begin() + static_cast<std::ptrdiff_t>(first_new), hits.end(),
-                      [&](const RecordHit& h) {
-                        return h.signature == ds.signature && h.column == col && h.first == first;
+                      // Init-captures: clang 14 (clang-tidy) cannot capture structured bindings.
+                      [&, column = col, lo = first](const RecordHit& h) {
+                        return h.signature == ds.signature && h.column == column && h.first == lo;
                       })) {
         continue;
       }

@@ -88,6 +88,7 @@ CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::C
   options.max_entries = source.max_entries;
   options.limits.max_body_bytes = source.max_page_bytes;
   options.limits.timeout = source.timeout;
+  options.magnet_timeout = source.magnet_timeout;
   options.concurrency.in_flight = static_cast<std::size_t>(source.concurrency);
   options.concurrency.per_host = static_cast<std::size_t>(source.concurrency);
   options.concurrency.interval = source.request_interval;

@@ -16,7 +16,8 @@ namespace {
 crawler::MagnetFetchOptions fetch_options(const crawler::CrawlOptions& options) {
   crawler::MagnetFetchOptions o;
   o.proxy_url = options.proxy_url;
-  o.timeout = options.limits.timeout;  // all of a source's magnets wait at once: one bound
+  // All of a source's magnets wait at once: one bound for the source.
+  o.timeout = options.magnet_timeout.value_or(options.limits.timeout);
   o.on_progress = [source = options.source_name](const std::string& pending) {
     spdlog::info("source={} {}", source, pending);
   };

@@ -57,6 +57,7 @@ timeout = "30s"
 name = "magnet-1"
 url  = "magnet:?xt=urn:btih:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 kind = "magnet"
+magnet_timeout = "45s"
 
 [[hook]]
 name = "siem"
@@ -148,6 +149,7 @@ TEST(Config, ParsesTheDesignExampleIntoTypedValues) {
   EXPECT_EQ(mirror->max_page_bytes, 8u << 20);
   EXPECT_EQ(mirror->content_budget, 1u << 30);
   EXPECT_EQ(mirror->timeout, std::chrono::seconds{30});
+  EXPECT_FALSE(mirror->magnet_timeout) << "unset: the source's timeout applies";
 
   const auto* magnet = config->find_source("magnet-1");
   ASSERT_NE(magnet, nullptr);
@@ -155,6 +157,7 @@ TEST(Config, ParsesTheDesignExampleIntoTypedValues) {
   EXPECT_FALSE(magnet->proxy);
   EXPECT_EQ(magnet->schedule, "24h");  // defaults
   EXPECT_EQ(magnet->max_pages, 2000u);
+  EXPECT_EQ(magnet->magnet_timeout, std::chrono::seconds{45});
 
   ASSERT_EQ(config->hooks.size(), 2u);
   EXPECT_EQ(config->hooks[0].name, "siem");
@@ -222,6 +225,7 @@ name = "a"
 url = "https://a.example/"
 depth = "four"
 enabled = "yes"
+magnet_timeout = 30
 [[proxy]]
 name = "p"
 url = "socks5h://127.0.0.1:9050"
@@ -230,7 +234,8 @@ isolate = 1
   EXPECT_TRUE(has_error(message, 1, 12, "data_dir", "must be a string"));
   EXPECT_TRUE(has_error(message, 5, 9, "source 'a'.depth", "must be an integer"));
   EXPECT_TRUE(has_error(message, 6, 11, "source 'a'.enabled", "true or false"));
-  EXPECT_TRUE(has_error(message, 10, 11, ".isolate", "true or false"));
+  EXPECT_TRUE(has_error(message, 7, 18, "source 'a'.magnet_timeout", "must be a duration"));
+  EXPECT_TRUE(has_error(message, 11, 11, ".isolate", "true or false"));
 }
 
 TEST(Config, RejectsAProxyKeyThatIsNotAnArrayOfTables) {

@@ -2,6 +2,10 @@
 // dump read up to its cap, a leak post page, and auto-detection of each.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "crawler/crawl.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
@@ -84,6 +88,44 @@ TEST_F(DocumentSources, ReadsALeakPostPageForLinksAndText) {
   EXPECT_NE(r.manifest.texts[0].text.find("Proof: ABC1234"), std::string::npos);
   EXPECT_EQ(r.manifest.texts[0].text.find("nope"), std::string::npos)
       << "scripts are not page text";
+}
+
+// A post the server redirects (a short link, a moved thread): its links resolve against the URL
+// that answered, and what is below the source is judged from that URL's folder.
+TEST_F(DocumentSources, ARedirectedPostIsReadWhereItAnswered) {
+  write_file(site_ / "forum" / "t9" / "post.html",
+             "<html><body><p>Proof inside</p><a href=\"files/p1.zip\">part 1</a>"
+             "<a href=\"page2.html\">next</a><a href=\"../../other/x.zip\">x</a></body></html>");
+  write_file(site_ / "forum" / "t9" / "page2.html",
+             "<html><body><a href=\"files/p2.zip\">part 2</a></body></html>");
+  write_file(site_ / "page2.html", "<html><body><a href=\"wrong.zip\">wrong</a></body></html>");
+  NginxServer server(
+      site_, {.extra_server_config = "location = /t9 { return 301 /forum/t9/post.html; }\n"});
+  CrawlOptions o;
+  o.source_name = "post";
+  o.url = server.url("/t9");
+  o.kind = CrawlKind::page;
+  o.depth = 1;
+  o.limits.timeout = std::chrono::seconds(10);
+  o.max_archives = 0;
+  const auto r = crawl_source(client_, o);
+  ASSERT_EQ(r.status, ScanStatus::ok) << r.error;
+  std::vector<std::string> urls;
+  std::vector<std::string> paths;
+  for (const auto& e : r.manifest.entries) {
+    urls.push_back(e.url);
+    paths.push_back(e.path);
+  }
+  std::sort(urls.begin(), urls.end());
+  std::sort(paths.begin(), paths.end());
+  EXPECT_EQ(urls, (std::vector<std::string>{server.url("/forum/t9/files/p1.zip"),
+                                            server.url("/forum/t9/files/p2.zip"),
+                                            server.url("/other/x.zip")}));
+  EXPECT_EQ(paths, (std::vector<std::string>{"files/p1.zip", "files/p2.zip", "other/x.zip"}))
+      << "paths are relative to the folder that answered";
+  const auto log = server.access_log();
+  EXPECT_NE(log.find("GET /forum/t9/page2.html"), std::string::npos) << log;
+  EXPECT_EQ(log.find("GET /page2.html"), std::string::npos) << log;
 }
 
 TEST_F(DocumentSources, FailsWithTheUrlWhenTheDocumentIsMissingOrWrong) {

@@ -191,7 +191,7 @@ TEST(TorrentCli, AMagnetSourceScannedThroughSocksNotesWhatTorCannotCarry) {
                  "&tr=udp://tracker.leak.invalid:6969&x.pe=192.0.2.1:" + std::to_string(port) +
                  "\"\n"
                  "[[source]]\nname = \"never\"\nkind = \"magnet\"\nproxy = \"tor\"\n"
-                 "timeout = \"2s\"\nurl = \"magnet:?xt=urn:btih:" +
+                 "timeout = \"30s\"\nmagnet_timeout = \"2s\"\nurl = \"magnet:?xt=urn:btih:" +
                  std::string(40, 'e') + "&x.pe=127.0.0.1:" + std::to_string(dead) + "\"\n");
   const auto r = run_command({LEAKWATCH_BINARY, "-q", "--config", (leak.dir / "lw.toml").string(),
                               "scan", "--format", "json"});
