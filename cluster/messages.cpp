@@ -43,6 +43,7 @@ json source_json(const config::SourceConfig& s) {
             {"json_size_keys", s.json_size_keys},
             {"json_children_keys", s.json_children_keys}};
   if (s.proxy) j["proxy"] = *s.proxy;
+  if (s.magnet_timeout) j["magnet_timeout_ms"] = s.magnet_timeout->count();
   return j;
 }
 
@@ -64,6 +65,10 @@ config::SourceConfig source_from_json(const json& j) {
   s.content_budget = j.at("content_budget").get<std::uint64_t>();
   s.timeout =
       std::chrono::milliseconds{std::max<std::int64_t>(1, j.at("timeout_ms").get<std::int64_t>())};
+  if (j.contains("magnet_timeout_ms")) {
+    s.magnet_timeout = std::chrono::milliseconds{
+        std::max<std::int64_t>(1, j.at("magnet_timeout_ms").get<std::int64_t>())};
+  }
   s.concurrency = std::clamp(j.at("concurrency").get<int>(), 1, 1024);
   s.request_interval = std::chrono::milliseconds{
       std::max<std::int64_t>(0, j.at("request_interval_ms").get<std::int64_t>())};

@@ -20,6 +20,7 @@ Job sample_job() {
   job.source.depth = 3;
   job.source.fetch_content = config::FetchContent::candidates;
   job.source.request_interval = std::chrono::milliseconds{250};
+  job.source.magnet_timeout = std::chrono::seconds{45};
   job.source.json_size_keys = {"bytes"};
   job.wanted.sizes = {10, 8192};
   job.wanted.by_name[name_hash("plates.bin")] = {8192};
@@ -39,6 +40,7 @@ TEST(ClusterJob, RoundTripsTheSourceSettingsAndWantedSizes) {
   EXPECT_EQ(job->source.depth, 3);
   EXPECT_EQ(job->source.fetch_content, config::FetchContent::candidates);
   EXPECT_EQ(job->source.request_interval.count(), 250);
+  EXPECT_EQ(job->source.magnet_timeout, std::chrono::milliseconds{45'000});
   EXPECT_EQ(job->source.json_size_keys, std::vector<std::string>{"bytes"});
   EXPECT_EQ(job->wanted.sizes, (std::vector<std::uint64_t>{10, 8192}));
   EXPECT_EQ(job->wanted.by_name.at(name_hash("plates.bin")), std::vector<std::uint64_t>{8192});
