@@ -147,7 +147,7 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
   struct ScanArgs {
     std::vector<std::string> sources;
     std::string format = "text";
-    std::size_t jobs = 64;
+    std::size_t jobs = 256;
     std::size_t max_in_flight = 256;
   };
   auto sa = std::make_shared<ScanArgs>();
@@ -164,9 +164,8 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       "none with -q).");
   scan->add_option("--source", sa->sources, "only this source; one per flag, repeatable")
       ->allow_extra_args(false);
-  scan->add_option(
-          "--jobs", sa->jobs,
-          "sources in flight at once, each with its own share of the requests (default 64)")
+  scan->add_option("--jobs", sa->jobs,
+                   "sources in flight at once (default 256; never more than --max-in-flight)")
       ->check(CLI::Range(1, 4096));
   scan->add_option("--max-in-flight", sa->max_in_flight,
                    "requests in flight at once across all sources (default 256); [[proxy]] "
