@@ -94,10 +94,15 @@ void SourcePass::run(const std::vector<const config::SourceConfig*>& sources,
         i = next_++;
         running_[slot] = {i, std::chrono::steady_clock::now(), true};
       }
-      const crawler::CpuGate::Hold working(&gate_);
-      crawler::HttpClient client(engine_, &gate_);
-      auto outcome = scan_source(*sources[i], config, index, client, scan_id, priors[i], &gate_);
+      SourceOutcome outcome;
       {
+        const crawler::CpuGate::Hold working(&gate_);
+        crawler::HttpClient client(engine_, &gate_);
+        outcome = scan_source(*sources[i], config, index, client, scan_id, priors[i], &gate_);
+      }
+      {
+        // Recording is one at a time and mostly waits for its fsync: it holds no CPU slot, so
+        // the other sources' parsing goes on meanwhile.
         const std::lock_guard lock(done_mutex);
         on_done(i, outcome);
       }
