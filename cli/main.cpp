@@ -62,6 +62,14 @@ int main(int argc, char** argv) {
   try {
     setup_logging(options.quiet ? -1 : options.verbosity, options.log_format);
     ctx = Context(options);
+    // A bad config is an error for every command, before it runs: none may fall back to a
+    // default data directory (some commands never look at anything but data_dir).
+    if (run) {
+      if (auto config = ctx.config(); !config) {
+        std::cerr << "leakwatch: " << config.error().message << "\n";
+        return kExitUsage;
+      }
+    }
     const leakwatch::crawler::CurlGlobal curl;
     return run ? run() : kExitUsage;
   } catch (const UsageError& e) {

@@ -4,11 +4,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 #include <thread>
 
 #include "cli/alert_delivery.h"
@@ -16,8 +17,10 @@
 #include "crawler/torrent_file.h"
 #include "model/json.h"
 #include "model/units.h"
+#include "net/fetch_engine.h"
 #include "report/sighting_output.h"
 #include "scan/scan_pipeline.h"
+#include "scan/source_pass.h"
 #include "scan/store_scan.h"
 #include "scan/torrent_scan.h"
 
@@ -34,35 +37,60 @@ Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
   return (*store)->list_signatures();
 }
 
-// Runs the sources on `jobs` threads (each with its own HTTP client) and hands every outcome to
-// `on_done` on the calling thread's lock as soon as that source is finished, so each source is
-// recorded the moment it is known: a crash later in the scan loses nothing already seen.
-std::vector<SourceOutcome> run_sources(const std::vector<const config::SourceConfig*>& sources,
-                                       const std::vector<SourcePrior>& priors,
-                                       const config::Config& config,
-                                       const matcher::FingerprintIndex& index,
-                                       const std::string& scan_id, unsigned jobs,
-                                       const std::function<void(SourceOutcome&)>& on_done) {
-  std::vector<SourceOutcome> outcomes(sources.size());
-  std::atomic<std::size_t> next{0};
-  std::mutex done_mutex;
-  auto worker = [&] {
-    crawler::HttpClient client;
-    for (std::size_t i = next++; i < sources.size(); i = next++) {
-      auto outcome = scan_source(*sources[i], config, index, client, scan_id, priors[i]);
-      const std::lock_guard lock(done_mutex);
-      on_done(outcome);
-      outcomes[i] = std::move(outcome);
-    }
-  };
-  {
-    std::vector<std::jthread> pool;
-    const auto threads = std::min<std::size_t>(std::max(1u, jobs), sources.size());
-    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
+// Progress of a long pass on stderr: sources done / in flight / waiting, requests per second
+// and the sources in flight longest. On a terminal one line updated every second; otherwise a
+// plain line every 10 seconds (so a pass shorter than that prints none).
+class PassReporter {
+ public:
+  PassReporter(const SourcePass& pass, bool terminal)
+      : pass_(pass), terminal_(terminal), thread_([this](std::stop_token stop) { report(stop); }) {}
+  ~PassReporter() {
+    thread_.request_stop();
+    cv_.notify_all();
+    thread_.join();
+    if (terminal_ && printed_) std::fputs("\r\033[K", stderr);
   }
-  return outcomes;
-}
+  PassReporter(const PassReporter&) = delete;
+  PassReporter& operator=(const PassReporter&) = delete;
+
+ private:
+  void report(const std::stop_token& stop) {
+    const auto every = terminal_ ? std::chrono::seconds(1) : std::chrono::seconds(10);
+    auto last = std::chrono::steady_clock::now();
+    std::uint64_t last_requests = 0;
+    std::unique_lock lock(mutex_);
+    while (true) {
+      cv_.wait_for(lock, stop, every, [] { return false; });
+      if (stop.stop_requested()) return;
+      const auto p = pass_.progress();
+      if (p.total == 0) continue;
+      const auto now = std::chrono::steady_clock::now();
+      const double seconds = std::chrono::duration<double>(now - last).count();
+      const double rate =
+          seconds > 0 ? static_cast<double>(p.requests_done - last_requests) / seconds : 0;
+      last = now;
+      last_requests = p.requests_done;
+      std::string slowest;
+      for (const auto& [name, age] : p.slowest)
+        slowest += (slowest.empty() ? "; slowest: " : ", ") + name + " " +
+                   std::to_string(age.count()) + "s";
+      std::fprintf(stderr,
+                   "%sscan: %zu/%zu sources done, %zu in flight, %zu waiting; %.0f req/s, "
+                   "%zu requests in flight%s%s",
+                   terminal_ ? "\r\033[K" : "", p.done, p.total, p.in_flight, p.waiting, rate,
+                   p.requests_in_flight, slowest.c_str(), terminal_ ? "" : "\n");
+      std::fflush(stderr);
+      printed_ = true;
+    }
+  }
+
+  const SourcePass& pass_;
+  bool terminal_;
+  bool printed_ = false;
+  std::mutex mutex_;
+  std::condition_variable_any cv_;
+  std::jthread thread_;  // last: it reads the members above
+};
 
 // Records one source's outcome (scan record and sightings in one batch); the sightings as
 // stored replace the outcome's.
@@ -119,7 +147,8 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
   struct ScanArgs {
     std::vector<std::string> sources;
     std::string format = "text";
-    unsigned jobs = 4;
+    std::size_t jobs = 256;
+    std::size_t max_in_flight = 256;
   };
   auto sa = std::make_shared<ScanArgs>();
   auto* scan = app.add_subcommand(
@@ -128,11 +157,20 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       "Each source is fetched through its proxy (never directly when one is configured), parsed,\n"
       "matched against every stored signature, and recorded: a scan record per source (coverage "
       "for\n"
-      "verify) and one sighting per dataset and locator. Exit code 1 when any source failed.");
+      "verify) and one sighting per dataset and locator. Exit code 1 when any source failed.\n"
+      "All sources share one fetch engine: --jobs sources at once, --max-in-flight requests at\n"
+      "once in all, [[proxy]] max_connections per proxy, turns taken fairly between sources.\n"
+      "Progress goes to stderr (one updating line on a terminal, a line every 10 s otherwise;\n"
+      "none with -q).");
   scan->add_option("--source", sa->sources, "only this source; one per flag, repeatable")
       ->allow_extra_args(false);
-  scan->add_option("--jobs", sa->jobs, "sources scanned at once (default 4)")
-      ->check(CLI::Range(1, 64));
+  scan->add_option("--jobs", sa->jobs,
+                   "sources in flight at once (default 256; never more than --max-in-flight)")
+      ->check(CLI::Range(1, 4096));
+  scan->add_option("--max-in-flight", sa->max_in_flight,
+                   "requests in flight at once across all sources (default 256); [[proxy]] "
+                   "max_connections caps each proxy within it")
+      ->check(CLI::Range(1, 65536));
   scan->add_option("--format", sa->format, "text or json (one object)")
       ->check(CLI::IsMember({"text", "json"}));
   scan->callback([&ctx, &run, sa] {
@@ -180,22 +218,27 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         }
       }
       const auto scan_id = new_scan_id();
-      const bool progress = !ctx.options().quiet && ::isatty(STDERR_FILENO);
-      std::size_t done = 0;
+      // Every source of the pass on one fetch engine: --max-in-flight requests at once in all,
+      // [[proxy]] max_connections through each proxy, --jobs sources at once.
+      crawler::FetchEngine engine(sa->max_in_flight);
+      apply_proxy_caps(engine, config);
+      SourcePass pass(engine, PassOptions{.sources_in_flight = sa->jobs});
+      // Recorded as each source finishes; only what the summary prints is kept (the manifest
+      // went into the store, problems were logged).
+      std::vector<SourceOutcome> outcomes(chosen.size());
       std::optional<Error> record_error;
-      const auto outcomes =
-          run_sources(chosen, priors, config, index, scan_id, sa->jobs, [&](SourceOutcome& o) {
-            if (auto recorded = record_outcome(ctx, o); !recorded && !record_error) {
-              record_error = recorded.error();
-            }
-            ++done;
-            if (progress) {
-              std::fprintf(stderr, "\r\033[Kscan: %zu/%zu sources done (last: %s %s)", done,
-                           chosen.size(), o.record.source.c_str(),
-                           std::string(scan_status_name(o.record.status)).c_str());
-              if (done == chosen.size()) std::fputs("\r\033[K", stderr);
-            }
-          });
+      {
+        std::optional<PassReporter> reporter;
+        if (!ctx.options().quiet) reporter.emplace(pass, ::isatty(STDERR_FILENO) != 0);
+        pass.run(chosen, priors, config, index, scan_id, [&](std::size_t i, SourceOutcome& o) {
+          if (auto recorded = record_outcome(ctx, o); !recorded && !record_error) {
+            record_error = recorded.error();
+          }
+          outcomes[i].record = std::move(o.record);
+          outcomes[i].sightings = std::move(o.sightings);
+        });
+      }
+      priors.clear();
       if (record_error) return fail(kExitRuntime, record_error->message);
       const int code = print_run(scan_id, outcomes, true, sa->format);
       // Alerts of this pass (and any still pending) go out now; a receiver that is down leaves
@@ -320,7 +363,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       const auto keys = load_record_keys(ctx.data_dir(), *sigs);
       const matcher::FingerprintIndex index(std::move(sigs).value(), keys);
       warn_index_problems(index);
-      crawler::HttpClient client;
+      // The same fetch engine as a scan's, for one source.
+      crawler::FetchEngine engine;
+      crawler::HttpClient client(engine);
       const auto scan_id = new_scan_id();
       std::vector<SourceOutcome> outcomes;
       outcomes.push_back(scan_source(source, config, index, client, scan_id));

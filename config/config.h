@@ -24,6 +24,8 @@ struct ProxyConfig {
   Url parsed;
   bool isolate = false;  // distinct SOCKS credentials per source (Tor stream isolation)
   std::string pool;  // proxies sharing a pool name are interchangeable: health-checked, failed over
+  // Connections in flight through this proxy across all sources (0: only the global cap).
+  std::size_t max_connections = 0;
   int line = 0;
 };
 

@@ -4,13 +4,13 @@
 
 namespace leakwatch::config {
 
-// [[proxy]] name, url, isolate, pool; a pool name may not also be a proxy name.
+// [[proxy]] name, url, isolate, pool, max_connections; a pool name may not also be a proxy name.
 void read_proxy_tables(Validator& v, const toml::table& root, Config& config) {
   std::set<std::string> proxy_names;
   int index = 0;
   for (const auto* t : v.array_of_tables(root, "proxy")) {
     const std::string ctx = "proxy[" + std::to_string(index++) + "]";
-    v.check_keys(*t, {"name", "url", "isolate", "pool"}, ctx);
+    v.check_keys(*t, {"name", "url", "isolate", "pool", "max_connections"}, ctx);
     ProxyConfig p;
     p.line = static_cast<int>(t->source().begin.line);
     const auto name = v.unique_name(*t, ctx, proxy_names);
@@ -37,6 +37,11 @@ void read_proxy_tables(Validator& v, const toml::table& root, Config& config) {
       } else {
         p.pool = *pool;
       }
+    }
+    // Streams in flight through this proxy across all sources of a pass (the fetch engine's
+    // per-proxy cap): a Tor client carries a few hundred well, not thousands.
+    if (const auto cap = v.integer(*t, "max_connections", ctx, 1, 65536)) {
+      p.max_connections = static_cast<std::size_t>(*cap);
     }
     if (name) {
       p.name = *name;

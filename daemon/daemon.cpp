@@ -18,8 +18,10 @@
 #include "daemon/loop_waiter.h"
 #include "daemon/scheduler.h"
 #include "daemon/systemd_notify.h"
+#include "net/fetch_engine.h"
 #include "net/http_client.h"
 #include "net/proxy_health.h"
+#include "scan/source_pass.h"
 #include "scan/store_scan.h"
 
 namespace leakwatch::daemon {
@@ -88,6 +90,11 @@ class Daemon {
   std::shared_ptr<const matcher::FingerprintIndex> index_;
   mutable std::mutex config_mutex_;  // config_ for the housekeeping thread
 
+  // Every scan's fetches run on this one loop (its caps: the default 256 requests in flight,
+  // [[proxy]] max_connections per proxy, fair turns between the scans in flight). Declared
+  // before the workers, so it outlives every scan thread.
+  crawler::FetchEngine engine_;
+
   std::mutex record_mutex_;  // one record_fetch at a time (merging reads what it writes)
   std::mutex done_mutex_;
   std::vector<ScanDone> done_;
@@ -144,6 +151,7 @@ Result<void> Daemon::start(config::Config config) {
   index_ = std::move(index).value();
   config_ = std::make_shared<const config::Config>(std::move(config));
   scheduler_.set_max_concurrent(config_->daemon.max_concurrent_sources);
+  app::apply_proxy_caps(engine_, *config_);
   scheduler_.set_sources(plan(*config_), now());
   std::vector<std::string> sources, hooks, proxies;
   for (const auto& s : config_->sources) sources.push_back(s.name);
@@ -279,6 +287,7 @@ void Daemon::reload() {
     index_ = std::move(index).value();
   }
   scheduler_.set_max_concurrent(next->daemon.max_concurrent_sources);
+  app::apply_proxy_caps(engine_, *next);
   scheduler_.set_sources(plan(*next), now());
   std::vector<std::string> sources, hooks, proxies;
   for (const auto& s : next->sources) sources.push_back(s.name);
@@ -355,7 +364,7 @@ void Daemon::launch(const config::SourceConfig& source) {
                        outcome.record.status = ScanStatus::failed;
                        outcome.record.error = "store: " + prior.error().message;
                      } else {
-                       crawler::HttpClient client;
+                       crawler::HttpClient client(engine_);
                        outcome = app::scan_source(source, *config, *index, client,
                                                   app::new_scan_id(), *prior);
                      }

@@ -103,9 +103,18 @@ struct Concurrency {
 // Receives body chunks as they arrive; returning false aborts the transfer.
 using ChunkSink = std::function<bool(std::span<const std::uint8_t>)>;
 
+class FetchEngine;
+class CpuGate;
+
 class HttpClient {
  public:
+  // A client with its own loop (one-off fetches: check, alert hooks, tests).
   HttpClient();
+  // A client whose GETs run on `engine`'s shared loop, as one fair-share queue of it (one per
+  // source), blocking this thread until they are answered; the engine must outlive it. With a
+  // `gate`, the calling thread holds one of its slots while it works and gives it back while it
+  // waits for the network. POST and mail run on the client itself.
+  explicit HttpClient(FetchEngine& engine, CpuGate* gate = nullptr);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

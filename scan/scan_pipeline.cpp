@@ -65,14 +65,17 @@ matcher::ScoreRules score_rules_for(const config::Config& config) {
 
 SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
-                          const std::string& scan_id, const SourcePrior& prior) {
-  return score_crawled(crawl_for_scan(source, config, crawl_wants(index), client, scan_id, prior),
-                       config, index);
+                          const std::string& scan_id, const SourcePrior& prior,
+                          crawler::CpuGate* gate) {
+  return score_crawled(
+      crawl_for_scan(source, config, crawl_wants(index), client, scan_id, prior, gate), config,
+      index);
 }
 
 CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::Config& config,
                              const CrawlWants& wants, crawler::HttpClient& client,
-                             const std::string& scan_id, const SourcePrior& prior) {
+                             const std::string& scan_id, const SourcePrior& prior,
+                             crawler::CpuGate* gate) {
   CrawledSource out;
   ScanRecord& rec = out.record;
   rec.scan_id = scan_id;
@@ -177,8 +180,19 @@ CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::C
     options.last_modified = prior.last_modified;
   }
   const auto fetch = [&] {
-    auto got = magnet ? crawl_magnet(options) : crawler::crawl_source(client, options);
-    resolve_found_magnets(options, got);
+    // A torrent session only waits (peers, trackers): no CPU slot is held meanwhile.
+    const auto waiting = [gate](auto&& work) {
+      if (gate) gate->release();
+      work();
+      if (gate) gate->acquire();
+    };
+    crawler::CrawlResult got;
+    if (magnet) {
+      waiting([&] { got = crawl_magnet(options); });
+    } else {
+      got = crawler::crawl_source(client, options);
+    }
+    if (!got.magnets.empty()) waiting([&] { resolve_found_magnets(options, got); });
     return got;
   };
   auto crawl = fetch();

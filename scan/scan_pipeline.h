@@ -13,6 +13,7 @@
 #include "model/manifest.h"
 #include "model/scan_record.h"
 #include "model/sighting.h"
+#include "net/fetch_engine.h"
 #include "net/http_client.h"
 
 namespace leakwatch::app {
@@ -41,9 +42,12 @@ struct SourcePrior {
   std::uint64_t consecutive_failures = 0;  // failed scans in a row before this one
 };
 
+// With a `gate` (the caller holds one of its slots), the slot is given back while a magnet's
+// metadata is fetched by the torrent session, which only waits.
 SourceOutcome scan_source(const config::SourceConfig& source, const config::Config& config,
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
-                          const std::string& scan_id, const SourcePrior& prior = {});
+                          const std::string& scan_id, const SourcePrior& prior = {},
+                          crawler::CpuGate* gate = nullptr);
 
 // scan_source in its two halves, for cluster workers (cluster/): the crawl needs only what the
 // signatures want fetched (sizes to probe, content to hash), never the signatures themselves;
@@ -66,7 +70,8 @@ CrawlWants crawl_wants(const matcher::FingerprintIndex& index);
 // whose proxy is missing fails without connecting).
 CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::Config& config,
                              const CrawlWants& wants, crawler::HttpClient& client,
-                             const std::string& scan_id, const SourcePrior& prior = {});
+                             const std::string& scan_id, const SourcePrior& prior = {},
+                             crawler::CpuGate* gate = nullptr);
 // The scoring half: sightings of the manifest and its torrents; the manifest is kept for
 // recording unless the crawl failed.
 SourceOutcome score_crawled(CrawledSource crawled, const config::Config& config,

@@ -72,7 +72,7 @@ for folder, target in sorted(target_of_folder.items()):
 
 # --- heavy headers stay in their wrapper ------------------------------------------------------
 wrappers = {
-    "curl/": r"^net/http_client\.cpp$",
+    "curl/": r"^net/(http_client\.cpp|curl_exchange\.(h|cpp)|fetch_engine\.cpp)$",
     "rocksdb/": r"^store/rocks\w*\.(cpp|h)$",
     "libtorrent/": r"^crawler/torrent_(session|file)\.cpp$",
     "microhttpd.h": r"^api/",

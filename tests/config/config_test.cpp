@@ -414,6 +414,25 @@ colour = "red"
       has_error(error_of("[cluster]\nservers = []\n"), 2, 11, "cluster.servers", "non-empty"));
 }
 
+TEST(Config, ReadsAProxysMaxConnectionsAndRefusesBadValues) {
+  const auto config = parse(
+      "[[proxy]]\nname = \"tor\"\nurl = \"socks5h://127.0.0.1:9050\"\nmax_connections = 200\n"
+      "[[proxy]]\nname = \"web\"\nurl = \"http://127.0.0.1:3128\"\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->proxies[0].max_connections, 200u);
+  EXPECT_EQ(config->proxies[1].max_connections, 0u) << "unset: only the global cap";
+  for (const auto* bad : {"0", "-5", "70000", "\"many\"", "2.5"}) {
+    const auto message = error_of(std::string("[[proxy]]\nname = \"tor\"\nurl = "
+                                              "\"socks5h://127.0.0.1:9050\"\nmax_connections = ") +
+                                  bad + "\n");
+    EXPECT_TRUE(has_error(message, 4, 19, "proxy[0].max_connections",
+                          std::string(bad).starts_with("\"") || std::string(bad) == "2.5"
+                              ? "must be an integer"
+                              : "between 1 and 65536"))
+        << bad << ": " << message;
+  }
+}
+
 TEST(Config, ApiTlsNeedsBothCertificateAndKey) {
   const auto config = parse("[api]\ncert_file = \"api.crt\"\nkey_file = \"/etc/lw/api.key\"\n");
   ASSERT_TRUE(config) << config.error().message;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "net/fetch_engine.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
 
@@ -18,13 +19,18 @@ using testing::NginxServer;
 using testing::TempDir;
 using testing::write_file;
 
-class HttpLimits : public ::testing::Test {
+// Every test runs twice: on a client's own loop, and on a FetchEngine's shared loop (what scan
+// and the daemon use), where the same discipline and limits must hold.
+class HttpLimits : public ::testing::TestWithParam<bool> {
  protected:
   TempDir dir_;
-  HttpClient client_;
+  FetchEngine engine_{16};
+  HttpClient own_;
+  HttpClient on_engine_{engine_};
+  HttpClient& client_ = GetParam() ? on_engine_ : own_;
 };
 
-TEST_F(HttpLimits, StopsAGzipBombByItsDecompressionRatio) {
+TEST_P(HttpLimits, StopsAGzipBombByItsDecompressionRatio) {
   // 64 MiB of zeros gzip to ~64 KiB; served with Content-Encoding: gzip.
   const auto made = testing::run_command(
       {"sh", "-c", "head -c 67108864 /dev/zero | gzip -9 > '" + (dir_ / "bomb.gz").string() + "'"});
@@ -44,7 +50,7 @@ TEST_F(HttpLimits, StopsAGzipBombByItsDecompressionRatio) {
   EXPECT_NE(r.error().message.find(server.url("/bomb.html")), std::string::npos);
 }
 
-TEST_F(HttpLimits, AbortsASlowDripResponse) {
+TEST_P(HttpLimits, AbortsASlowDripResponse) {
   const int port = testing::free_port();
   // Headers at once, then one byte per second for a minute.
   testing::BackgroundProcess drip(
@@ -69,7 +75,7 @@ TEST_F(HttpLimits, AbortsASlowDripResponse) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
 }
 
-TEST_F(HttpLimits, NeverFollowsARedirectOutOfHttp) {
+TEST_P(HttpLimits, NeverFollowsARedirectOutOfHttp) {
   write_file(dir_ / "site" / "x", "x");
   NginxServer server(
       dir_ / "site",
@@ -87,7 +93,7 @@ TEST_F(HttpLimits, NeverFollowsARedirectOutOfHttp) {
   }
 }
 
-TEST_F(HttpLimits, ReadsTheTotalSizeOfARangeAnswer) {
+TEST_P(HttpLimits, ReadsTheTotalSizeOfARangeAnswer) {
   write_file(dir_ / "site" / "f.bin", std::string(1000, 'a') + "TAIL");
   NginxServer server(dir_ / "site");
   HttpRequest request{.url = server.url("/f.bin")};
@@ -107,7 +113,7 @@ TEST_F(HttpLimits, ReadsTheTotalSizeOfARangeAnswer) {
 
 // Environment proxy variables must neither add a proxy to a direct source nor let NO_PROXY take
 // a proxied request around its proxy.
-TEST_F(HttpLimits, IgnoresProxyEnvironmentVariables) {
+TEST_P(HttpLimits, IgnoresProxyEnvironmentVariables) {
   write_file(dir_ / "site" / "f.txt", "hello");
   NginxServer server(dir_ / "site");
   const auto dead = "http://127.0.0.1:" + std::to_string(testing::free_port());
@@ -125,6 +131,11 @@ TEST_F(HttpLimits, IgnoresProxyEnvironmentVariables) {
   EXPECT_FALSE(proxied.ok()) << "NO_PROXY routed a proxied request around its dead proxy";
   EXPECT_EQ(server.request_count(), 1u) << server.access_log();
 }
+
+INSTANTIATE_TEST_SUITE_P(Loops, HttpLimits, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "FetchEngine" : "OwnLoop";
+                         });
 
 }  // namespace
 }  // namespace leakwatch::crawler

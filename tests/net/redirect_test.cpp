@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 
+#include "net/fetch_engine.h"
 #include "net/http_client.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
@@ -95,7 +96,9 @@ TEST(RedirectRules, EachHopIsCheckedLikeAConfiguredUrl) {
   EXPECT_NE(long_name->find("255 bytes"), std::string::npos) << *long_name;
 }
 
-class Redirects : public ::testing::Test {
+// Every test runs twice: on a client's own loop, and on a FetchEngine's shared loop (what scan
+// and the daemon use), where the same discipline and limits must hold.
+class Redirects : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     write_file(dir_ / "site" / "files" / "a.txt", "hello");
@@ -114,10 +117,13 @@ class Redirects : public ::testing::Test {
                 "location = /loop { return 302 /loop; }\n"};
   }
   TempDir dir_;
-  HttpClient client_;
+  FetchEngine engine_{16};
+  HttpClient own_;
+  HttpClient on_engine_{engine_};
+  HttpClient& client_ = GetParam() ? on_engine_ : own_;
 };
 
-TEST_F(Redirects, AreFollowedByLeakwatchWithItsOwnChecks) {
+TEST_P(Redirects, AreFollowedByLeakwatchWithItsOwnChecks) {
   NginxServer server(dir_ / "site", redirects());
   // A folder without its slash: the server's redirect is followed, and the answer says where.
   auto r = client_.get({.url = server.url("/files")});
@@ -156,7 +162,7 @@ TEST_F(Redirects, AreFollowedByLeakwatchWithItsOwnChecks) {
   EXPECT_EQ(many[1]->body, "bee");
 }
 
-TEST_F(Redirects, HeadGivesTheSizeWithoutTheBody) {
+TEST_P(Redirects, HeadGivesTheSizeWithoutTheBody) {
   write_file(dir_ / "site" / "big.bin", std::string(123456, 'z'));
   NginxServer server(dir_ / "site");
   const auto r = client_.get({.url = server.url("/big.bin"), .head = true});
@@ -169,7 +175,7 @@ TEST_F(Redirects, HeadGivesTheSizeWithoutTheBody) {
 
 // Through a SOCKS5 proxy every hop goes through it, each named by its host name for the proxy
 // to resolve (the recording proxy relays any name to loopback).
-TEST_F(Redirects, AProxiedSourceKeepsItsProxyOnEveryHop) {
+TEST_P(Redirects, AProxiedSourceKeepsItsProxyOnEveryHop) {
   NginxServer server(dir_ / "site",
                      {.extra_server_config = "location = /hop { return 302 "
                                              "http://second.leak.invalid:$server_port/dest/b.txt; "
@@ -193,7 +199,7 @@ TEST_F(Redirects, AProxiedSourceKeepsItsProxyOnEveryHop) {
 // A redirect to a host name is checked again once the system has resolved it: from a site on a
 // non-loopback address, a redirect to this machine's own host name (which /etc/hosts maps to
 // 127.0.0.1 on Debian) is refused after the connection and before any request is sent to it.
-TEST_F(Redirects, ANameResolvedToLoopbackIsRefusedBeforeTheRequest) {
+TEST_P(Redirects, ANameResolvedToLoopbackIsRefusedBeforeTheRequest) {
   const auto address = interface_ipv4();
   const auto name = host_name_resolving_to_loopback();
   if (!address || !name) {
@@ -222,6 +228,11 @@ TEST_F(Redirects, ANameResolvedToLoopbackIsRefusedBeforeTheRequest) {
   ASSERT_TRUE(allowed) << allowed.error().message;
   EXPECT_EQ(allowed->status, 200);
 }
+
+INSTANTIATE_TEST_SUITE_P(Loops, Redirects, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "FetchEngine" : "OwnLoop";
+                         });
 
 }  // namespace
 }  // namespace leakwatch::crawler

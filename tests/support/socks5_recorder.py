@@ -10,15 +10,40 @@ With --relay-any, a CONNECT to any IPv4 address is relayed to 127.0.0.1 at the r
 too: a test can then name a peer at an address that only the proxy "reaches" (192.0.2.1, TEST-NET),
 so reaching that peer at all proves the connection went through the proxy.
 
-usage: socks5_recorder.py PORT LOGFILE [--relay-any]
+With --delay-ms N, each CONNECT is answered N ms late (a slow circuit), and with --stats FILE
+the most tunnels it ever had open at once is written to FILE as {"max_open": N} whenever it
+grows (a test's witness for a cap on connections through the proxy).
+
+usage: socks5_recorder.py PORT LOGFILE [--relay-any] [--delay-ms N] [--stats FILE]
 """
 import asyncio
 import ipaddress
 import json
+import os
 import sys
 
 ATYP = {1: "ipv4", 3: "domain", 4: "ipv6"}
 RELAY_ANY = "--relay-any" in sys.argv[3:]
+
+
+def option(name, default):
+    args = sys.argv[3:]
+    return args[args.index(name) + 1] if name in args[:-1] else default
+
+
+DELAY = int(option("--delay-ms", "0")) / 1000.0
+STATS = option("--stats", "")
+OPEN = {"now": 0, "max": 0}
+
+
+def opened(delta):
+    OPEN["now"] += delta
+    if OPEN["now"] > OPEN["max"]:
+        OPEN["max"] = OPEN["now"]
+        if STATS:
+            with open(STATS + ".tmp", "w") as f:
+                f.write(json.dumps({"max_open": OPEN["max"]}))
+            os.replace(STATS + ".tmp", STATS)
 
 
 async def pipe(reader, writer):
@@ -85,9 +110,15 @@ async def handle(reader, writer, log):
             await writer.drain()
             writer.close()
             return
-        writer.write(b"\x05\x00\x00\x01\x7f\x00\x00\x01" + port.to_bytes(2, "big"))
-        await writer.drain()
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        opened(1)
+        try:
+            if DELAY:
+                await asyncio.sleep(DELAY)
+            writer.write(b"\x05\x00\x00\x01\x7f\x00\x00\x01" + port.to_bytes(2, "big"))
+            await writer.drain()
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            opened(-1)
     except (asyncio.IncompleteReadError, ConnectionError):
         writer.close()
 
