@@ -59,7 +59,8 @@ std::optional<Digest> digest_from(const std::string& hex, std::optional<DigestKi
 }
 
 // Roles of the values kept from the body (json_filter.h): nodes that may be entries or hold
-// them, objects whose keys are names, and the scalar fields read from an entry.
+// them, the values of children keys (an array of nodes, or an object whose keys are names),
+// and the scalar fields read from an entry.
 enum Role : int { kNode = 0, kNameMap = 1, kField = 2 };
 
 bool listed(const std::vector<std::string>& names, const std::string& key) {
@@ -83,9 +84,10 @@ JsonFilter tree_filter(const JsonTreeKeys& keys, std::size_t max_entries) {
     }
     return kJsonSkip;
   };
-  // An array holds nodes (its scalars yield nothing); a field's contents are never read.
+  // An array holds nodes (its scalars yield nothing), also as the value of a children key;
+  // a field's contents are never read.
   f.element_role = [](int role, bool container) {
-    return role == kNode && container ? kNode : kJsonSkip;
+    return (role == kNode || role == kNameMap) && container ? kNode : kJsonSkip;
   };
   f.drop_when_empty = [](int role) { return role == kNode; };
   return f;

@@ -38,23 +38,25 @@ std::uint8_t classes_of(std::string_view n) {
   if (scope) mask |= kScope | kButtonScope;
   if (n == "button") mask |= kButtonScope;
   const bool special =
-      scope || in(n, {"address", "article", "aside", "blockquote", "body", "button", "center",
-                      "colgroup", "dd", "details", "dir", "div", "dl", "dt", "fieldset",
-                      "figcaption", "figure", "footer", "form", "frameset", "h1", "h2", "h3",
-                      "h4", "h5", "h6", "head", "header", "hgroup", "iframe", "li", "listing",
-                      "main", "menu", "nav", "noembed", "noframes", "noscript", "ol", "p",
-                      "plaintext", "pre", "section", "select", "summary", "tbody", "textarea",
-                      "tfoot", "thead", "title", "tr", "ul", "xmp"});
+      scope ||
+      in(n, {"address",  "article",    "aside",    "blockquote", "body",     "button",    "center",
+             "colgroup", "dd",         "details",  "dir",        "div",      "dl",        "dt",
+             "fieldset", "figcaption", "figure",   "footer",     "form",     "frameset",  "h1",
+             "h2",       "h3",         "h4",       "h5",         "h6",       "head",      "header",
+             "hgroup",   "iframe",     "li",       "listing",    "main",     "menu",      "nav",
+             "noembed",  "noframes",   "noscript", "ol",         "p",        "plaintext", "pre",
+             "section",  "select",     "summary",  "tbody",      "textarea", "tfoot",     "thead",
+             "title",    "tr",         "ul",       "xmp"});
   if (special) mask |= kSpecial;
-  if (special && !in(n, {"address", "div", "p"})) mask |= kListBoundary;
+  if (special && !in(n, {"address", "div", "p", "li", "dd", "dt"})) mask |= kListBoundary;
   if (in(n, {"html", "table", "template"})) mask |= kTableBoundary;
   return mask;
 }
 
 bool is_void(std::string_view n) {
-  return in(n, {"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr",
-                "image", "img", "input", "keygen", "link", "meta", "param", "source", "track",
-                "wbr", "menuitem"});
+  return in(n, {"area",  "base",  "basefont", "bgsound", "br",    "col",     "embed",
+                "frame", "hr",    "image",    "img",     "input", "keygen",  "link",
+                "meta",  "param", "source",   "track",   "wbr",   "menuitem"});
 }
 
 // Elements whose content is text up to their own end tag.
@@ -134,8 +136,7 @@ class OpenElements {
 // Index of the first case-insensitive `</name` at or after `from`, or npos.
 std::size_t find_end_tag(std::string_view body, std::size_t from, std::string_view name) {
   for (auto i = body.find("</", from); i != std::string_view::npos; i = body.find("</", i + 2)) {
-    if (i + 2 + name.size() <= body.size() &&
-        ascii_lower(body.substr(i + 2, name.size())) == name)
+    if (i + 2 + name.size() <= body.size() && ascii_lower(body.substr(i + 2, name.size())) == name)
       return i;
   }
   return std::string_view::npos;
@@ -228,8 +229,8 @@ Result<void> check_html_nesting(std::string_view body, std::size_t max_depth) {
     }
     open.push(name);
     if (open.depth() > max_depth) {
-      return Error{"HTML nests deeper than " + std::to_string(max_depth) +
-                   " elements (at byte " + std::to_string(at) + "): refused before parsing"};
+      return Error{"HTML nests deeper than " + std::to_string(max_depth) + " elements (at byte " +
+                   std::to_string(at) + "): refused before parsing"};
     }
     if (is_raw_text(name)) {
       const auto close = find_end_tag(body, i, name);

@@ -16,8 +16,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "model/digest.h"
 #include "model/dataset_name.h"
+#include "model/digest.h"
 
 namespace leakwatch::matcher {
 
@@ -91,8 +91,8 @@ Result<void> make_key_folder(const std::filesystem::path& folder) {
   std::filesystem::create_directories(folder, ec);
   if (ec) return Error{folder.string() + ": " + ec.message()};
   if (::chmod(folder.c_str(), 0700) != 0)
-    return Error{folder.string() + ": cannot make the keys folder private: " +
-                 std::strerror(errno)};
+    return Error{folder.string() +
+                 ": cannot make the keys folder private: " + std::strerror(errno)};
   return {};
 }
 

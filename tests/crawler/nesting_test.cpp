@@ -39,8 +39,7 @@ TEST(HtmlNesting, AcceptsSloppyFlatPages) {
   // hold no tags; void elements never nest.
   EXPECT_TRUE(check_html_nesting(repeat("<p>para", 20'000)).ok());
   EXPECT_TRUE(check_html_nesting("<ul>" + repeat("<li>item", 20'000) + "</ul>").ok());
-  EXPECT_TRUE(
-      check_html_nesting("<table>" + repeat("<tr><td><font size=2>x<td>-", 20'000)).ok());
+  EXPECT_TRUE(check_html_nesting("<table>" + repeat("<tr><td><font size=2>x<td>-", 20'000)).ok());
   EXPECT_TRUE(check_html_nesting("<script>" + repeat("'<div>'", 20'000) + "</SCRIPT>").ok());
   EXPECT_TRUE(check_html_nesting("<!--" + repeat("<div>", 20'000) + "-->").ok());
   EXPECT_TRUE(check_html_nesting(repeat("<br><img src=x><input>", 20'000)).ok());

@@ -36,13 +36,14 @@ double seconds_to(const std::function<void()>& work) {
 }
 
 void expect_linear(const std::string& name, const std::string& pathological,
-                   const std::string& ordinary, const std::function<void(const std::string&)>& parse) {
+                   const std::string& ordinary,
+                   const std::function<void(const std::string&)>& parse) {
   const double mib = 1.0 / (1 << 20);
   const double bad = seconds_to([&] { parse(pathological); }) / (pathological.size() * mib);
   const double good = seconds_to([&] { parse(ordinary); }) / (ordinary.size() * mib);
   // Below a millisecond per MiB, timer noise dominates: both are fast.
   const double ratio = bad / std::max(good, 1e-3);
-  RecordProperty(name + "_ratio", std::to_string(ratio));
+  ::testing::Test::RecordProperty(name + "_ratio", std::to_string(ratio));
   EXPECT_LT(ratio, kMaxRatio) << name << ": " << bad * 1e3 << " ms/MiB against " << good * 1e3
                               << " ms/MiB for an ordinary page";
 }
@@ -81,9 +82,9 @@ TEST(ParseTime, TableRowOfManyLinkedCellsIsLinear) {
     return "<td><a href=\"f" + n + ".jpg\">f" + n + ".jpg</a></td><td>" + n + "</td>";
   };
   const auto one_row = page_of("<html><body><table><tr>", cell, "</tr></table></body></html>");
-  const auto many_rows =
-      page_of("<html><body><table>", [&](std::size_t i) { return "<tr>" + cell(i) + "</tr>"; },
-              "</table></body></html>");
+  const auto many_rows = page_of(
+      "<html><body><table>", [&](std::size_t i) { return "<tr>" + cell(i) + "</tr>"; },
+      "</table></body></html>");
   expect_linear("table_row", one_row, many_rows,
                 [](const std::string& s) { (void)parse_listing(s, "text/html", 1u << 30); });
 }

@@ -6,10 +6,10 @@
 
 #include <atomic>
 #include <random>
-#include <thread>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "matcher/fingerprint_index.h"
 #include "matcher/records_csv.h"
@@ -172,7 +172,8 @@ TEST(RecordKey, ConcurrentCreationsOfOneDatasetAgreeOnOneKey) {
     }
     // No temporary file is left beside the key.
     std::size_t files = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "keys")) ++files;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "keys"))
+      ++files;
     EXPECT_EQ(files, 1u);
   }
 }

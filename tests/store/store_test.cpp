@@ -3,7 +3,6 @@
 #include "store/store.h"
 
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
