@@ -27,7 +27,9 @@ namespace {
 
 Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
   // An unrecorded check in a fresh data dir has nothing to match, and nothing to create.
-  if (!record && !std::filesystem::exists(ctx.data_dir() / "db" / "CURRENT"))
+  const auto data_dir = ctx.data_dir();
+  if (!data_dir) return data_dir.error();
+  if (!record && !std::filesystem::exists(*data_dir / "db" / "CURRENT"))
     return std::vector<Signature>{};
   auto store = ctx.store(record ? store::OpenMode::read_write : store::OpenMode::read_only);
   if (!store) return store.error();
@@ -49,7 +51,23 @@ std::vector<SourceOutcome> run_sources(const std::vector<const config::SourceCon
   auto worker = [&] {
     crawler::HttpClient client;
     for (std::size_t i = next++; i < sources.size(); i = next++) {
-      auto outcome = scan_source(*sources[i], config, index, client, scan_id, priors[i]);
+      // An exception escaping a worker thread would end the process and every source in
+      // flight: a bug met on one source's bytes fails that source, named, and the scan goes on.
+      SourceOutcome outcome;
+      const auto started = now();
+      try {
+        outcome = scan_source(*sources[i], config, index, client, scan_id, priors[i]);
+      } catch (const std::exception& e) {
+        outcome = SourceOutcome{};
+        outcome.record.scan_id = scan_id;
+        outcome.record.source = sources[i]->name;
+        outcome.record.locator = sources[i]->url;
+        outcome.record.started = started;
+        outcome.record.ended = now();
+        outcome.record.status = ScanStatus::failed;
+        outcome.record.error = "source '" + sources[i]->name + "': internal error: " + e.what();
+        spdlog::error("source={} internal error: {}", sources[i]->name, e.what());
+      }
       const std::lock_guard lock(done_mutex);
       on_done(outcome);
       outcomes[i] = std::move(outcome);
@@ -165,7 +183,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         spdlog::warn(
             "no signatures stored: the scan records coverage but can find nothing (run leakwatch "
             "sign)");
-      const auto keys = load_record_keys(ctx.data_dir(), *sigs);
+      const auto data_dir = ctx.data_dir();  // loaded already by load_signatures
+      if (!data_dir) return fail(kExitUsage, data_dir.error().message);
+      const auto keys = load_record_keys(*data_dir, *sigs);
       const matcher::FingerprintIndex index(std::move(sigs).value(), keys);
       warn_index_problems(index);
       // What the last scans left: validators, and the manifest to score again on a 304.
@@ -317,7 +337,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!sigs) return fail(kExitRuntime, sigs.error().message);
       if (sigs->empty())
         spdlog::warn("no signatures stored: nothing can match (run leakwatch sign)");
-      const auto keys = load_record_keys(ctx.data_dir(), *sigs);
+      const auto data_dir = ctx.data_dir();  // loaded already by load_signatures
+      if (!data_dir) return fail(kExitUsage, data_dir.error().message);
+      const auto keys = load_record_keys(*data_dir, *sigs);
       const matcher::FingerprintIndex index(std::move(sigs).value(), keys);
       warn_index_problems(index);
       crawler::HttpClient client;
