@@ -1,5 +1,6 @@
 // Fuzz targets for text the operator or a leak site supplies outside the crawler: URLs (every
-// href of every page), CSV tables (sign --records), and the config file.
+// href of every page), CSV tables (sign --records), the config file, and the signature inside a
+// bundle another team sends (`signatures import`).
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -11,6 +12,9 @@
 #include "matcher/records_csv.h"
 #elif defined(LEAKWATCH_FUZZ_CONFIG)
 #include "config/config.h"
+#elif defined(LEAKWATCH_FUZZ_BUNDLE)
+#include "model/dataset_name.h"
+#include "model/json.h"
 #endif
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -32,6 +36,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 #elif defined(LEAKWATCH_FUZZ_CONFIG)
   (void)leakwatch::config::parse_config(text, "fuzz.toml");
+#elif defined(LEAKWATCH_FUZZ_BUNDLE)
+  if (auto sig = leakwatch::signature_from_json_text(text, "fuzz.bundle")) {
+    // What import then relies on: a name it accepts is a plain file name.
+    if (leakwatch::is_dataset_name(sig->dataset) &&
+        sig->dataset.find('/') != std::string::npos)
+      __builtin_trap();
+    (void)leakwatch::to_json_text(*sig);
+  }
 #else
 #error "define one LEAKWATCH_FUZZ_* target"
 #endif
