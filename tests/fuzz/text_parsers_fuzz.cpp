@@ -14,7 +14,7 @@
 #include "config/config.h"
 #elif defined(LEAKWATCH_FUZZ_BUNDLE)
 #include "model/dataset_name.h"
-#include "model/json.h"
+#include "model/signature_bundle.h"
 #endif
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -37,12 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 #elif defined(LEAKWATCH_FUZZ_CONFIG)
   (void)leakwatch::config::parse_config(text, "fuzz.toml");
 #elif defined(LEAKWATCH_FUZZ_BUNDLE)
-  if (auto sig = leakwatch::signature_from_json_text(text, "fuzz.bundle")) {
-    // What import then relies on: a name it accepts is a plain file name.
-    if (leakwatch::is_dataset_name(sig->dataset) &&
-        sig->dataset.find('/') != std::string::npos)
-      __builtin_trap();
-    (void)leakwatch::to_json_text(*sig);
+  if (auto bundle = leakwatch::read_signature_bundle(text, "fuzz.bundle")) {
+    // What import relies on: the name is a plain file name, and no local path came along.
+    if (!leakwatch::is_dataset_name(bundle->signature.dataset)) __builtin_trap();
+    for (const auto& f : bundle->signature.files) {
+      if (!f.original_path.empty()) __builtin_trap();
+    }
+    (void)leakwatch::write_signature_bundle(bundle->signature, bundle->record_key_hex, {});
   }
 #else
 #error "define one LEAKWATCH_FUZZ_* target"
