@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "crawler/torrent_file.h"
 #include "model/json.h"
+#include "model/time.h"
 #include "model/units.h"
 #include "report/sighting_output.h"
 #include "scan/scan_pipeline.h"
