@@ -22,8 +22,7 @@ struct ProxyConfig {
   std::string name;
   std::string url;  // socks5h://, socks5://, http://, https://, optional user:pass@
   Url parsed;
-  // Distinct SOCKS credentials per source (Tor stream isolation); default true for socks5(h).
-  bool isolate = false;
+  bool isolate = false;  // distinct SOCKS credentials per source; default true for socks5(h)
   std::string pool;  // proxies sharing a pool name are interchangeable: health-checked, failed over
   int line = 0;
 };
