@@ -43,10 +43,10 @@ Result<SignatureBundle> read_signature_bundle(std::string_view text, const std::
   if (!sig) return sig.error();
   // The name becomes a key file name (keys/NAME.key): "../x" or "/abs" would leave the folder.
   if (!is_dataset_name(sig->dataset)) {
-    return Error{origin + ": bundle dataset name " +
-                 nlohmann::json(sig->dataset)
-                     .dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) +
-                 " is not a dataset name (letters, digits, '-', '_', '.')"};
+    return Error{
+        origin + ": bundle dataset name " +
+        nlohmann::json(sig->dataset).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) +
+        " is not a dataset name (letters, digits, '-', '_', '.')"};
   }
   // A path on the exporter's machine means nothing here, and a scan would open that file.
   for (auto& f : sig->files) f.original_path.clear();
