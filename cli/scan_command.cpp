@@ -52,23 +52,8 @@ std::vector<SourceOutcome> run_sources(const std::vector<const config::SourceCon
   auto worker = [&] {
     crawler::HttpClient client;
     for (std::size_t i = next++; i < sources.size(); i = next++) {
-      // An exception escaping a worker thread would end the process and every source in
-      // flight: a bug met on one source's bytes fails that source, named, and the scan goes on.
-      SourceOutcome outcome;
-      const auto started = now();
-      try {
-        outcome = scan_source(*sources[i], config, index, client, scan_id, priors[i]);
-      } catch (const std::exception& e) {
-        outcome = SourceOutcome{};
-        outcome.record.scan_id = scan_id;
-        outcome.record.source = sources[i]->name;
-        outcome.record.locator = sources[i]->url;
-        outcome.record.started = started;
-        outcome.record.ended = now();
-        outcome.record.status = ScanStatus::failed;
-        outcome.record.error = "source '" + sources[i]->name + "': internal error: " + e.what();
-        spdlog::error("source={} internal error: {}", sources[i]->name, e.what());
-      }
+      // scan_source turns an exception met on one source's bytes into that source's failure.
+      auto outcome = scan_source(*sources[i], config, index, client, scan_id, priors[i]);
       const std::lock_guard lock(done_mutex);
       on_done(outcome);
       outcomes[i] = std::move(outcome);
