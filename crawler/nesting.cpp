@@ -1,5 +1,8 @@
 #include "crawler/nesting.h"
 
+#include <gumbo.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -19,7 +22,9 @@ enum Class : std::uint8_t {
   kScope = 1,          // "has an element in scope" markers
   kButtonScope = 2,    // the scope markers and button
   kSpecial = 4,        // "special" elements (an end tag of another element never closes them)
-  kListBoundary = 8,   // what stops an <li>/<dd>/<dt> from closing an open one
+  kListBoundary = 8,   // special but address, div, p: what stops an <li>/<dd>/<dt> from closing
+                       // an open one (li, dd and dt themselves included: a <dt> inside an <li>
+                       // keeps a later <li> from closing it)
   kTableBoundary = 16  // html, table, template: a <td>/<tr> never closes across them
 };
 constexpr int kClassCount = 5;
@@ -48,9 +53,15 @@ std::uint8_t classes_of(std::string_view n) {
              "section",  "select",     "summary",  "tbody",      "textarea", "tfoot",     "thead",
              "title",    "tr",         "ul",       "xmp"});
   if (special) mask |= kSpecial;
-  if (special && !in(n, {"address", "div", "p", "li", "dd", "dt"})) mask |= kListBoundary;
+  if (special && !in(n, {"address", "div", "p"})) mask |= kListBoundary;
   if (in(n, {"html", "table", "template"})) mask |= kTableBoundary;
   return mask;
+}
+
+// Formatting elements (the list of active formatting elements, WHATWG 13.2.4.3).
+bool is_formatting(std::string_view n) {
+  return in(n, {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike",
+                "strong", "tt", "u"});
 }
 
 bool is_void(std::string_view n) {
@@ -67,10 +78,25 @@ bool is_raw_text(std::string_view n) {
 // A start tag of these closes an open element of the same kind, within `boundary`.
 std::uint8_t auto_close_boundary(std::string_view n) {
   if (n == "p") return kButtonScope;
-  if (in(n, {"li", "dd", "dt"})) return kListBoundary;
   if (in(n, {"td", "th", "tr", "tbody", "thead", "tfoot", "caption", "colgroup"}))
     return kTableBoundary;
   return 0;
+}
+
+// Start tags that close an open p in button scope (WHATWG 13.2.6.4.7 "in body"; table only in
+// no-quirks mode, where a p left open would be the deeper guess).
+bool closes_p(std::string_view n) {
+  return in(n, {"address", "article",   "aside", "blockquote", "center",     "details", "dialog",
+                "dir",     "div",       "dl",    "fieldset",   "figcaption", "figure",  "footer",
+                "header",  "hgroup",    "main",  "menu",       "nav",        "ol",      "p",
+                "section", "summary",   "ul",    "h1",         "h2",         "h3",      "h4",
+                "h5",      "h6",        "pre",   "listing",    "form",       "li",      "dd",
+                "dt",      "plaintext", "hr",    "xmp",        "table"});
+}
+
+// Start tags that only a table (or a template, which the model does not follow) gives a place.
+bool is_table_part(std::string_view n) {
+  return in(n, {"td", "th", "tr", "tbody", "thead", "tfoot", "caption", "colgroup"});
 }
 
 bool is_name_char(char c) {
@@ -107,6 +133,14 @@ class OpenElements {
       if ((mask & (1u << c)) && !v.empty()) top = std::max(top, static_cast<long>(v.back()));
     }
     return top;
+  }
+
+  // The names of the elements opened after `pos` (-1: all), bottom first.
+  std::vector<std::string> names_above(long pos) const {
+    std::vector<std::string> names;
+    for (auto i = static_cast<std::size_t>(pos) + 1; i < stack_.size(); ++i)
+      names.push_back(*stack_[i].name);
+    return names;
   }
 
   // Closes the element at `pos` and everything opened after it.
@@ -167,6 +201,21 @@ std::size_t end_of_tag(std::string_view body, std::size_t i, bool& self_closing)
   return body.size();
 }
 
+// Closes the element at `pos` and everything opened after it, as the tree builder does, but
+// the formatting elements closed on the way stay on its list of active formatting elements and
+// are reopened at the next text: they stay open here (unless a cell, caption, object, marquee,
+// applet or template closed with them, which clears them from that list).
+void close_to(OpenElements& open, long pos) {
+  std::vector<std::string> reopened;
+  auto closed = open.names_above(pos - 1);  // the element at pos first
+  for (std::size_t i = 0; i < closed.size(); ++i) {
+    if (in(closed[i], {"td", "th", "caption", "object", "marquee", "applet", "template"})) break;
+    if (i > 0 && is_formatting(closed[i])) reopened.push_back(std::move(closed[i]));
+  }
+  open.pop_to(pos);
+  for (const auto& r : reopened) open.push(r);
+}
+
 constexpr std::size_t kMaxNameChars = 32;  // longer tag names are told apart by these
 
 }  // namespace
@@ -200,32 +249,67 @@ Result<void> check_html_nesting(std::string_view body, std::size_t max_depth) {
     }
     std::size_t name_end = name_start;
     while (name_end < body.size() && is_name_char(body[name_end])) ++name_end;
-    const std::string name =
+    std::string name =
         ascii_lower(body.substr(name_start, std::min(name_end - name_start, kMaxNameChars)));
+    // gumbo 0.10.1 matches end tags by tag enum: an end tag of any name it does not know closes
+    // the nearest element of any name it does not know. All unknown names are one here.
+    if (gumbo_tagn_enum(name.data(), static_cast<unsigned>(name.size())) == GUMBO_TAG_UNKNOWN)
+      name = "?";
     bool self_closing = false;
     i = end_of_tag(body, name_end, self_closing);
     if (name == "html" || name == "head" || name == "body") continue;
 
     if (end_tag) {
       const long match = open.top_of(name);
-      if (match < 0 || match < open.top_of_class(kScope)) continue;  // not in scope: ignored
+      // The end tag of a table or a table part looks for it in table scope (only html, table
+      // and template bound it): </table> in a cell closes the cell and the table.
+      const std::uint8_t scope = name == "table" || is_table_part(name)
+                                     ? std::uint8_t{kTableBoundary}
+                                     : std::uint8_t{kScope};
+      if (match < 0 || match < open.top_of_class(scope)) continue;  // not in scope: ignored
+      // </p> looks in button scope, </li> in list item scope (ul and ol bound it too).
+      if (name == "p" && match < open.top_of_class(kButtonScope)) continue;
+      if (name == "li" && match < std::max(open.top_of("ul"), open.top_of("ol"))) continue;
       // An end tag of a special element closes everything above it; any other end tag is
       // ignored (or, for formatting elements, adopted) when a special element lies above.
       if ((classes_of(name) & kSpecial) || open.top_of_class(kSpecial) <= match) {
-        open.pop_to(match);
+        close_to(open, match);
       }
       continue;
+    }
+    // These start tags first close an open p in button scope, as <p> itself does: a p left
+    // open in the model would later take everything opened since with it.
+    if (closes_p(name)) {
+      const long p = open.top_of("p");
+      if (p >= 0 && p > open.top_of_class(kButtonScope)) close_to(open, p);
     }
     if (name == "plaintext") break;  // the rest of the page is text
     // In SVG and MathML (foreign content) "/>" closes the element it opens.
     const bool foreign = open.top_of("svg") >= 0 || open.top_of("math") >= 0;
     if (is_void(name) || (foreign && self_closing)) continue;
-    if (const auto boundary = auto_close_boundary(name)) {
+    // Outside a table the tree builder ignores table-part start tags ("in body": td, tr...
+    // are parse errors and dropped), so their end tags close nothing either: a </td> after a
+    // stray <td> must not seem to close what was opened since.
+    if (is_table_part(name) && open.top_of("table") < 0) continue;
+    if (name == "table") {
+      // A <table> where the builder is "in table" (a table open and no cell or caption of it
+      // open) closes that table first instead of nesting in it.
+      const long table = open.top_of("table");
+      const long cell = std::max({open.top_of("td"), open.top_of("th"), open.top_of("caption")});
+      if (table >= 0 && cell < table) close_to(open, table);
+    }
+    if (name == "li" || name == "dd" || name == "dt") {
+      // The nearest open li (for <li>), or dd or dt (for <dd>, <dt>), when no other list
+      // boundary lies above it (WHATWG 13.2.6.4.7).
+      const long match =
+          name == "li" ? open.top_of(name) : std::max(open.top_of("dd"), open.top_of("dt"));
+      if (match >= 0 && match == open.top_of_class(kListBoundary)) close_to(open, match);
+    } else if (const auto boundary = auto_close_boundary(name)) {
       const long match = open.top_of(name);
-      if (match >= 0 && match > open.top_of_class(boundary)) open.pop_to(match);
+      if (match >= 0 && match > open.top_of_class(boundary)) close_to(open, match);
     } else if (name == "option" || name == "optgroup") {
       const long match = open.top_of(name);
-      if (match >= 0 && match + 1 == static_cast<long>(open.depth())) open.pop_to(match);
+      if (match >= 0 && match + 1 == static_cast<long>(open.depth())) close_to(open, match);
     }
     open.push(name);
     if (open.depth() > max_depth) {
