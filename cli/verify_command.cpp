@@ -68,7 +68,7 @@ void register_verify(CLI::App& app, Context& ctx, CommandRun& run) {
         if (!std::cout) return fail(kExitRuntime, "cannot write the report to stdout");
       } else {
         if (auto w = replace_private_file(a->output, *text); !w)
-          return fail(kExitRuntime, w.error().message);
+          return fail(kExitRuntime, "cannot write the report: " + w.error().message);
         if (!ctx.options().quiet) {
           std::cerr << "leakwatch: verify " << report->dataset << ": "
                     << verdict_name(report->verdict) << "; report written to " << a->output << "\n";
