@@ -56,7 +56,8 @@ Result<void> make_private_folder(const fs::path& dir) {
   if (ec) return Error{dir.string() + ": cannot create data folder: " + ec.message()};
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return {};
-  if (::chmod(dir.c_str(), 0700) != 0) {
+  // Group and other bits go; the owner's stay as they are (a folder made read-only stays so).
+  if (::chmod(dir.c_str(), st.st_mode & 0700) != 0) {
     return Error{dir.string() +
                  ": data folder is open to other users and cannot be made private: " +
                  std::error_code(errno, std::generic_category()).message()};
