@@ -33,14 +33,18 @@ class Context {
   explicit Context(GlobalOptions options) : options_(std::move(options)) {}
 
   const GlobalOptions& options() const { return options_; }
-  // The config (an empty one when no file is given or found). Errors name file, line and key.
+  // The config (an empty one when no file is given or found). Errors name file, line and key;
+  // a config that fails to load fails every command that reads it (data_dir() and store() too).
+  // ./leakwatch.toml is read only when it and the working directory belong to the user.
   Result<const config::Config*> config();
-  std::filesystem::path data_dir();
+  Result<std::filesystem::path> data_dir();
   Result<store::Store*> store(store::OpenMode mode);
 
  private:
   GlobalOptions options_;
   std::optional<config::Config> config_;
+  std::optional<Error> config_error_;
+  std::string config_file_;  // the file loaded, for messages
   std::unique_ptr<store::Store> store_;
   store::OpenMode store_mode_ = store::OpenMode::read_only;
 };

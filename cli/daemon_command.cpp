@@ -46,7 +46,9 @@ void register_daemon(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!config) return fail(kExitUsage, config.error().message);
       daemon::DaemonOptions options;
       options.config_file = (*config)->file;
-      options.data_dir = ctx.data_dir();
+      auto data_dir = ctx.data_dir();
+      if (!data_dir) return fail(kExitUsage, data_dir.error().message);
+      options.data_dir = std::move(data_dir).value();
       options.listen = a->listen;
       options.no_auth = a->no_auth;
       options.version = "0.1.0";

@@ -1,11 +1,22 @@
-// `leakwatch db stats|backup DIR|compact`: operations on the store. stats reads (it works while
-// the daemon runs); backup and compact need the writer lock.
+// `leakwatch db stats|backup DIR|restore DIR|compact`: operations on the store. stats reads (it
+// works while the daemon runs); backup, restore and compact need the writer lock. A backup is
+// the database and the record keys: a store restored without its keys silently stops matching
+// records.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/private_file.h"
+#include "matcher/records_key.h"
+#include "model/time.h"
 
 namespace leakwatch::app {
 
@@ -63,30 +74,138 @@ int print_stats(Context& ctx) {
   return kExitOk;
 }
 
+namespace fs = std::filesystem;
+
+// The record key files (<dataset>.key) in a keys folder, sorted by name.
+std::vector<fs::path> key_files(const fs::path& keys) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(keys, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".key") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Copies every key of `from` into `to` (made 0700), each written 0600 and synced.
+Result<std::size_t> copy_keys(const fs::path& from, const fs::path& to) {
+  std::size_t copied = 0;
+  for (const auto& file : key_files(from)) {
+    auto key = matcher::load_record_key(file);
+    if (!key) return key.error();
+    if (auto saved = matcher::save_record_key(to / file.filename(), *key); !saved)
+      return saved.error();
+    ++copied;
+  }
+  return copied;
+}
+
+int backup(Context& ctx, const fs::path& dir) {
+  auto store = ctx.store(store::OpenMode::read_write);
+  if (!store) return fail(kExitRuntime, store.error().message);
+  const auto data_dir = ctx.data_dir();
+  if (!data_dir) return fail(kExitRuntime, data_dir.error().message);
+  auto sigs = (*store)->list_signatures();
+  if (!sigs) return fail(kExitRuntime, sigs.error().message);
+  std::error_code ec;
+  if (!fs::create_directory(dir, ec) || ec)
+    return fail(kExitRuntime, dir.string() +
+                                  ": backup folder exists already or cannot be "
+                                  "created; choose a new one");
+  ::chmod(dir.c_str(), 0700);
+  if (auto done = (*store)->backup(dir / "db"); !done)
+    return fail(kExitRuntime, done.error().message);
+  auto keys = copy_keys(*data_dir / "keys", dir / "keys");
+  if (!keys) return fail(kExitRuntime, keys.error().message);
+  std::string missing;
+  for (const auto& s : *sigs) {
+    if (!s.records.empty() && !fs::exists(dir / "keys" / (s.dataset + ".key")))
+      missing += (missing.empty() ? "" : ", ") + s.dataset;
+  }
+  const std::string about =
+      "leakwatch backup of " + data_dir->string() + " made " + format_rfc3339(now()) + "\n" +
+      "db/    the database (" + std::to_string(sigs->size()) + " signatures, every sighting, " +
+      "scan and alert)\n" + "keys/  " + std::to_string(*keys) +
+      " record keys (HMAC keys of record fingerprints; mode 0600)\n" +
+      "Restore into an empty data dir: leakwatch --data-dir DIR db restore " + dir.string() + "\n";
+  if (auto written = write_new_private_file(dir / "BACKUP.txt", about); !written)
+    return fail(kExitRuntime, written.error().message);
+  std::cout << "backup written to " << dir.string() << ": database (" << sigs->size()
+            << " signatures) and " << *keys << " record keys\n";
+  if (!missing.empty()) {
+    std::cerr << "leakwatch: warning: no record key for " << missing
+              << ": their records cannot be matched after a restore\n";
+  }
+  return kExitOk;
+}
+
+int restore(Context& ctx, const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / "db" / "CURRENT", ec))
+    return fail(kExitRuntime, dir.string() + ": not a leakwatch backup (no db/ database in it)");
+  const auto data_dir = ctx.data_dir();
+  if (!data_dir) return fail(kExitRuntime, data_dir.error().message);
+  const auto target = *data_dir / "db";
+  if (fs::exists(target, ec) && !fs::is_empty(target, ec)) {
+    return fail(kExitRuntime, target.string() +
+                                  ": a database is here already; restore into an empty data dir "
+                                  "(--data-dir), or move this one aside first");
+  }
+  // Keys first: a key of the same name with other bytes is a different dataset's, and stops it.
+  for (const auto& file : key_files(dir / "keys")) {
+    const auto here = *data_dir / "keys" / file.filename();
+    if (!fs::exists(here, ec)) continue;
+    auto a = matcher::load_record_key(file);
+    auto b = matcher::load_record_key(here);
+    if (!a || !b || !(*a == *b))
+      return fail(kExitRuntime, here.string() + ": another record key of this name is here");
+  }
+  fs::create_directories(*data_dir, ec);
+  ::chmod(data_dir->c_str(), 0700);
+  fs::copy(dir / "db", target, fs::copy_options::recursive, ec);
+  if (ec) return fail(kExitRuntime, target.string() + ": cannot restore: " + ec.message());
+  ::chmod(target.c_str(), 0700);
+  auto keys = copy_keys(dir / "keys", *data_dir / "keys");
+  if (!keys) return fail(kExitRuntime, keys.error().message);
+  auto store = ctx.store(store::OpenMode::read_write);
+  if (!store)
+    return fail(kExitRuntime, "restored database does not open: " + store.error().message);
+  if (auto ok = (*store)->check_consistency(); !ok)
+    return fail(kExitRuntime, "restored database: " + ok.error().message);
+  auto sigs = (*store)->list_signatures();
+  if (!sigs) return fail(kExitRuntime, sigs.error().message);
+  std::cout << "restored " << dir.string() << " into " << data_dir->string() << ": " << sigs->size()
+            << " signatures, " << *keys << " record keys\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_db(CLI::App& app, Context& ctx, CommandRun& run) {
-  auto* db = app.add_subcommand("db", "Database operations: stats, backup, compact");
+  auto* db = app.add_subcommand("db", "Database operations: stats, backup, restore, compact");
   db->require_subcommand(1);
   db->add_subcommand("stats", "Counts and sizes per column family (works while the daemon runs)")
       ->callback([&ctx, &run] { run = [&ctx] { return print_stats(ctx); }; });
 
   auto dir = std::make_shared<std::string>();
-  auto* backup = db->add_subcommand("backup", "Write a restorable backup (a checkpoint) to DIR");
-  backup->add_option("DIR", *dir, "backup folder; must not exist yet")->required();
-  backup->footer(
-      "The backup is a complete database. To restore: stop leakwatch, move <data dir>/db aside\n"
-      "and move DIR to <data dir>/db. Needs the database lock (stop the daemon first).");
-  backup->callback([&ctx, &run, dir] {
-    run = [&ctx, dir] {
-      auto store = ctx.store(store::OpenMode::read_write);
-      if (!store) return fail(kExitRuntime, store.error().message);
-      if (auto done = (*store)->backup(*dir); !done)
-        return fail(kExitRuntime, done.error().message);
-      std::cout << "backup written to " << *dir << "\n";
-      return kExitOk;
-    };
-  });
+  auto* backup_cmd =
+      db->add_subcommand("backup", "Write a restorable backup (database and record keys) to DIR");
+  backup_cmd->add_option("DIR", *dir, "backup folder; must not exist yet")->required();
+  backup_cmd->footer(
+      "DIR gets db/ (a checkpoint of the database), keys/ (the record keys, mode 0600) and\n"
+      "BACKUP.txt saying what it holds; DIR is mode 0700. Restore with `db restore DIR`.\n"
+      "Needs the database lock (stop the daemon first).");
+  backup_cmd->callback([&ctx, &run, dir] { run = [&ctx, dir] { return backup(ctx, *dir); }; });
+
+  auto from = std::make_shared<std::string>();
+  auto* restore_cmd =
+      db->add_subcommand("restore", "Restore a backup made by `db backup` into an empty data dir");
+  restore_cmd->add_option("DIR", *from, "backup folder")->required();
+  restore_cmd->footer(
+      "Copies DIR/db to <data dir>/db and DIR/keys to <data dir>/keys, then opens and checks\n"
+      "the database. Refuses a data dir that already has a database, or a key of the same name\n"
+      "with other bytes. Example: leakwatch --data-dir /srv/leakwatch db restore /backup/b1");
+  restore_cmd->callback([&ctx, &run, from] { run = [&ctx, from] { return restore(ctx, *from); }; });
 
   db->add_subcommand("compact", "Compact every column family (needs the database lock)")
       ->callback([&ctx, &run] {

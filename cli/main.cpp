@@ -1,6 +1,8 @@
 // leakwatch: checks whether an organisation's sensitive datasets are offered on leak sites.
 // main() parses the command line, sets up logging and runs one command; anything escaping a
 // command becomes a clear message and exit code 1.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
@@ -23,6 +25,8 @@ int main(int argc, char** argv) {
   using namespace leakwatch::app;
   // A receiver that closes its socket must be an error of that write, not the end of leakwatch.
   std::signal(SIGPIPE, SIG_IGN);
+  // Everything leakwatch writes (store, keys, bundles, reports, logs) is its user's alone.
+  ::umask(077);
   GlobalOptions options;
   CLI::App app{kDescription, "leakwatch"};
   app.set_version_flag("--version", "leakwatch 0.1.0");

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "crawler/torrent_file.h"
 #include "model/json.h"
+#include "model/time.h"
 #include "model/units.h"
 #include "net/fetch_engine.h"
 #include "report/sighting_output.h"
@@ -30,7 +31,9 @@ namespace {
 
 Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
   // An unrecorded check in a fresh data dir has nothing to match, and nothing to create.
-  if (!record && !std::filesystem::exists(ctx.data_dir() / "db" / "CURRENT"))
+  const auto data_dir = ctx.data_dir();
+  if (!data_dir) return data_dir.error();
+  if (!record && !std::filesystem::exists(*data_dir / "db" / "CURRENT"))
     return std::vector<Signature>{};
   auto store = ctx.store(record ? store::OpenMode::read_write : store::OpenMode::read_only);
   if (!store) return store.error();
@@ -203,7 +206,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
         spdlog::warn(
             "no signatures stored: the scan records coverage but can find nothing (run leakwatch "
             "sign)");
-      const auto keys = load_record_keys(ctx.data_dir(), *sigs);
+      const auto data_dir = ctx.data_dir();  // loaded already by load_signatures
+      if (!data_dir) return fail(kExitUsage, data_dir.error().message);
+      const auto keys = load_record_keys(*data_dir, *sigs);
       const matcher::FingerprintIndex index(std::move(sigs).value(), keys);
       warn_index_problems(index);
       // What the last scans left: validators, and the manifest to score again on a 304.
@@ -360,7 +365,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!sigs) return fail(kExitRuntime, sigs.error().message);
       if (sigs->empty())
         spdlog::warn("no signatures stored: nothing can match (run leakwatch sign)");
-      const auto keys = load_record_keys(ctx.data_dir(), *sigs);
+      const auto data_dir = ctx.data_dir();  // loaded already by load_signatures
+      if (!data_dir) return fail(kExitUsage, data_dir.error().message);
+      const auto keys = load_record_keys(*data_dir, *sigs);
       const matcher::FingerprintIndex index(std::move(sigs).value(), keys);
       warn_index_problems(index);
       // The same fetch engine as a scan's, for one source.

@@ -18,7 +18,9 @@
 #include "matcher/records_key.h"
 #include "matcher/records_signer.h"
 #include "matcher/signer.h"
+#include "model/dataset_name.h"
 #include "model/json.h"
+#include "model/time.h"
 #include "model/units.h"
 
 namespace leakwatch::app {
@@ -80,6 +82,7 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
     std::vector<std::string> columns, normalisers, honeytokens, patterns, paths;
     unsigned threads = 0;
     bool keep_source = false;
+    bool replace = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -87,8 +90,8 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
   cmd->footer(
       "Every file under each PATH is hashed in one streaming pass (size, sha256, sha1, md5,\n"
       "xxh3-128, crc32, BitTorrent v2 root, v1 head pieces 16 KiB..16 MiB); the signature\n"
-      "stores the hashes and relative paths, never content. Signing an existing\n"
-      "dataset name replaces its signature. Unreadable files are reported and skipped.\n"
+      "stores the hashes and relative paths, never content. An existing dataset name is\n"
+      "refused unless --replace is given. Unreadable files are reported and skipped.\n"
       "With --records FILE.csv --columns a,b each value of those columns is normalised and\n"
       "stored only as 8 bytes of HMAC-SHA256 under the dataset's secret key\n"
       "(<data dir>/keys/NAME.key, mode 0600, created on first use); a row is matched in text\n"
@@ -125,6 +128,9 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
   cmd->add_flag("--keep-source", args->keep_source,
                 "record each file's absolute path, so pieces of torrents that split files\n"
                 "unaligned can be checked against the local original (docs/MATCHING.md)");
+  cmd->add_flag("--replace", args->replace,
+                "replace the signature of a dataset that is already signed (its creation time\n"
+                "and coverage window start again)");
   cmd->add_option("PATH", args->paths, "files or folders to sign");
   cmd->callback([&ctx, &run, args] {
     run = [&ctx, args]() -> int {
@@ -156,15 +162,24 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
           args->records.empty())
         return fail(kExitUsage, "sign: give at least one PATH (or --records)");
       const auto& name = args->dataset;
-      if (name.size() > 128 ||
-          name.find_first_not_of(
-              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-              std::string::npos) {
+      if (!is_dataset_name(name)) {
         return fail(kExitUsage, "sign: dataset name '" + name +
                                     "' may use only letters, digits, '-', '_' and '.'");
       }
       auto store = ctx.store(store::OpenMode::read_write);
       if (!store) return fail(kExitRuntime, store.error().message);
+      const auto data_dir = ctx.data_dir();
+      if (!data_dir) return fail(kExitRuntime, data_dir.error().message);
+      // Signing a name again would silently swap a dataset's files (and restart its coverage):
+      // only on request.
+      auto existing = (*store)->get_signature(name);
+      if (!existing) return fail(kExitRuntime, existing.error().message);
+      if (*existing && !args->replace) {
+        return fail(kExitRuntime, "sign: dataset '" + name + "' is already signed (" +
+                                      std::to_string((*existing)->files.size()) +
+                                      " files, created " + format_rfc3339((*existing)->created) +
+                                      "); give --replace to replace its signature");
+      }
 
       ProgressLine progress(!ctx.options().quiet && ::isatty(STDERR_FILENO));
       matcher::SignOptions options{
@@ -193,10 +208,10 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!args->records.empty()) {
         // A key made for this signing goes again when the signing fails: no key without a
         // signature that uses it.
-        const auto key_path = matcher::record_key_path(ctx.data_dir(), args->dataset);
+        const auto key_path = matcher::record_key_path(*data_dir, args->dataset);
         std::error_code ec;
         const bool had_key = std::filesystem::exists(key_path, ec);
-        auto key = matcher::load_or_create_record_key(ctx.data_dir(), args->dataset);
+        auto key = matcher::load_or_create_record_key(*data_dir, args->dataset);
         if (!key) return fail(kExitRuntime, key.error().message);
         if (!had_key) new_key = key_path;
         auto signed_records = matcher::sign_records(args->records, *key, record_options);
@@ -221,6 +236,11 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
         return fail(kExitRuntime, put.error().message);
       }
       const auto& sig = report->signature;
+      if (*existing) {
+        spdlog::warn("sign dataset={} replaced the signature created {} ({} files) with {} files",
+                     name, format_rfc3339((*existing)->created), (*existing)->files.size(),
+                     sig.files.size());
+      }
       std::cout << "signed dataset '" << sig.dataset << "': " << sig.files.size() << " files, "
                 << format_size(total_size(sig)) << " in " << std::fixed << std::setprecision(1)
                 << secs << " s";
@@ -231,7 +251,7 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
       if (records) {
         std::cout << ", records: " << records_summary(sig.records);
         if (records->bad_rows) std::cout << "; " << records->bad_rows << " bad rows skipped";
-        std::cout << "; key " << matcher::record_key_path(ctx.data_dir(), sig.dataset).string();
+        std::cout << "; key " << matcher::record_key_path(*data_dir, sig.dataset).string();
       }
       if (!report->skipped.empty())
         std::cout << "; " << report->skipped.size() << " skipped (see warnings)";

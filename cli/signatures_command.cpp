@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/private_file.h"
 #include "cli/signature_summary.h"
 #include "matcher/records_key.h"
 #include "model/json.h"
@@ -107,8 +108,9 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!*sig) return fail(kExitRuntime, "no signature named '" + exp_args->first + "'");
       std::optional<std::string> key_hex;
       if (*exp_with_key && !(*sig)->records.empty()) {
-        auto key =
-            matcher::load_record_key(matcher::record_key_path(ctx.data_dir(), exp_args->first));
+        const auto data_dir = ctx.data_dir();
+        if (!data_dir) return fail(kExitRuntime, data_dir.error().message);
+        auto key = matcher::load_record_key(matcher::record_key_path(*data_dir, exp_args->first));
         if (!key) return fail(kExitRuntime, key.error().message);
         key_hex = key->hex();
       } else if (!(*sig)->records.empty()) {
@@ -117,10 +119,11 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
                   << "' records only with it (export --with-key, or hand over keys/"
                   << exp_args->first << ".key separately)\n";
       }
-      std::ofstream out(exp_args->second, std::ios::binary | std::ios::trunc);
-      out << write_signature_bundle(std::move(**sig), key_hex, now());
-      out.close();
-      if (!out) return fail(kExitRuntime, exp_args->second + ": cannot write bundle");
+      // A bundle may hold the record key: created for this user only, never over a file.
+      if (auto written = write_new_private_file(
+              exp_args->second, write_signature_bundle(std::move(**sig), key_hex, now()));
+          !written)
+        return fail(kExitRuntime, written.error().message);
       std::cout << "exported '" << exp_args->first << "' to " << exp_args->second << "\n";
       return kExitOk;
     };
@@ -153,7 +156,9 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!store) return fail(kExitRuntime, store.error().message);
       if (auto put = (*store)->put_signature(*sig); !put)
         return fail(kExitRuntime, put.error().message);
-      const auto key_file = matcher::record_key_path(ctx.data_dir(), sig->dataset);
+      const auto data_dir = ctx.data_dir();
+      if (!data_dir) return fail(kExitRuntime, data_dir.error().message);
+      const auto key_file = matcher::record_key_path(*data_dir, sig->dataset);
       if (key) {
         if (auto saved = matcher::save_record_key(key_file, *key); !saved)
           return fail(kExitRuntime, saved.error().message);

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/private_file.h"
 #include "verify/verify.h"
 
 namespace leakwatch::app {
@@ -23,31 +24,6 @@ constexpr const char* kFooter =
     "Window: --since defaults to 30 days before --as-of (default now), never before the "
     "signature was created; scans before the signature existed could not have matched it. "
     "A date alone (2026-11-23) means 00:00:00Z that day.";
-
-// Writes the whole report to `file` (via a temporary file in the same folder, renamed into
-// place, so a reader never sees half a report).
-Result<void> write_report(const std::filesystem::path& file, const std::string& text) {
-  auto tmp = file;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{file.string() + ": cannot write the report"};
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      return Error{file.string() + ": cannot write the report"};
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return Error{file.string() + ": cannot write the report: " + ec.message()};
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -91,8 +67,8 @@ void register_verify(CLI::App& app, Context& ctx, CommandRun& run) {
         std::cout << *text << std::flush;
         if (!std::cout) return fail(kExitRuntime, "cannot write the report to stdout");
       } else {
-        if (auto w = write_report(a->output, *text); !w)
-          return fail(kExitRuntime, w.error().message);
+        if (auto w = replace_private_file(a->output, *text); !w)
+          return fail(kExitRuntime, "cannot write the report: " + w.error().message);
         if (!ctx.options().quiet) {
           std::cerr << "leakwatch: verify " << report->dataset << ": "
                     << verdict_name(report->verdict) << "; report written to " << a->output << "\n";

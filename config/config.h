@@ -22,7 +22,7 @@ struct ProxyConfig {
   std::string name;
   std::string url;  // socks5h://, socks5://, http://, https://, optional user:pass@
   Url parsed;
-  bool isolate = false;  // distinct SOCKS credentials per source (Tor stream isolation)
+  bool isolate = false;  // distinct SOCKS credentials per source; default true for socks5(h)
   std::string pool;  // proxies sharing a pool name are interchangeable: health-checked, failed over
   // Connections in flight through this proxy across all sources (0: only the global cap).
   std::size_t max_connections = 0;

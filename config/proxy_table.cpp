@@ -29,7 +29,8 @@ void read_proxy_tables(Validator& v, const toml::table& root, Config& config) {
       }
       p.url = *url;
     }
-    p.isolate = v.boolean(*t, "isolate", ctx).value_or(false);
+    // Isolation is what keeps sources on separate Tor circuits: on unless said otherwise.
+    p.isolate = v.boolean(*t, "isolate", ctx).value_or(p.parsed.scheme.starts_with("socks5"));
     if (const auto pool = v.string(*t, "pool", ctx, false)) {
       if (!valid_name(*pool)) {
         v.fail(t->get("pool")->source(), ctx + ".pool",

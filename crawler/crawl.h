@@ -66,6 +66,9 @@ struct CrawlOptions {
   // Leak posts: bytes of same-site documents the post links (plates.txt, /raw/abc) read as
   // text, in all, for record and honeytoken matching.
   std::uint64_t linked_text_budget = 8ull << 20;
+  // Page text a post crawl keeps for record and honeytoken matching, over all its pages: past
+  // it, further pages are still followed for links but their text is dropped (and said so).
+  std::uint64_t text_budget = 64ull << 20;
   // Validators from the last successful fetch of a single-document source (checksum list, JSON
   // tree, text dump, page): sent as If-None-Match / If-Modified-Since. Folder listings are always
   // fetched in full, since an unchanged top page says nothing of its sub-folders.

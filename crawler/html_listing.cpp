@@ -5,8 +5,11 @@
 
 #include <cctype>
 #include <memory>
+#include <unordered_map>
+#include <vector>
 
 #include "crawler/listing.h"
+#include "crawler/nesting.h"
 #include "model/text.h"
 #include "model/units.h"
 #include "model/url.h"
@@ -61,26 +64,34 @@ const GumboNode* ancestor(const GumboNode* node, GumboTag tag, int limit = 6) {
   return nullptr;
 }
 
+// For each cell of a table row, the size read from the cells after it: the last cell that reads
+// as a size. Computed once per row (one pass from its end), so a row of many linked cells costs
+// what the row is long, not its square.
+std::vector<std::optional<SizeToken>> sizes_after_cells(const GumboNode* row) {
+  const GumboVector& cells = row->v.element.children;
+  std::vector<std::optional<SizeToken>> after(cells.length);
+  std::optional<SizeToken> latest;
+  for (unsigned i = cells.length; i-- > 0;) {
+    after[i] = latest;
+    const auto* c = static_cast<const GumboNode*>(cells.data[i]);
+    if (latest || c->type != GUMBO_NODE_ELEMENT || c->v.element.tag != GUMBO_TAG_TD) continue;
+    std::string text;
+    text_of(c, text);
+    latest = parse_size_token(trim(text));
+  }
+  return after;
+}
+
+using RowSizes = std::unordered_map<const GumboNode*, std::vector<std::optional<SizeToken>>>;
+
 // The size in the cells after the link's cell: the last cell that reads as a size.
-std::optional<SizeToken> size_from_row(const GumboNode* link) {
+std::optional<SizeToken> size_from_row(const GumboNode* link, RowSizes& rows) {
   const GumboNode* cell = ancestor(link, GUMBO_TAG_TD);
   const GumboNode* row = cell ? ancestor(cell, GUMBO_TAG_TR, 1) : nullptr;
   if (!row) return std::nullopt;
-  std::optional<SizeToken> found;
-  bool after = false;
-  const GumboVector& cells = row->v.element.children;
-  for (unsigned i = 0; i < cells.length; ++i) {
-    const auto* c = static_cast<const GumboNode*>(cells.data[i]);
-    if (c == cell) {
-      after = true;
-      continue;
-    }
-    if (!after || c->type != GUMBO_NODE_ELEMENT || c->v.element.tag != GUMBO_TAG_TD) continue;
-    std::string text;
-    text_of(c, text);
-    if (auto size = parse_size_token(trim(text))) found = size;
-  }
-  return found;
+  auto it = rows.find(row);
+  if (it == rows.end()) it = rows.emplace(row, sizes_after_cells(row)).first;
+  return it->second[cell->index_within_parent];
 }
 
 // The size at the end of the text that follows the link on its <pre> line.
@@ -104,7 +115,7 @@ std::optional<SizeToken> size_from_pre_line(const GumboNode* link) {
 struct Walk {
   Listing listing;
   std::size_t max_entries = 0;
-  bool in_head = false;
+  RowSizes rows;
 };
 
 void walk(const GumboNode* node, Walk& w, int depth) {
@@ -126,7 +137,7 @@ void walk(const GumboNode* node, Walk& w, int depth) {
         if (const auto q = name.find('?'); q != std::string_view::npos) name = name.substr(0, q);
         e.name = percent_decode(name);
         if (!e.is_dir && !e.name.empty() && e.name.find('/') == std::string::npos) {
-          auto size = size_from_row(node);
+          auto size = size_from_row(node, w.rows);
           if (!size) size = size_from_pre_line(node);
           if (size) {
             e.size = size->bytes;
@@ -167,6 +178,7 @@ std::optional<SizeToken> parse_size_token(std::string_view token) {
 }
 
 Result<Listing> parse_html_listing(std::string_view body, std::size_t max_entries) {
+  if (auto nesting = check_html_nesting(body); !nesting) return nesting.error();
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 100;  // error bookkeeping is not needed; don't let it grow
   std::unique_ptr<GumboOutput, GumboDeleter> doc(

@@ -4,13 +4,17 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "crawler/json_filter.h"
+#include "crawler/nesting.h"
+
 namespace leakwatch::crawler {
 
 namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxDepth = 64;
+// The filter refuses JSON nested deeper than kMaxJsonDepth; the walk never goes deeper than that.
+constexpr int kMaxDepth = static_cast<int>(kMaxJsonDepth) + 1;
 
 const json* first_key(const json& obj, const std::vector<std::string>& names) {
   for (const auto& n : names) {
@@ -54,12 +58,49 @@ std::optional<Digest> digest_from(const std::string& hex, std::optional<DigestKi
   return Digest::from_hex(*kind, hex);
 }
 
+// Roles of the values kept from the body (json_filter.h): nodes that may be entries or hold
+// them, the values of children keys (an array of nodes, or an object whose keys are names),
+// and the scalar fields read from an entry.
+enum Role : int { kNode = 0, kNameMap = 1, kField = 2 };
+
+bool listed(const std::vector<std::string>& names, const std::string& key) {
+  return std::find(names.begin(), names.end(), key) != names.end();
+}
+
+JsonFilter tree_filter(const JsonTreeKeys& keys, std::size_t max_entries) {
+  JsonFilter f;
+  // Every entry is one node; folders and arrays add some. Past this the tree is truncated.
+  f.counted = [](int role) { return role == kNode; };
+  f.max_counted = max_entries > (std::size_t{1} << 40) ? max_entries : 2 * max_entries + 64;
+  f.root_role = kNode;
+  f.max_depth = kMaxJsonDepth;
+  f.member_role = [&keys](int role, const std::string& key, bool container) -> int {
+    if (role == kNameMap) return container ? kNode : kJsonSkip;
+    if (role != kNode) return kJsonSkip;
+    if (listed(keys.children, key)) return container ? kNameMap : kField;
+    if (listed(keys.path, key) || listed(keys.size, key) || listed(keys.hash, key)) return kField;
+    for (const auto kind : kAllDigestKinds) {
+      if (key == digest_kind_name(kind)) return kField;
+    }
+    return kJsonSkip;
+  };
+  // An array holds nodes (its scalars yield nothing), also as the value of a children key;
+  // a field's contents are never read.
+  f.element_role = [](int role, bool container) {
+    return (role == kNode || role == kNameMap) && container ? kNode : kJsonSkip;
+  };
+  f.drop_when_empty = [](int role) { return role == kNode; };
+  return f;
+}
+
 struct Walker {
   const JsonTreeKeys& keys;
   std::size_t max_entries;
   JsonTree tree;
 
-  void visit(const json& node, const std::string& prefix, int depth) {
+  // `fallback_name`: the key naming this object in a {"name": {...}} children object.
+  void visit(const json& node, const std::string& prefix, int depth,
+             const std::string* fallback_name = nullptr) {
     if (depth > kMaxDepth || tree.truncated) return;
     if (node.is_array()) {
       for (const auto& child : node) visit(child, prefix, depth + 1);
@@ -69,8 +110,8 @@ struct Walker {
     const json* name = first_key(node, keys.path);
     const json* children = first_key(node, keys.children);
     std::string here = prefix;
-    if (name && name->is_string()) {
-      auto n = name->get<std::string>();
+    if ((name && name->is_string()) || (!name && fallback_name)) {
+      auto n = name ? name->get<std::string>() : *fallback_name;
       while (n.starts_with("/")) n.erase(0, 1);
       if (!n.empty()) here = prefix + n;
     }
@@ -81,13 +122,7 @@ struct Walker {
       } else {
         // {"a.txt": {...}, "sub": {...}}: keys are names.
         for (const auto& [k, v] : children->items()) {
-          if (v.is_object() && !first_key(v, keys.path)) {
-            json copy = v;
-            copy[keys.path.front()] = k;
-            visit(copy, folder, depth + 1);
-          } else {
-            visit(v, folder, depth + 1);
-          }
+          visit(v, folder, depth + 1, v.is_object() ? &k : nullptr);
         }
       }
       return;
@@ -117,14 +152,11 @@ struct Walker {
 
 Result<JsonTree> parse_json_tree(std::string_view body, const JsonTreeKeys& keys,
                                  std::size_t max_entries) {
-  json doc;
-  try {
-    doc = json::parse(body, nullptr, true, false);
-  } catch (const std::exception& e) {
-    return Error{std::string("invalid JSON: ") + e.what()};
-  }
+  auto doc = parse_filtered_json(body, tree_filter(keys, max_entries));
+  if (!doc) return doc.error();
   Walker w{keys, max_entries, {}};
-  w.visit(doc, "", 0);
+  w.visit(doc->value, "", 0);
+  w.tree.truncated |= doc->stopped;
   if (w.tree.entries.empty() && !w.tree.truncated)
     return Error{"no file entries (objects with a name) in the JSON"};
   return std::move(w.tree);

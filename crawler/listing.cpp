@@ -4,6 +4,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "crawler/json_filter.h"
+#include "crawler/nesting.h"
 #include "model/units.h"
 #include "model/url.h"
 
@@ -73,7 +75,10 @@ std::string decode_html_entities(std::string_view text) {
       out += text[i];
       continue;
     }
-    const auto semi = text.find(';', i);
+    // Entities here are at most 10 bytes: look no further, or a page of '&'s costs its square.
+    const auto window = text.substr(i, 12);
+    const auto semi_at = window.find(';');
+    const auto semi = semi_at == std::string_view::npos ? semi_at : i + semi_at;
     if (semi == std::string_view::npos || semi - i > 10) {
       out += '&';
       continue;
@@ -158,15 +163,30 @@ Result<Listing> parse_nginx_html_listing(std::string_view body, std::size_t max_
 Result<Listing> parse_nginx_json_listing(std::string_view body, std::size_t max_entries) {
   // autoindex_format json: [{"name":"a","type":"directory","mtime":"..."},
   //                         {"name":"b","type":"file","mtime":"...","size":123}, ...]
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(body);
-  } catch (const std::exception& e) {
-    return Error{std::string("invalid JSON listing: ") + e.what()};
-  }
+  // Read with the SAX filter: only the fields used are kept, and reading stops one item past
+  // the entry limit, so a listing of millions of entries never becomes a DOM of them.
+  enum Role : int { kList = 0, kItem = 1, kField = 2 };
+  JsonFilter filter;
+  filter.root_role = kList;
+  filter.max_depth = kMaxJsonDepth;
+  filter.element_role = [](int role, bool container) {
+    return role == kList ? (container ? kItem : kJsonSkip) : kJsonSkip;
+  };
+  filter.member_role = [](int role, const std::string& key, bool container) {
+    return role == kItem && !container && (key == "name" || key == "type" || key == "size")
+               ? kField
+               : kJsonSkip;
+  };
+  filter.drop_when_empty = [](int role) { return role == kItem; };
+  filter.counted = [](int role) { return role == kItem; };
+  filter.max_counted = max_entries > (std::size_t{1} << 40) ? max_entries : max_entries + 1;
+  auto read = parse_filtered_json(body, filter);
+  if (!read) return Error{"invalid JSON listing: " + read.error().message};
+  const nlohmann::json& doc = read->value;
   if (!doc.is_array()) return Error{"JSON listing is not an array"};
   Listing listing;
   listing.format = "nginx-json";
+  listing.truncated = read->stopped;
   for (const auto& item : doc) {
     if (!item.is_object()) continue;
     const auto name = item.find("name");

@@ -15,6 +15,7 @@
 #include "crawler/checksum_list.h"
 #include "crawler/crawl.h"
 #include "crawler/listing.h"
+#include "crawler/nesting.h"
 #include "model/text.h"
 #include "model/url.h"
 
@@ -58,7 +59,9 @@ struct ParsedPage {
   std::string text;
 };
 
-ParsedPage parse_page(const std::string& body) {
+// An error for a page nested too deep to hand to gumbo (nesting.h).
+Result<ParsedPage> parse_page(const std::string& body) {
+  if (auto nesting = check_html_nesting(body); !nesting) return nesting.error();
   ParsedPage page;
   using Output = std::unique_ptr<GumboOutput, void (*)(GumboOutput*)>;
   const Output doc(gumbo_parse_with_options(&kGumboDefaultOptions, body.data(), body.size()),
@@ -210,6 +213,8 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
   std::vector<Url> text_links;    // same-site documents that may be text (read_linked_texts)
   bool root_ok = false;
   bool entries_full = false;
+  std::uint64_t text_kept = 0;
+  bool text_full = false;
 
   const auto add_entry = [&](const Url& target) {
     if (result.manifest.entries.size() >= options.max_entries) {
@@ -275,8 +280,21 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
             root_dir = root.path.substr(0, root.path.rfind('/') + 1);
             seen.insert(root.str(true));
           }
-          ParsedPage parsed = parse_page(response->body);
-          result.manifest.texts.push_back({requests[i].url, std::move(parsed.text)});
+          auto parsed_page = parse_page(response->body);
+          if (!parsed_page) {
+            result.problems.push_back(requests[i].url + ": " + parsed_page.error().message);
+            return;
+          }
+          ParsedPage& parsed = *parsed_page;
+          if (text_kept + parsed.text.size() > options.text_budget) {
+            if (!text_full)
+              result.problems.push_back(options.url + ": page text beyond text_budget=" +
+                                        std::to_string(options.text_budget) + " bytes not kept");
+            text_full = true;
+          } else {
+            text_kept += parsed.text.size();
+            result.manifest.texts.push_back({requests[i].url, std::move(parsed.text)});
+          }
           for (const auto& href : parsed.hrefs) {
             if (is_magnet(href)) {
               if (magnets.size() < kMaxMagnets) magnets.insert(decode_html_entities(href));

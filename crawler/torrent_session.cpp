@@ -43,7 +43,8 @@ Result<Proxy> parse_proxy(const std::string& proxy_url) {
   Proxy p;
   if (proxy_url.empty()) return p;
   const auto url = parse_url(proxy_url);
-  if (!url || url->host.empty()) return Error{"proxy '" + proxy_url + "' is not a URL"};
+  // Never echo the text: a proxy URL may carry a password.
+  if (!url || url->host.empty()) return Error{"the torrent proxy URL is not a URL (not shown)"};
   p.url = *url;
   if (!url->userinfo.empty()) {
     const auto colon = url->userinfo.find(':');
@@ -93,7 +94,11 @@ lt::settings_pack session_settings(const MagnetFetchOptions& options, const Prox
   pack.set_int(sp::stop_tracker_timeout, 1);
   if (proxied) {
     pack.set_int(sp::proxy_type, proxy.type);
-    pack.set_str(sp::proxy_hostname, proxy.url.host);
+    // libtorrent takes an IPv6 literal without the brackets of its URL form.
+    std::string host = proxy.url.host;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    pack.set_str(sp::proxy_hostname, host);
     pack.set_int(sp::proxy_port, proxy.url.port);
     pack.set_str(sp::proxy_username, proxy.user);
     pack.set_str(sp::proxy_password, proxy.password);

@@ -20,6 +20,9 @@ std::uint64_t le(std::span<const std::uint8_t> b, std::size_t pos, int bytes) {
 Result<ZipTail> parse_zip_tail(std::span<const std::uint8_t> tail, std::uint64_t tail_offset,
                                std::uint64_t file_size) {
   if (tail.size() < 22) return Error{"zip: file too short for an end-of-central-directory record"};
+  // Offsets below are relative to where the server says the tail starts: it must lie in the file.
+  if (tail_offset > file_size || tail.size() > file_size - tail_offset)
+    return Error{"zip: the fetched tail does not fit the file size the server gave"};
   // Scan backwards: the EOCD is the last signature whose comment length reaches the end exactly.
   std::size_t eocd = std::string::npos;
   for (std::size_t i = tail.size() - 22 + 1; i-- > 0;) {
@@ -48,7 +51,10 @@ Result<ZipTail> parse_zip_tail(std::span<const std::uint8_t> tail, std::uint64_t
       return Error{"zip: ZIP64 fields without a ZIP64 locator"};
     }
     const std::uint64_t record = le(tail, eocd - 20 + 8, 8);
-    if (record < tail_offset || record - tail_offset + 56 > eocd) {
+    // The 56-byte ZIP64 end record must lie in the tail before its 20-byte locator. Compared
+    // without adding to the remote value: `record - tail_offset + 56` wraps for a record near
+    // 2^64 and would pass.
+    if (record < tail_offset || eocd < 20 + 56 || record - tail_offset > eocd - 20 - 56) {
       return Error{"zip: ZIP64 end record lies outside the fetched tail"};
     }
     const auto r = static_cast<std::size_t>(record - tail_offset);
@@ -61,10 +67,15 @@ Result<ZipTail> parse_zip_tail(std::span<const std::uint8_t> tail, std::uint64_t
   }
   if (out.cd_size > cd_end) return Error{"zip: central directory size larger than the file"};
   // Self-extracting archives and concatenations shift every offset: trust where the directory
-  // really ends over the offset written in the record.
-  if (out.cd_offset + out.cd_size != cd_end) out.cd_offset = cd_end - out.cd_size;
-  if (out.cd_offset + out.cd_size > file_size)
-    return Error{"zip: central directory beyond the end of file"};
+  // really ends over the offset written in the record (so no sum of remote values is needed).
+  out.cd_offset = cd_end - out.cd_size;
+  if (cd_end > file_size) return Error{"zip: central directory beyond the end of file"};
+  // A directory entry is at least 46 bytes: a count it cannot hold is a lie (a "4 billion
+  // entries" claim in a 1 KiB directory); the entry limit applies to what is really there.
+  if (out.entries > out.cd_size / 46 + 1) {
+    return Error{"zip: directory claims " + std::to_string(out.entries) + " entries in " +
+                 std::to_string(out.cd_size) + " bytes"};
+  }
   return out;
 }
 
@@ -85,6 +96,7 @@ Result<ZipDirectory> parse_zip_central_directory(std::span<const std::uint8_t> c
     const auto extra_len = static_cast<std::size_t>(le(cd, pos + 30, 2));
     const auto comment_len = static_cast<std::size_t>(le(cd, pos + 32, 2));
     const std::uint64_t offset = le(cd, pos + 42, 4);
+    // Each length is at most 65535 and pos + 46 <= cd.size(): the sum cannot wrap.
     const std::size_t next = pos + 46 + name_len + extra_len + comment_len;
     if (next > cd.size()) return Error{"zip: central directory entry runs past the directory"};
     std::string name(reinterpret_cast<const char*>(cd.data() + pos + 46), name_len);

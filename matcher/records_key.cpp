@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "model/dataset_name.h"
 #include "model/digest.h"
 
 namespace leakwatch::matcher {
@@ -81,32 +83,88 @@ Result<RecordKey> load_record_key(const std::filesystem::path& file) {
   return RecordKey::from_hex(text, file.string());
 }
 
-Result<void> save_record_key(const std::filesystem::path& file, const RecordKey& key) {
+namespace {
+
+// The keys folder, created 0700 (and narrowed to it if it exists wider).
+Result<void> make_key_folder(const std::filesystem::path& folder) {
   std::error_code ec;
-  std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec) return Error{file.parent_path().string() + ": " + ec.message()};
-  ::chmod(file.parent_path().c_str(), 0700);
-  const auto tmp = file.string() + ".tmp";
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Error{tmp + ": cannot create record key: " + std::strerror(errno)};
-  const std::string text = key.hex() + "\n";
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                       ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return Error{file.string() + ": cannot write record key: " + std::strerror(errno)};
-  }
+  std::filesystem::create_directories(folder, ec);
+  if (ec) return Error{folder.string() + ": " + ec.message()};
+  if (::chmod(folder.c_str(), 0700) != 0)
+    return Error{folder.string() +
+                 ": cannot make the keys folder private: " + std::strerror(errno)};
   return {};
+}
+
+// A new file beside `file` holding the key, created 0600 with O_EXCL under a unique name, written
+// and fsynced. The caller renames or links it into place.
+Result<std::string> write_key_temp(const std::filesystem::path& file, const RecordKey& key) {
+  std::string tmp = file.string() + ".XXXXXX";
+  const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);  // O_RDWR | O_CREAT | O_EXCL, mode 0600
+  if (fd < 0) return Error{file.string() + ": cannot create record key: " + std::strerror(errno)};
+  const std::string text = key.hex() + "\n";
+  const bool written = ::fchmod(fd, 0600) == 0 &&
+                       ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
+  const int saved_errno = errno;
+  ::close(fd);
+  if (!written) {
+    ::unlink(tmp.c_str());
+    return Error{file.string() + ": cannot write record key: " + std::strerror(saved_errno)};
+  }
+  return tmp;
+}
+
+// A rename or link is durable only once its folder is synced.
+Result<void> sync_folder(const std::filesystem::path& folder) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Error{folder.string() + ": cannot open to sync: " + std::strerror(errno)};
+  const bool ok = ::fsync(fd) == 0;
+  const int saved_errno = errno;
+  ::close(fd);
+  if (!ok) return Error{folder.string() + ": cannot sync: " + std::strerror(saved_errno)};
+  return {};
+}
+
+}  // namespace
+
+Result<void> save_record_key(const std::filesystem::path& file, const RecordKey& key) {
+  // Defence in depth: callers check dataset names, and a key path never climbs out of a folder.
+  bool climbs = false;
+  for (const auto& part : file) climbs |= part == "..";
+  if (climbs || file.extension() != ".key" || !is_dataset_name(file.stem().string()))
+    return Error{file.string() + ": not a record key file name (<dataset>.key)"};
+  if (auto folder = make_key_folder(file.parent_path()); !folder) return folder.error();
+  auto tmp = write_key_temp(file, key);
+  if (!tmp) return tmp.error();
+  if (::rename(tmp->c_str(), file.c_str()) != 0) {
+    const int saved_errno = errno;
+    ::unlink(tmp->c_str());
+    return Error{file.string() + ": cannot write record key: " + std::strerror(saved_errno)};
+  }
+  return sync_folder(file.parent_path());
 }
 
 Result<RecordKey> load_or_create_record_key(const std::filesystem::path& data_dir,
                                             std::string_view dataset) {
+  if (!is_dataset_name(dataset))
+    return Error{"dataset name '" + std::string(dataset) + "' cannot name a record key file"};
   const auto file = record_key_path(data_dir, dataset);
   if (std::filesystem::exists(file)) return load_record_key(file);
+  if (auto folder = make_key_folder(file.parent_path()); !folder) return folder.error();
   const auto key = RecordKey::random();
-  if (auto saved = save_record_key(file, key); !saved) return saved.error();
+  auto tmp = write_key_temp(file, key);
+  if (!tmp) return tmp.error();
+  // link() creates the name only if nobody has: two `sign` runs of one dataset at once end up
+  // with the same key (the first one's), never one replacing the other's.
+  const int linked = ::link(tmp->c_str(), file.c_str());
+  const int saved_errno = errno;
+  ::unlink(tmp->c_str());
+  if (linked != 0) {
+    if (saved_errno == EEXIST) return load_record_key(file);
+    return Error{file.string() + ": cannot create record key: " + std::strerror(saved_errno)};
+  }
+  if (auto synced = sync_folder(file.parent_path()); !synced) return synced.error();
   return key;
 }
 

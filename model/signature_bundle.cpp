@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/dataset_name.h"
 #include "model/json.h"
 
 namespace leakwatch {
@@ -40,6 +41,15 @@ Result<SignatureBundle> read_signature_bundle(std::string_view text, const std::
   if (!bundle.contains("signature")) return Error{origin + ": bundle has no signature"};
   auto sig = signature_from_json_text(dump_json(bundle["signature"]), origin);
   if (!sig) return sig.error();
+  // The name becomes a key file name (keys/NAME.key): "../x" or "/abs" would leave the folder.
+  if (!is_dataset_name(sig->dataset)) {
+    return Error{
+        origin + ": bundle dataset name " +
+        nlohmann::json(sig->dataset).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) +
+        " is not a dataset name (letters, digits, '-', '_', '.')"};
+  }
+  // A path on the exporter's machine means nothing here, and a scan would open that file.
+  for (auto& f : sig->files) f.original_path.clear();
   SignatureBundle out;
   out.signature = std::move(sig).value();
   if (const auto it = bundle.find("record_key"); it != bundle.end() && it->is_string()) {

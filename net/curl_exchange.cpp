@@ -15,9 +15,14 @@ namespace detail {
 
 namespace {
 
-// A user agent shared with Tor Browser, so requests do not single leakwatch out.
-constexpr const char* kUserAgent =
-    "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0";
+// An honest, generic user agent: libcurl's own ("curl/<version>"), the one that matches the
+// headers and TLS handshake curl really sends and that countless scripts send. A browser's user
+// agent on curl's header set and handshake would be a signature of its own (docs/SECURITY.md).
+const std::string& user_agent() {
+  static const std::string agent =
+      std::string("curl/") + curl_version_info(CURLVERSION_NOW)->version;
+  return agent;
+}
 
 std::size_t on_write(char* data, std::size_t size, std::size_t nmemb, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -217,7 +222,7 @@ void prepare(CURL* h, Exchange& x, const ChunkSink* sink, ChunkRelay* relay) {
                    static_cast<long>(request.limits.low_speed_time.count()));
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
                    static_cast<curl_off_t>(request.limits.max_body_bytes));
-  curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent().c_str());
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &x.transfer);
@@ -233,6 +238,9 @@ void prepare(CURL* h, Exchange& x, const ChunkSink* sink, ChunkRelay* relay) {
     // No connection reuse through a proxy: each request its own proxied connection.
     curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
   }
+  // No TLS session resumption through a proxy: a resumed session ties together connections
+  // that stream isolation keeps on separate circuits. (Handles are reused: set both ways.)
+  curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, x.proxy.empty() ? 1L : 0L);
 
   x.headers.reset();
   auto add_header = [&](const std::string& line) {

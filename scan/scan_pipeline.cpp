@@ -67,9 +67,26 @@ SourceOutcome scan_source(const config::SourceConfig& source, const config::Conf
                           const matcher::FingerprintIndex& index, crawler::HttpClient& client,
                           const std::string& scan_id, const SourcePrior& prior,
                           crawler::CpuGate* gate) {
-  return score_crawled(
-      crawl_for_scan(source, config, crawl_wants(index), client, scan_id, prior, gate), config,
-      index);
+  // An exception escaping a worker thread (scan's pass, the daemon's per-source threads) would
+  // end the process and every source in flight: a bug met on one source's bytes fails that
+  // source, named, and the others go on.
+  const auto started = now();
+  try {
+    return score_crawled(
+        crawl_for_scan(source, config, crawl_wants(index), client, scan_id, prior, gate), config,
+        index);
+  } catch (const std::exception& e) {
+    SourceOutcome out;
+    out.record.scan_id = scan_id;
+    out.record.source = source.name;
+    out.record.locator = source.url;
+    out.record.started = started;
+    out.record.ended = now();
+    out.record.status = ScanStatus::failed;
+    out.record.error = "source '" + source.name + "': internal error: " + e.what();
+    spdlog::error("source={} internal error: {}", source.name, e.what());
+    return out;
+  }
 }
 
 CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::Config& config,

@@ -1,8 +1,11 @@
 // Opening the database: folder checks, the writer lock, read-only (secondary) instances, the
 // schema version check and the migration of older schemas.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <system_error>
 
 #include "model/json.h"
@@ -32,11 +35,34 @@ Result<void> Store::Impl::writable(std::string_view op) const {
 namespace {
 
 // A scratch folder for a secondary instance's info log; outside the data dir, so readers also
-// work on a data dir they cannot write.
-fs::path new_secondary_path() {
-  static std::atomic<int> counter{0};
-  return fs::temp_directory_path() /
-         ("leakwatch-reader-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+// work on a data dir they cannot write. mkdtemp: a fresh folder only this user can enter, never
+// a predictable name another user could have created (or linked) first.
+Result<fs::path> new_secondary_path() {
+  std::error_code ec;
+  const auto base = fs::temp_directory_path(ec);
+  if (ec) return Error{"no temporary folder for a read-only database instance: " + ec.message()};
+  std::string templ = (base / "leakwatch-reader-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr) {
+    return Error{templ + ": cannot create a folder for a read-only database instance: " +
+                 std::error_code(errno, std::generic_category()).message()};
+  }
+  return fs::path(templ);
+}
+
+// Folders leakwatch creates hold the store and keys: only their owner may enter them.
+Result<void> make_private_folder(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Error{dir.string() + ": cannot create data folder: " + ec.message()};
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return {};
+  // Group and other bits go; the owner's stay as they are (a folder made read-only stays so).
+  if (::chmod(dir.c_str(), st.st_mode & 0700) != 0) {
+    return Error{dir.string() +
+                 ": data folder is open to other users and cannot be made private: " +
+                 std::error_code(errno, std::generic_category()).message()};
+  }
+  return {};
 }
 
 // Version 1 -> 2: build the three sighting indexes and the source states from the scans, and
@@ -149,8 +175,8 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mo
     return Error{data_dir.string() + ": data dir exists and is not a folder"};
   }
   if (!impl->read_only) {
-    fs::create_directories(impl->path, ec);
-    if (ec) return Error{impl->path.string() + ": cannot create data folder: " + ec.message()};
+    if (auto made = make_private_folder(data_dir); !made) return made.error();
+    if (auto made = make_private_folder(impl->path); !made) return made.error();
     if (::access(impl->path.c_str(), W_OK) != 0) {
       return Error{impl->path.string() + ": data folder is not writable: " +
                    std::error_code(errno, std::generic_category()).message()};
@@ -184,7 +210,9 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mo
   if (impl->read_only) {
     // A secondary instance: no lock, so it works while the writer runs.
     options.max_open_files = -1;
-    impl->secondary_path = new_secondary_path();
+    auto scratch = new_secondary_path();
+    if (!scratch) return scratch.error();
+    impl->secondary_path = std::move(scratch).value();
     s = rocksdb::DB::OpenAsSecondary(options, impl->path.string(), impl->secondary_path.string(),
                                      families, &impl->handles, &raw);
   } else {

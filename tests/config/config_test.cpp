@@ -529,6 +529,22 @@ TEST(ProxyUrlForSource, GivesEachSourceItsOwnCredentialsWhenIsolating) {
   EXPECT_NE(parsed_a->userinfo, parsed_b->userinfo);
 }
 
+TEST(ProxyConfig, IsolationIsOnByDefaultForSocksProxiesOnly) {
+  // Without it every source shared one Tor circuit unless the operator knew to ask.
+  const auto config = parse(R"([[proxy]]
+name = "tor"
+url = "socks5h://127.0.0.1:9050"
+[[proxy]]
+name = "corp"
+url = "http://127.0.0.1:3128"
+)");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->find_proxy("tor")->isolate);
+  EXPECT_FALSE(config->find_proxy("corp")->isolate);
+  EXPECT_NE(proxy_url_for_source(*config->find_proxy("tor"), "a"),
+            proxy_url_for_source(*config->find_proxy("tor"), "b"));
+}
+
 TEST(ProxyUrlForSource, AddsNoCredentialsWithoutIsolation) {
   const auto config = parse(R"([[proxy]]
 name = "tor"

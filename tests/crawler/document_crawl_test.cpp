@@ -202,12 +202,14 @@ class LeakPost : public ::testing::Test {
     write_file(post / "page3.html", "<html><body>third page DEEP-SECRET</body></html>");
     write_file(site_ / "forum" / "t41" / "index.html", "<html><body>other thread</body></html>");
   }
-  CrawlResult crawl(const NginxServer& server, int depth) {
+  CrawlResult crawl(const NginxServer& server, int depth,
+                    std::uint64_t text_budget = CrawlOptions{}.text_budget) {
     CrawlOptions o;
     o.source_name = "post";
     o.url = server.url("/forum/t42/index.html");
     o.kind = CrawlKind::page;
     o.depth = depth;
+    o.text_budget = text_budget;
     o.limits.timeout = std::chrono::seconds(10);
     return crawl_source(client_, o);
   }
@@ -283,6 +285,36 @@ TEST_F(LeakPost, AMissingLinkedPageMakesThePostPartialNotFailed) {
   const auto r = crawl(server, 3);
   EXPECT_EQ(r.status, ScanStatus::partial);
   EXPECT_NE(r.error.find("gone.html: HTTP 404"), std::string::npos) << r.error;
+}
+
+TEST_F(LeakPost, APageNestedTooDeepIsAProblemNamedByItsUrlAndTheRestIsRead) {
+  // gumbo used to overflow its stack freeing this page, ending the whole scan.
+  std::string deep = "<html><body>";
+  for (int i = 0; i < 200'000; ++i) deep += "<div>";
+  write_file(site_ / "forum" / "t42" / "page3.html", deep + "DEEP-SECRET");
+  NginxServer server(site_);
+  const auto r = crawl(server, 3);
+  EXPECT_EQ(r.status, ScanStatus::partial);
+  bool named = false;
+  for (const auto& p : r.problems)
+    named |= p.find("page3.html: HTML nests deeper than 512") != std::string::npos;
+  EXPECT_TRUE(named) << r.error;
+  std::string text;
+  for (const auto& t : r.manifest.texts) text += t.text;
+  EXPECT_NE(text.find("XYZ987"), std::string::npos);
+  EXPECT_EQ(paths_of(r).size(), 4u) << "the other pages' links are all read";
+}
+
+TEST_F(LeakPost, PageTextPastTheSourcesBudgetIsDroppedAndSaid) {
+  NginxServer server(site_);
+  const auto r = crawl(server, 3, 80);  // the first page's 68 bytes of text fit, no more
+  EXPECT_EQ(r.status, ScanStatus::partial);
+  std::uint64_t kept = 0;
+  for (const auto& t : r.manifest.texts) kept += t.text.size();
+  EXPECT_LE(kept, 80u);
+  EXPECT_EQ(r.manifest.texts.size(), 1u);
+  EXPECT_NE(r.error.find("text_budget=80"), std::string::npos) << r.error;
+  EXPECT_EQ(paths_of(r).size(), 4u) << "links are still followed";
 }
 
 }  // namespace

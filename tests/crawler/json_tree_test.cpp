@@ -72,5 +72,36 @@ TEST(JsonTree, HasLimitsAndClearErrors) {
   EXPECT_FALSE(bottom.ok() && !bottom->entries.empty());
 }
 
+TEST(JsonTree, RefusesATreeNested100000DeepWithAClearError) {
+  // nlohmann's DOM copy recursed once per level: this tree ended the process.
+  std::string deep;
+  for (int i = 0; i < 100'000; ++i) deep += "{\"children\":[";
+  deep += "{\"name\":\"bottom\"}";
+  for (int i = 0; i < 100'000; ++i) deep += "]}";
+  const auto tree = parse_json_tree(deep, {}, 100'000);
+  ASSERT_FALSE(tree.ok());
+  EXPECT_NE(tree.error().message.find("JSON nests deeper than 256 levels"), std::string::npos)
+      << tree.error().message;
+}
+
+TEST(JsonTree, KeepsOnlyTheFieldsItReadsAndStopsPastTheEntryLimit) {
+  // Unrelated members, however large or deep (within the limit), are skipped unread; a body of
+  // many more entries than the limit stops being read once the limit is passed.
+  std::string body = R"({"name": "top", "junk": [)";
+  for (int i = 0; i < 1000; ++i) body += std::string(i ? "," : "") + R"({"x": [1, 2, {"y": "z"}]})";
+  body += R"(], "children": {"a.txt": {"size": 3}, "b.txt": {}, "sub": {"files": [)";
+  for (int i = 0; i < 100'000; ++i)
+    body += std::string(i ? "," : "") + R"({"name": "f)" + std::to_string(i) + R"(", "size": 1})";
+  body += "]}}}";
+  const auto tree = parse_json_tree(body, {}, 50);
+  ASSERT_TRUE(tree.ok()) << tree.error().message;
+  EXPECT_TRUE(tree->truncated);
+  ASSERT_GE(tree->entries.size(), 2u);
+  EXPECT_EQ(tree->entries[0].path, "top/a.txt");
+  EXPECT_EQ(tree->entries[0].size, 3u);
+  EXPECT_EQ(tree->entries[1].path, "top/b.txt");
+  EXPECT_LE(tree->entries.size(), 50u);
+}
+
 }  // namespace
 }  // namespace leakwatch::crawler

@@ -5,6 +5,9 @@
 #include "crawler/torrent_session.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -228,6 +231,53 @@ TEST(MagnetFetch, APeerOnlyTheProxyReachesProvesNoDirectConnection) {
     EXPECT_TRUE(line.find("\"cmd\": 1,") != std::string::npos ||
                 line.find("\"cmd\": 3,") != std::string::npos)
         << line;
+  }
+}
+
+// Waits until something listens on [::1]:port.
+bool wait_for_ipv6_port(int port) {
+  for (int i = 0; i < 100; ++i) {
+    const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in6 addr{};
+    addr.sin6_family = AF_INET6;
+    addr.sin6_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin6_addr = in6addr_loopback;
+    const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (up) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST(MagnetFetch, AnIpv6LiteralProxyCarriesTheFetch) {
+  // libtorrent was handed "[::1]" (the URL form) as the proxy's host name and failed.
+  Swarm swarm("hybrid");
+  TempDir run;
+  const int proxy_port = free_port();
+  BackgroundProcess proxy(
+      {"python3", support_file("socks5_recorder.py"), std::to_string(proxy_port),
+       (run / "socks.jsonl").string(), "--relay-any", "--listen", "::1"},
+      run / "socks.log");
+  ASSERT_TRUE(wait_for_ipv6_port(proxy_port)) << read_file(run / "socks.log");
+  auto options = quick();
+  options.proxy_url = "socks5://user:secret@[::1]:" + std::to_string(proxy_port);
+  const auto got = fetch_magnet_metadata(
+      {swarm.magnet("&x.pe=192.0.2.1:" + std::to_string(swarm.port))}, options);
+  ASSERT_TRUE(got[0].manifest) << got[0].error;
+  EXPECT_NE(read_file(run / "socks.jsonl").find("\"host\": \"192.0.2.1\""), std::string::npos);
+}
+
+TEST(MagnetFetch, AProxyErrorNeverShowsItsPassword) {
+  auto options = quick();
+  for (const auto* url : {"socks5h://leak:s3cr3t-pw@", "socks5h://leak:s3cr3t-pw@127.0.0.1",
+                          "ftp://leak:s3cr3t-pw@127.0.0.1:21"}) {
+    options.proxy_url = url;
+    const auto got =
+        fetch_magnet_metadata({"magnet:?xt=urn:btih:" + std::string(40, 'e')}, options);
+    ASSERT_FALSE(got[0].manifest);
+    EXPECT_FALSE(got[0].error.empty());
+    EXPECT_EQ(got[0].error.find("s3cr3t-pw"), std::string::npos) << got[0].error;
   }
 }
 

@@ -142,6 +142,58 @@ TEST_F(RemoteZip, ReportsBrokenArchivesClearly) {
   }
 }
 
+// A tail: `pad` zero bytes, an optional ZIP64 end record at `zip64_at`, a ZIP64 locator pointing
+// at `record`, and an end-of-central-directory record whose fields say "see ZIP64".
+std::vector<std::uint8_t> zip64_tail(std::size_t pad, std::uint64_t record,
+                                     std::uint64_t zip64_entries, bool with_zip64_record) {
+  std::vector<std::uint8_t> t(pad, 0);
+  auto put = [&t](std::size_t at, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) t[at + static_cast<std::size_t>(i)] = (v >> (8 * i)) & 0xFF;
+  };
+  if (with_zip64_record) {
+    put(0, 0x06064b50, 4);
+    put(32, zip64_entries, 8);  // entries; directory size and offset 0
+  }
+  const std::size_t locator = t.size();
+  t.resize(t.size() + 20 + 22, 0);
+  put(locator, 0x07064b50, 4);
+  put(locator + 8, record, 8);
+  const std::size_t eocd = locator + 20;
+  put(eocd, 0x06054b50, 4);
+  put(eocd + 10, 0xFFFF, 2);
+  put(eocd + 12, 0xFFFFFFFF, 4);
+  put(eocd + 16, 0xFFFFFFFF, 4);
+  return t;
+}
+
+TEST(ZipTail, RefusesAZip64LocatorWhoseOffsetWrapsAround) {
+  // record - tail_offset + 56 wrapped to 40 here and passed the bounds check; the record was then
+  // read 16 bytes before the buffer.
+  const auto tail = zip64_tail(100, 0xFFFFFFFFFFFFFFF0ull, 0, false);
+  const auto r = parse_zip_tail(tail, 0, tail.size());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("outside the fetched tail"), std::string::npos)
+      << r.error().message;
+  // The same offset relative to a tail far into the file.
+  const auto far = parse_zip_tail(tail, 1'000'000, 1'000'000 + tail.size());
+  EXPECT_FALSE(far.ok());
+}
+
+TEST(ZipTail, RefusesAnEntryCountTheDirectoryCannotHold) {
+  const auto tail = zip64_tail(100, 0, 4'000'000'000ull, true);
+  const auto r = parse_zip_tail(tail, 0, tail.size());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("claims 4000000000 entries"), std::string::npos)
+      << r.error().message;
+}
+
+TEST(ZipTail, RefusesATailThatDoesNotFitTheFileSize) {
+  const auto tail = zip64_tail(100, 0, 0, true);
+  // A server claiming the tail starts near 2^64: tail_offset + position wrapped before.
+  EXPECT_FALSE(parse_zip_tail(tail, 0xFFFFFFFFFFFFFF00ull, 0xFFFFFFFFFFFFFFFFull).ok());
+  EXPECT_FALSE(parse_zip_tail(tail, 10, 20).ok());
+}
+
 TEST(ZipCentralDirectory, StopsAtMaxEntriesAndRejectsGarbage) {
   std::vector<std::uint8_t> cd;
   for (int i = 0; i < 10; ++i) {

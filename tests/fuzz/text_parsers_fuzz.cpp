@@ -1,5 +1,6 @@
 // Fuzz targets for text the operator or a leak site supplies outside the crawler: URLs (every
-// href of every page), CSV tables (sign --records), and the config file.
+// href of every page), CSV tables (sign --records), the config file, and the signature inside a
+// bundle another team sends (`signatures import`).
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -11,6 +12,9 @@
 #include "matcher/records_csv.h"
 #elif defined(LEAKWATCH_FUZZ_CONFIG)
 #include "config/config.h"
+#elif defined(LEAKWATCH_FUZZ_BUNDLE)
+#include "model/dataset_name.h"
+#include "model/signature_bundle.h"
 #endif
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -32,6 +36,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 #elif defined(LEAKWATCH_FUZZ_CONFIG)
   (void)leakwatch::config::parse_config(text, "fuzz.toml");
+#elif defined(LEAKWATCH_FUZZ_BUNDLE)
+  if (auto bundle = leakwatch::read_signature_bundle(text, "fuzz.bundle")) {
+    // What import relies on: the name is a plain file name, and no local path came along.
+    if (!leakwatch::is_dataset_name(bundle->signature.dataset)) __builtin_trap();
+    for (const auto& f : bundle->signature.files) {
+      if (!f.original_path.empty()) __builtin_trap();
+    }
+    (void)leakwatch::write_signature_bundle(bundle->signature, bundle->record_key_hex, {});
+  }
 #else
 #error "define one LEAKWATCH_FUZZ_* target"
 #endif

@@ -112,10 +112,10 @@ TEST(Cli, DbStatsBackupAndCompactWorkOnARealDatabase) {
   EXPECT_EQ(leakwatch(dir, {"db", "compact"}).exit_code, 0);
   const auto backup = leakwatch(dir, {"db", "backup", (dir / "backup").string()});
   EXPECT_EQ(backup.exit_code, 0) << backup.err;
-  EXPECT_TRUE(std::filesystem::exists(dir / "backup" / "CURRENT"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "backup" / "db" / "CURRENT"));
   const auto again = leakwatch(dir, {"db", "backup", (dir / "backup").string()});
   EXPECT_EQ(again.exit_code, 1);
-  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("exists already"), std::string::npos) << again.err;
   EXPECT_EQ(leakwatch(dir, {"db"}).exit_code, 2);
 }
 

@@ -4,10 +4,12 @@
 #include <openssl/hmac.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <random>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "matcher/fingerprint_index.h"
 #include "matcher/records_csv.h"
@@ -142,6 +144,50 @@ TEST(RecordKey, FileIsPrivateAndHasherIsHmacSha256) {
   const auto other = RecordKey::random();
   EXPECT_NE(RecordHasher(other).fingerprint(value), expected);
   EXPECT_NE(other.id(), key->id());
+}
+
+TEST(RecordKey, ConcurrentCreationsOfOneDatasetAgreeOnOneKey) {
+  // Two `sign --records` runs of one dataset at once: each used to write its own key and rename
+  // it over the other's, so one signature ended up with fingerprints under a key nobody kept.
+  for (int round = 0; round < 100; ++round) {
+    TempDir dir;
+    std::atomic<int> ready{0};
+    std::vector<Result<RecordKey>> got(4, Error{"not run"});
+    {
+      std::vector<std::jthread> threads;
+      for (std::size_t t = 0; t < got.size(); ++t) {
+        threads.emplace_back([&, t] {
+          ++ready;
+          while (ready.load() < static_cast<int>(got.size())) {
+          }
+          got[t] = load_or_create_record_key(dir.path(), "plates");
+        });
+      }
+    }
+    const auto on_disk = load_record_key(record_key_path(dir.path(), "plates"));
+    ASSERT_TRUE(on_disk.ok());
+    for (const auto& k : got) {
+      ASSERT_TRUE(k.ok()) << k.error().message;
+      ASSERT_EQ(*k, *on_disk) << "round " << round << ": a key was replaced";
+    }
+    // No temporary file is left beside the key.
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "keys"))
+      ++files;
+    EXPECT_EQ(files, 1u);
+  }
+}
+
+TEST(RecordKey, KeyFilesNeverLeaveTheKeysFolder) {
+  TempDir dir;
+  EXPECT_FALSE(load_or_create_record_key(dir.path(), "../escaped").ok());
+  EXPECT_FALSE(load_or_create_record_key(dir.path(), "/abs/x").ok());
+  EXPECT_FALSE(save_record_key(dir / "keys" / ".." / ".." / "x.key", RecordKey::random()).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir / "escaped.key"));
+  struct stat st {};
+  ASSERT_TRUE(save_record_key(record_key_path(dir.path(), "ok"), RecordKey::random()).ok());
+  ASSERT_EQ(::stat((dir / "keys").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
 // A table of people: plate, passport, e-mail. Values are random, so a random dump shares none.

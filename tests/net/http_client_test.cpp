@@ -111,6 +111,17 @@ TEST_P(HttpLimits, ReadsTheTotalSizeOfARangeAnswer) {
   EXPECT_EQ(r->body, std::string(10, 'a'));
 }
 
+// A Tor Browser user agent on curl's header set and TLS handshake was a signature of its own:
+// the agent is curl's, which matches what curl really sends.
+TEST_F(HttpLimits, SendsCurlsOwnUserAgent) {
+  write_file(dir_ / "site" / "f.txt", "hello");
+  NginxServer server(dir_ / "site");
+  ASSERT_TRUE(client_.get({.url = server.url("/f.txt")}).ok());
+  const auto log = server.access_log();
+  EXPECT_NE(log.find("\"curl/"), std::string::npos) << log;
+  EXPECT_EQ(log.find("Firefox"), std::string::npos) << log;
+}
+
 // Environment proxy variables must neither add a proxy to a direct source nor let NO_PROXY take
 // a proxied request around its proxy.
 TEST_P(HttpLimits, IgnoresProxyEnvironmentVariables) {

@@ -3,8 +3,11 @@
 #include "store/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -357,6 +360,50 @@ TEST(Store, AReaderCanOpenWhileAWriterHoldsTheDatabase) {
   EXPECT_NE(refused.error().message.find("read-only"), std::string::npos);
   EXPECT_FALSE(reader->record_fetch(scan("m", "2026-11-11T00:00:00Z", "s2"), {}));
   EXPECT_FALSE(reader->remove_signature("hr"));
+}
+
+TEST(Store, TheDataFolderAndDatabaseFolderArePrivate) {
+  TempDir dir;
+  const auto data = dir / "data";
+  std::filesystem::create_directories(data);
+  ::chmod(data.c_str(), 0755);  // an existing folder others may enter is narrowed
+  ASSERT_TRUE(open_store(data));
+  for (const auto& folder : {data, data / "db"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(folder.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u) << folder;
+  }
+}
+
+TEST(Store, AReadersScratchFolderIsNeverAPredictableName) {
+  // A reader's scratch folder was $TMPDIR/leakwatch-reader-<pid>-<n>: another user could create
+  // it first as a link to a folder of theirs, and RocksDB wrote its log there.
+  TempDir dir;
+  ASSERT_TRUE(open_store(dir / "data"));
+  const auto tmp = dir / "tmp";
+  const auto trap = dir / "trap";
+  std::filesystem::create_directories(tmp);
+  std::filesystem::create_directories(trap);
+  for (int n = 0; n < 50; ++n) {
+    std::filesystem::create_directory_symlink(
+        trap, tmp / ("leakwatch-reader-" + std::to_string(::getpid()) + "-" + std::to_string(n)));
+  }
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::string saved = old_tmpdir ? old_tmpdir : "";
+  ::setenv("TMPDIR", tmp.c_str(), 1);
+  {
+    auto reader = open_store(dir / "data", OpenMode::read_only);
+    if (saved.empty()) {
+      ::unsetenv("TMPDIR");
+    } else {
+      ::setenv("TMPDIR", saved.c_str(), 1);
+    }
+    ASSERT_TRUE(reader);
+    EXPECT_TRUE(std::filesystem::is_empty(trap)) << "a reader wrote into a folder it did not make";
+  }
+  std::size_t left = 0;
+  for (const auto& e : std::filesystem::directory_iterator(tmp)) left += !e.is_symlink();
+  EXPECT_EQ(left, 0u) << "the reader's scratch folder is removed when it closes";
 }
 
 TEST(Store, ADataDirThatIsAFileIsAClearError) {

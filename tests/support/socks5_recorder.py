@@ -126,7 +126,9 @@ async def handle(reader, writer, log):
 async def main():
     port = int(sys.argv[1])
     log = open(sys.argv[2], "a", buffering=1)
-    server = await asyncio.start_server(lambda r, w: handle(r, w, log), "127.0.0.1", port)
+    args = sys.argv[3:]
+    host = args[args.index("--listen") + 1] if "--listen" in args else "127.0.0.1"
+    server = await asyncio.start_server(lambda r, w: handle(r, w, log), host, port)
     async with server:
         await server.serve_forever()
 
