@@ -21,9 +21,10 @@
 
 namespace leakwatch::daemon {
 
-// One alert delivery pass over the outbox (alerts/, issue 16): sends what is due and reports per
-// hook. Called from the daemon's delivery thread, about once a second and right after a scan
-// recorded sightings. An error is a store error; it is logged and the pass is tried again.
+// One alert delivery pass over the outbox (the alerts room's dispatcher, supplied by the command
+// so the daemon room does not depend on the transports): sends what is due and reports per hook.
+// Called from the daemon's delivery thread, about once a second and right after a scan recorded
+// sightings. An error is a store error; it is logged and the pass is tried again.
 using AlertPass = std::function<Result<std::vector<HookDeliveryCounts>>(store::Store& store,
                                                                         const config::Config&)>;
 
