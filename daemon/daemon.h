@@ -73,6 +73,9 @@ struct DaemonOptions {
   std::chrono::milliseconds tick{std::chrono::seconds{1}};
 };
 
+// The retention of [store] as the store applies it (the daemon every minute, `db prune`).
+store::Retention retention_from_config(const config::StoreConfig& store);
+
 // Runs until SIGTERM or SIGINT and returns after a clean stop; an error when it could not start
 // (the data directory is locked by another daemon, the store cannot be opened, the API cannot
 // listen). Scans still running when the grace is over are abandoned: the process exits 0 at
