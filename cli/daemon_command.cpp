@@ -22,7 +22,8 @@ constexpr const char* kDaemonFooter =
     "running, then exit 0. One daemon per data directory (lock file <data dir>/daemon.pid).\n"
     "Delivers alerts from the outbox to the [[hook]]s continuously (about once a second and\n"
     "right after a scan that recorded sightings), exactly once per alert and hook; a receiver\n"
-    "that fails is retried with the hook's backoff, across restarts.\n"
+    "that fails is retried with the hook's backoff, across restarts. Applies the [store]\n"
+    "retention (scan_retention, scans_per_source, manifest_retention) every minute.\n"
     "With [cluster], due scans are published as jobs for `leakwatch worker` processes and their\n"
     "results are matched and recorded here (docs/CLUSTER.md).\n"
     "See docs/DAEMON.md.";
