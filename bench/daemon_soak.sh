@@ -3,7 +3,7 @@
 # (default 600 s: about 100,000 scans when the machine keeps up), sampling the daemon's RSS, open
 # file descriptors and store size every 10 s. Prints the samples and the end-of-run comparison
 # with the first minute: RSS and fds should stay flat (RSS within 10%), the store bounded by
-# [store] manifest_history. Everything runs on 127.0.0.1.
+# [store] manifest_history and scans_per_source. Everything runs on 127.0.0.1.
 #
 #   bench/daemon_soak.sh [BUILD_DIR] [SECONDS] [SOURCES]     (default: build 600 200)
 set -euo pipefail
@@ -48,6 +48,7 @@ token=soak-token-0123456789abcdef
   echo "data_dir = \"data\""
   echo "[store]"
   echo "manifest_history = 10"
+  echo "scans_per_source = 50"
   echo "[api]"
   echo "listen = \"127.0.0.1:$api_port\""
   echo "tokens = [\"$token\"]"

@@ -85,13 +85,15 @@ alerts::TransportContext transport_context() {
 
 Result<std::vector<alerts::HookOutcome>> deliver_alerts(store::Store& store,
                                                         const config::Config& config,
-                                                        const alerts::DispatchOptions& options) {
+                                                        const alerts::DispatchOptions& options,
+                                                        DeliveryLog log) {
   if (config.hooks.empty()) return std::vector<alerts::HookOutcome>{};
   alerts::Dispatcher dispatcher(store, config, transport_context());
   auto outcomes = dispatcher.run(options);
   if (!outcomes) return outcomes;
   for (const auto& o : *outcomes) {
-    if (o.delivered || o.waiting) {
+    const bool happened = o.delivered || o.failed_attempts;
+    if (happened || (o.waiting && log == DeliveryLog::every_hook)) {
       spdlog::info("alerts hook={} delivered={} waiting={} failed_attempts={}", o.hook, o.delivered,
                    o.waiting, o.failed_attempts);
     }

@@ -2,6 +2,7 @@
 // the foreground, for systemd (Type=notify), a container or a terminal.
 #include <CLI/CLI.hpp>
 
+#include "cli/alert_delivery.h"
 #include "cli/commands.h"
 #include "cluster/coordinator.h"
 #include "daemon/daemon.h"
@@ -19,11 +20,34 @@ constexpr const char* kDaemonFooter =
     "Signals: SIGHUP reloads the config and signatures (a bad config is refused, the old one\n"
     "stays); SIGTERM or SIGINT stop new scans and wait [daemon] grace (default 30s) for those\n"
     "running, then exit 0. One daemon per data directory (lock file <data dir>/daemon.pid).\n"
-    "Alert delivery is not in this build yet: alerts wait in the outbox "
-    "(leakwatch_alerts_pending).\n"
+    "Delivers alerts from the outbox to the [[hook]]s continuously (about once a second and\n"
+    "right after a scan that recorded sightings), exactly once per alert and hook; a receiver\n"
+    "that fails is retried with the hook's backoff, across restarts. Applies the [store]\n"
+    "retention (scan_retention, scans_per_source, manifest_retention) every minute.\n"
     "With [cluster], due scans are published as jobs for `leakwatch worker` processes and their\n"
     "results are matched and recorded here (docs/CLUSTER.md).\n"
     "See docs/DAEMON.md.";
+
+// The daemon's delivery pass: the dispatcher `scan` and `alerts retry` use, except that a pass
+// never waits for a retry to come due (the next pass, a second later, takes it), so a receiver
+// in backoff never holds up SIGTERM or the sighting counts on the same thread.
+daemon::AlertPass make_alert_pass() {
+  return [](store::Store& store,
+            const config::Config& config) -> Result<std::vector<daemon::HookDeliveryCounts>> {
+    alerts::DispatchOptions options;
+    options.max_wait = std::chrono::milliseconds{0};
+    auto outcomes = deliver_alerts(store, config, options, DeliveryLog::changes_only);
+    if (!outcomes) return outcomes.error();
+    std::vector<daemon::HookDeliveryCounts> counts;
+    for (const auto& o : *outcomes) {
+      counts.push_back({.hook = o.hook,
+                        .pending = o.waiting,
+                        .delivered = o.delivered,
+                        .failures = o.failed_attempts});
+    }
+    return counts;
+  };
+}
 
 }  // namespace
 
@@ -52,7 +76,7 @@ void register_daemon(CLI::App& app, Context& ctx, CommandRun& run) {
       options.listen = a->listen;
       options.no_auth = a->no_auth;
       options.version = "0.1.0";
-      // Alert delivery (alerts/, issue 16) plugs in here as options.alert_pass.
+      options.alert_pass = make_alert_pass();
       // With [cluster], scans run on workers and this daemon coordinates (docs/CLUSTER.md).
       if ((*config)->cluster.enabled()) {
         options.remote = std::make_shared<cluster::Coordinator>((*config)->cluster);

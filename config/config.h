@@ -114,10 +114,18 @@ struct HookConfig {
   int line = 0;
 };
 
-// [store]: durability and retention of the embedded database.
+// [store]: durability and retention of the embedded database. Retention is applied by the daemon
+// (every minute) and by `leakwatch db prune`; it never removes a sighting (store.h Store::prune).
 struct StoreConfig {
   bool sync = true;                    // fsync the WAL at every commit point (sightings, outbox)
   std::size_t manifest_history = 100;  // change records kept per locator
+  // Scan records started longer ago than this are removed (unset: kept forever); at least 1h.
+  std::optional<std::chrono::milliseconds> scan_retention;
+  // At most this many scan records per source, the newest (0: no limit).
+  std::size_t scans_per_source = 0;
+  // Manifest change records older than this are removed, except each locator's newest (unset:
+  // only the manifest_history count applies); at least 1h.
+  std::optional<std::chrono::milliseconds> manifest_retention;
 };
 
 // [api]: the read-only HTTP API (`leakwatch serve`). Tokens are bearer tokens; the token file

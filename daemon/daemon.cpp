@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ using std::chrono::milliseconds;
 constexpr milliseconds kRecountInterval{std::chrono::seconds{15}};
 constexpr milliseconds kProxyCheckInterval{std::chrono::seconds{30}};
 constexpr milliseconds kAlertInterval{std::chrono::seconds{1}};
+constexpr milliseconds kPruneInterval{std::chrono::minutes{1}};
 
 struct ScanDone {
   std::string source;
@@ -75,6 +77,7 @@ class Daemon {
   void alert_pass();
   void count_sightings();
   void check_proxies();
+  void prune();
   void kick_housekeeping();
   RemoteScanHooks remote_hooks();
 
@@ -438,6 +441,7 @@ void Daemon::kick_housekeeping() {
 void Daemon::housekeeping_loop() {
   auto last_count = Clock::time_point{};
   auto last_proxy_check = Clock::time_point{};
+  auto last_prune = Clock::time_point{};
   while (true) {
     bool kicked = false;
     {
@@ -458,6 +462,13 @@ void Daemon::housekeeping_loop() {
     if (Clock::now() - last_proxy_check >= kProxyCheckInterval) {
       check_proxies();
       last_proxy_check = Clock::now();
+    }
+    if (Clock::now() - last_prune >= kPruneInterval) {
+      prune();
+      // Each scan runs on a thread of its own, and glibc keeps what those threads freed in its
+      // arenas; give it back, or RSS ratchets up to the busiest minute's peak and stays there.
+      ::malloc_trim(0);
+      last_prune = Clock::now();
     }
   }
   alert_pass();  // what the last scans raised, once more before exit
@@ -520,6 +531,33 @@ void Daemon::check_proxies() {
   }
 }
 
+// Retention ([store]): only when the config limits scan records or the age of manifest history
+// (the count of manifest history is applied by every recording already).
+void Daemon::prune() {
+  std::shared_ptr<const config::Config> config;
+  {
+    const std::lock_guard lock(config_mutex_);
+    config = config_;
+  }
+  if (!config->store.scan_retention && config->store.scans_per_source == 0 &&
+      !config->store.manifest_retention) {
+    return;
+  }
+  const auto started = Clock::now();
+  auto pruned = store_.prune(retention_from_config(config->store), now());
+  if (!pruned) {
+    spdlog::error("retention not applied: {}", pruned.error().message);
+    return;
+  }
+  if (pruned->scans_removed || pruned->manifest_changes_removed) {
+    spdlog::info(
+        "retention applied scans_removed={} scans_kept_for_evidence={} "
+        "manifest_changes_removed={} duration_ms={}",
+        pruned->scans_removed, pruned->scans_kept_for_evidence, pruned->manifest_changes_removed,
+        std::chrono::duration_cast<milliseconds>(Clock::now() - started).count());
+  }
+}
+
 bool Daemon::stop() {
   stopping_ = true;
   notifier_.stopping();
@@ -563,7 +601,18 @@ bool Daemon::stop() {
 
 }  // namespace
 
+store::Retention retention_from_config(const config::StoreConfig& store) {
+  return store::Retention{.scan_age = store.scan_retention,
+                          .scans_per_source = store.scans_per_source,
+                          .manifest_history_age = store.manifest_retention,
+                          .manifest_history = store.manifest_history};
+}
+
 Result<void> run_daemon(config::Config config, const DaemonOptions& options) {
+  // Two malloc arenas instead of glibc's 8 per core: every scan runs on a thread of its own, and
+  // with an arena each the freed memory stays scattered over them (the soak: 56 MiB RSS after a
+  // minute with the default, 39 MiB with 2). Set before any thread starts.
+  ::mallopt(M_ARENA_MAX, 2);
   auto waiter = LoopWaiter::create();
   if (!waiter) return waiter.error();
   auto lock = DataDirLock::acquire(options.data_dir);

@@ -21,9 +21,10 @@
 
 namespace leakwatch::daemon {
 
-// One alert delivery pass over the outbox (alerts/, issue 16): sends what is due and reports per
-// hook. Called from the daemon's delivery thread, about once a second and right after a scan
-// recorded sightings. An error is a store error; it is logged and the pass is tried again.
+// One alert delivery pass over the outbox (the alerts room's dispatcher, supplied by the command
+// so the daemon room does not depend on the transports): sends what is due and reports per hook.
+// Called from the daemon's delivery thread, about once a second and right after a scan recorded
+// sightings. An error is a store error; it is logged and the pass is tried again.
 using AlertPass = std::function<Result<std::vector<HookDeliveryCounts>>(store::Store& store,
                                                                         const config::Config&)>;
 
@@ -71,6 +72,9 @@ struct DaemonOptions {
   // How often the loop looks at the clock at least (tests shorten it).
   std::chrono::milliseconds tick{std::chrono::seconds{1}};
 };
+
+// The retention of [store] as the store applies it (the daemon every minute, `db prune`).
+store::Retention retention_from_config(const config::StoreConfig& store);
 
 // Runs until SIGTERM or SIGINT and returns after a clean stop; an error when it could not start
 // (the data directory is locked by another daemon, the store cannot be opened, the API cannot

@@ -21,8 +21,10 @@
 // readers take both forms, so a version 2 database is read as it is and restamped by a writer.
 #pragma once
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>

@@ -142,7 +142,8 @@ std::string to_json_text(const SourceState& s) {
                         {"last_attempt", optional_time(s.last_attempt)},
                         {"last_success", optional_time(s.last_success)},
                         {"consecutive_failures", s.consecutive_failures},
-                        {"history", history}}
+                        {"history", history},
+                        {"scans_pruned_through", optional_time(s.scans_pruned_through)}}
       .dump();
 }
 
@@ -160,6 +161,8 @@ Result<SourceState> source_state_from_json_text(std::string_view text, std::stri
       if (!status) throw std::runtime_error("bad scan status in history");
       s.history.push_back({read_time(h, "at"), *status});
     }
+    s.scans_pruned_through =
+        read_optional_time(j, "scans_pruned_through");  // absent in older stores
     return s;
   });
 }

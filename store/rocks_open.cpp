@@ -34,6 +34,18 @@ Result<void> Store::Impl::writable(std::string_view op) const {
 
 namespace {
 
+// Memory and disk bounds. RocksDB's defaults give every column family 64 MiB memtables (up to
+// two each, 13 families), so a daemon that rewrites source states and adds scan records all day
+// grows by hundreds of MiB before anything is flushed (the first soak: RSS 63 -> 166 MiB in 10
+// minutes); and a write-ahead log file is kept until every family with data in it has flushed,
+// so families written rarely (outbox, alert state) pin old logs up to max_total_wal_size, by
+// default 4 x all memtables (here 416 MiB). One small memtable budget for all families, one
+// explicit block cache holding the index and filter blocks too, and a small WAL cap bound both.
+constexpr std::size_t kMemtableBudget = std::size_t{16} << 20;  // all families together
+constexpr std::size_t kFamilyWriteBuffer = std::size_t{4} << 20;
+constexpr std::size_t kBlockCache = std::size_t{8} << 20;
+constexpr std::uint64_t kMaxWal = std::uint64_t{32} << 20;
+
 // A scratch folder for a secondary instance's info log; outside the data dir, so readers also
 // work on a data dir they cannot write. mkdtemp: a fresh folder only this user can enter, never
 // a predictable name another user could have created (or linked) first.
@@ -189,6 +201,8 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mo
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.keep_log_file_num = 5;
+  options.db_write_buffer_size = kMemtableBudget;
+  options.max_total_wal_size = kMaxWal;
   std::vector<std::string> existing;
   if (fs::exists(impl->path / "CURRENT", ec)) {
     const auto s = rocksdb::DB::ListColumnFamilies(options, impl->path.string(), &existing);
@@ -202,6 +216,11 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mo
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
   rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = kFamilyWriteBuffer;
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.block_cache = rocksdb::NewLRUCache(kBlockCache);
+  table_options.cache_index_and_filter_blocks = true;  // charged to the cache, not unbounded
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const auto& name : names) families.emplace_back(name, cf_options);
 

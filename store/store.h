@@ -6,6 +6,7 @@
 // matcher.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -69,6 +70,9 @@ struct SourceState {
     friend bool operator==(const Availability&, const Availability&) = default;
   };
   std::vector<Availability> history;  // oldest first
+  // Retention (Store::prune) removed scan records of this source started at or before this time
+  // (some of them: the ones a sighting or the coverage rests on are kept); nullopt: none removed.
+  std::optional<Timestamp> scans_pruned_through;
 
   friend bool operator==(const SourceState&, const SourceState&) = default;
 };
@@ -144,6 +148,27 @@ struct Fetch {
   std::optional<Manifest> manifest;
   std::optional<std::string> etag;           // HTTP validators for the next conditional request
   std::optional<std::string> last_modified;  // (left unchanged when not given)
+};
+
+// What Store::prune removes (config [store]; docs/CONTRACTS.md). Unset or 0: no limit.
+struct Retention {
+  std::optional<std::chrono::milliseconds> scan_age;  // scan records started longer ago
+  std::size_t scans_per_source = 0;                   // at most this many per source, the newest
+  std::optional<std::chrono::milliseconds> manifest_history_age;  // change records fetched longer
+                                                                  // ago (each locator's newest
+                                                                  // is kept)
+  std::size_t manifest_history = 0;  // at most this many change records per locator
+
+  bool limits_scans() const { return scan_age || scans_per_source > 0; }
+  bool limits_anything() const {
+    return limits_scans() || manifest_history_age || manifest_history > 0;
+  }
+};
+
+struct PruneResult {
+  std::uint64_t scans_removed = 0;
+  std::uint64_t scans_kept_for_evidence = 0;  // beyond the retention, kept (see Store::prune)
+  std::uint64_t manifest_changes_removed = 0;
 };
 
 struct FamilyStats {
@@ -224,6 +249,14 @@ class Store {
   // moving it to <data dir>/db while no leakwatch runs. Needs the writer (read_write).
   Result<void> backup(const std::filesystem::path& dir);
   Result<void> compact();
+  // Applies the retention as of `now`. Never removes a sighting, its indexes, the outbox, alert
+  // state, a signature, a source state or a locator's latest manifest; and of the scan records
+  // beyond the retention it keeps those the rest rests on: each source's newest scan and newest
+  // ok scan (coverage and the scheduler), and for every sighting the scan of its source in which
+  // it was first seen (the evidence of when and through which proxy). A source whose scan records
+  // were removed remembers up to when (SourceState::scans_pruned_through), so `verify` can say
+  // that coverage before then was pruned. Deletes in small synced batches beside record_fetch.
+  Result<PruneResult> prune(const Retention& retention, Timestamp now);
 
   struct Impl;
 

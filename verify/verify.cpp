@@ -46,6 +46,12 @@ Result<std::vector<SourceCoverageReport>> collect_coverage(store::Store& store,
     row.via_proxy = s.proxy.has_value();
     row.coverage.source = s.name;
   }
+  // Retention: what was removed, per source the store knows (configured ones).
+  for (auto& [name, row] : rows) {
+    auto state = store.get_source_state(name);
+    if (!state) return state.error();
+    if (*state) row.scans_pruned_through = (*state)->scans_pruned_through;
+  }
   if (since <= until) {
     auto summary = store::coverage(store, since, until);
     if (!summary) return summary.error();
@@ -137,6 +143,14 @@ void add_limitations(VerifyReport& report, const config::Config& config) {
     } else if (c.entries_last_success == 0 && c.entries_max == 0 && row.kind != "text") {
       add("no-entries", row.source,
           "Scanned successfully but listed no entries in the window: an empty or hidden index.");
+    }
+    // Retention removed scans inside the window: what they covered cannot be shown any more.
+    if (row.scans_pruned_through && *row.scans_pruned_through >= report.coverage_since) {
+      add("pruned", row.source,
+          "Coverage before " + format_rfc3339(*row.scans_pruned_through) +
+              " pruned: scan records of this source started up to then were removed by the "
+              "store's retention ([store] scan_retention, scans_per_source); the scans shown "
+              "are those kept.");
     }
     // A text dump is read whole (up to its cap) for records and honeytokens: it has no files.
     if (row.fetch_content == "never" && c.scans > 0 && row.kind != "text") {

@@ -83,12 +83,15 @@ struct SourceCoverageReport {
   std::uint64_t marks_truncated = 0;
   // The newest failed or partial scans (at most kMaxFailures), newest first.
   std::vector<ScanMark> failures;
+  // Retention removed scan records of this source started at or before this time (store.h).
+  std::optional<Timestamp> scans_pruned_through;
 };
 inline constexpr std::size_t kMaxScanMarks = 1000;
 inline constexpr std::size_t kMaxFailures = 20;
 
 // Something the verdict cannot show. kind: no-sources | disabled | never-scanned | unreachable
-// | partial-only | name-only | no-entries | before-signature | unconfigured | later-evidence.
+// | partial-only | name-only | no-entries | before-signature | unconfigured | later-evidence
+// | pruned.
 struct Limitation {
   std::string kind;
   std::string source;  // empty when it is about the whole report

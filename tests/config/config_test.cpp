@@ -638,6 +638,34 @@ TEST(ProxyPools, ResolveToTheirMembersAndRejectNameClashesAndNonHMembersForOnion
 namespace leakwatch::config {
 namespace {
 
+TEST(StoreSection, ReadsRetentionAndRejectsAgesUnderAnHourAndZeroCounts) {
+  auto ok = parse_config(
+      "[store]\nscan_retention = \"90d\"\nscans_per_source = 5000\nmanifest_retention = "
+      "\"2h\"\n",
+      "s.toml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->store.scan_retention, std::chrono::days{90});
+  EXPECT_EQ(ok->store.scans_per_source, 5000u);
+  EXPECT_EQ(ok->store.manifest_retention, std::chrono::hours{2});
+  auto defaults = parse_config("", "s.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->store.scan_retention, std::nullopt) << "kept forever unless configured";
+  EXPECT_EQ(defaults->store.scans_per_source, 0u);
+  EXPECT_EQ(defaults->store.manifest_retention, std::nullopt);
+  auto bad = parse_config(
+      "[store]\nscan_retention = \"30m\"\nscans_per_source = 0\nmanifest_retention = "
+      "\"forever\"\n",
+      "s.toml");
+  ASSERT_FALSE(bad.ok());
+  const auto& m = bad.error().message;
+  EXPECT_NE(m.find("s.toml:2:18: store.scan_retention: must be at least 1h"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("s.toml:3:20: store.scans_per_source: must be between 1"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("s.toml:4:22: store.manifest_retention: must be a duration"), std::string::npos)
+      << m;
+}
+
 TEST(StoreSection, SetsDurabilityAndRetentionAndRejectsUnknownKeys) {
   auto ok = parse_config("[store]\nsync = false\nmanifest_history = 7\n", "s.toml");
   ASSERT_TRUE(ok.ok()) << ok.error().message;

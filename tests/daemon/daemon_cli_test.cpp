@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "store/store.h"
+#include "tests/daemon/daemon_process.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -27,49 +28,13 @@ using testing::run_command;
 using testing::TempDir;
 using testing::write_file;
 
-const std::string kToken = "daemon-test-token-0123456789";
+const std::string kToken = testing::kDaemonToken;
+using testing::eventually;
+using testing::sample;
+using testing::wait_exit;
 
-struct Http {
-  int status = 0;
-  std::string body;
-};
-
-Http get(int port, const std::string& path, const std::string& token = kToken) {
-  std::vector<std::string> argv = {"curl", "-sS", "--max-time", "10",
-                                   "-o",   "-",   "-w",         "\n%{http_code}"};
-  if (!token.empty()) argv.insert(argv.end(), {"-H", "Authorization: Bearer " + token});
-  argv.push_back("http://127.0.0.1:" + std::to_string(port) + path);
-  const auto r = run_command(argv, 20s);
-  Http out;
-  const auto nl = r.out.rfind('\n');
-  if (nl == std::string::npos) return out;
-  out.body = r.out.substr(0, nl);
-  out.status = std::atoi(r.out.c_str() + nl + 1);
-  return out;
-}
-
-// The value of one sample line of a Prometheus exposition (-1 when absent).
-double sample(const std::string& metrics, const std::string& series) {
-  const auto at = metrics.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(metrics.substr(at + series.size() + 2));
-}
-
-// Polls `done` every 100 ms for up to `limit`.
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
-// Waits for a process to exit by itself; its exit code, or -1 after `limit`.
-int wait_exit(BackgroundProcess& p, std::chrono::milliseconds limit) {
-  if (!eventually([&] { return !p.running(); }, limit)) return -1;
-  return p.stop();
+testing::Http get(int port, const std::string& path, const std::string& token = kToken) {
+  return testing::http_get(port, path, token);
 }
 
 class DaemonTest : public ::testing::Test {

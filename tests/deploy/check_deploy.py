@@ -74,6 +74,8 @@ def check_systemd(source, binary):
     check(daemon.get("ExecReload") == ["/bin/kill -HUP $MAINPID"], "reload is not SIGHUP")
     check(scan["Type"] == ["oneshot"], "leakwatch-scan.service: Type=oneshot missing")
     check(scan["ExecStart"][0].endswith(" scan"), "leakwatch-scan.service does not run scan")
+    check(any(e.endswith(" db prune") for e in scan.get("ExecStartPost", [])),
+          "leakwatch-scan.service does not apply the retention (db prune) after the scan")
     check(timer.get("Unit") == ["leakwatch-scan.service"] and "OnCalendar" in timer,
           "leakwatch-scan.timer does not schedule leakwatch-scan.service")
 
