@@ -162,7 +162,7 @@ TEST(ImplicitConfig, IsNotReadFromAWorkingDirectoryOfAnotherUser) {
   ASSERT_EQ(::chown(shared.c_str(), 65534, 65534), 0);
   ASSERT_EQ(::chown((shared / "leakwatch.toml").c_str(), 65534, 65534), 0);
   const auto r = leakwatch_at(shared, {"signatures", "list"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2) << "a config that cannot be loaded is a usage error, before running";
   EXPECT_NE(r.err.find("leakwatch.toml not loaded: the working directory belongs to uid 65534"),
             std::string::npos)
       << r.err;

@@ -113,7 +113,7 @@ TEST_P(HttpLimits, ReadsTheTotalSizeOfARangeAnswer) {
 
 // A Tor Browser user agent on curl's header set and TLS handshake was a signature of its own:
 // the agent is curl's, which matches what curl really sends.
-TEST_F(HttpLimits, SendsCurlsOwnUserAgent) {
+TEST_P(HttpLimits, SendsCurlsOwnUserAgent) {
   write_file(dir_ / "site" / "f.txt", "hello");
   NginxServer server(dir_ / "site");
   ASSERT_TRUE(client_.get({.url = server.url("/f.txt")}).ok());
