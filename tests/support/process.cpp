@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -165,20 +167,32 @@ int BackgroundProcess::stop() {
   return code;
 }
 
+// A port from below the kernel's ephemeral range (32768-60999 on Linux), so that no outgoing
+// connection of a test running beside this one can take it between this check and the server's
+// bind (bind(0) hands out ports from that very range, and did collide under ctest -j2).
 int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  auto bindable = [](int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    socklen_t len = sizeof addr;
+    const int got = ok && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0
+                        ? ntohs(addr.sin_port)
+                        : 0;
     ::close(fd);
-    throw std::runtime_error("bind failed");
+    return got;
+  };
+  std::random_device seed;
+  std::mt19937 rng(seed());
+  std::uniform_int_distribution<int> pick(20000, 32767);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    if (const int port = bindable(pick(rng))) return port;
   }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  if (const int port = bindable(0)) return port;
+  throw std::runtime_error("bind failed");
 }
 
 bool wait_for_port(int port, std::chrono::milliseconds limit) {
