@@ -14,6 +14,7 @@
 # per 1,000 results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=${1:-build}
 sites=${2:-2000}
 jobs=${3:-16}
@@ -25,23 +26,8 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null; [[ -n ${KEEP:-} ]] 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 python3 bench/gen_onion_sites.py "$work" --sites "$sites" --match-every 100 >/dev/null
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done; }
 site_port=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGINX
-daemon off; master_process off; worker_processes 1; pid $work/nginx/pid;
-error_log $work/nginx/error.log; worker_rlimit_nofile 65536;
-events { worker_connections 8192; }
-http { access_log off; client_body_temp_path $work/nginx/b;
-  proxy_temp_path $work/nginx/p; fastcgi_temp_path $work/nginx/f; uwsgi_temp_path $work/nginx/u;
-  scgi_temp_path $work/nginx/s; keepalive_requests 100000; default_type text/plain;
-  server { listen 127.0.0.1:$site_port default_server; return 404; }
-  server { listen 127.0.0.1:$site_port; server_name "~^(?<site>[a-z2-7]{56})\.onion\$";
-    root $work/sites/\$site; location / { autoindex on; } } }
-NGINX
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-wait_port "$site_port"
+start_nginx "$work" "$site_port" "$(onion_servers "$work" "$site_port")" 8192
 
 nats_port=$(free_port)
 mkdir -p "$work/nats"

@@ -9,6 +9,7 @@
 # comparison fair. Scrapy runs with 16 concurrent requests (its default is 16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=${1:-build}
 ./deploy/install-deps.sh --bench
 bin=$PWD/$build/cli/leakwatch
@@ -25,18 +26,9 @@ for a in range(40):
         for f in range(100):
             open(os.path.join(d, "file_%03d.jpg" % f), "w").close()
 PY
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 site_port=$(free_port)
 proxy_port=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGINX
-daemon off; master_process off; worker_processes 1; pid $work/nginx/pid; error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http { access_log off; client_body_temp_path $work/nginx/b; proxy_temp_path $work/nginx/p;
-  fastcgi_temp_path $work/nginx/f; uwsgi_temp_path $work/nginx/u; scgi_temp_path $work/nginx/s;
-  server { listen 127.0.0.1:$site_port; root $work/site; location / { autoindex on; } } }
-NGINX
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+start_nginx "$work" "$site_port" "server { listen 127.0.0.1:$site_port; root $work/site; location / { autoindex on; } }"
 cat >"$work/tinyproxy.conf" <<TP
 Port $proxy_port
 Listen 127.0.0.1

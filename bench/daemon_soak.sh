@@ -8,13 +8,13 @@
 #   bench/daemon_soak.sh [BUILD_DIR] [SECONDS] [SOURCES]     (default: build 600 200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=${1:-build}
 seconds=${2:-600}
 sources=${3:-200}
 bin=$PWD/$build/cli/leakwatch
 work=$(mktemp -d /tmp/leakwatch-soak-XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # The site: one folder per source with a few files; one of them is a signed dataset file.
 python3 - "$work" "$sources" <<'PY'
@@ -33,15 +33,7 @@ for i in range(n):
 PY
 site_port=$(free_port)
 api_port=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGINX
-daemon off; master_process off; worker_processes 1; pid $work/nginx/pid; error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $work/nginx/b; proxy_temp_path $work/nginx/p;
-  fastcgi_temp_path $work/nginx/f; uwsgi_temp_path $work/nginx/u; scgi_temp_path $work/nginx/s;
-  server { listen 127.0.0.1:$site_port; root $work/site; location / { autoindex on; } } }
-NGINX
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+start_nginx "$work" "$site_port" "server { listen 127.0.0.1:$site_port; root $work/site; location / { autoindex on; } }" 4096
 
 token=soak-token-0123456789abcdef
 {

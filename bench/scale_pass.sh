@@ -15,6 +15,7 @@
 # cap), peak RSS, and whether the sightings equal the reference scan's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=${1:-build}
 sites=${2:-10000}
 cap=${3:-256}
@@ -29,25 +30,8 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "== generating $sites sites in $work"
 python3 bench/gen_onion_sites.py "$work" --sites "$sites" --match-every 100
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 site_port=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGINX
-daemon off; master_process off; worker_processes 1; pid $work/nginx/pid;
-error_log $work/nginx/error.log; worker_rlimit_nofile 65536;
-events { worker_connections 8192; }
-http { access_log $work/nginx/access.log; client_body_temp_path $work/nginx/b;
-  proxy_temp_path $work/nginx/p; fastcgi_temp_path $work/nginx/f; uwsgi_temp_path $work/nginx/u;
-  scgi_temp_path $work/nginx/s; keepalive_requests 100000; default_type text/plain;
-  server { listen 127.0.0.1:$site_port default_server; return 404; }
-  server { listen 127.0.0.1:$site_port; server_name "~^(?<site>[a-z2-7]{56})\.onion\$";
-    root $work/sites/\$site; location / { autoindex on; } } }
-NGINX
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$site_port") 2>/dev/null && break
-  sleep 0.05
-done
+start_nginx "$work" "$site_port" "$(onion_servers "$work" "$site_port")" 8192 "$work/nginx/access.log"
 
 start_proxy() {  # NAME CONNECT_DELAY FIRST_BYTE_DELAY -> sets proxy_port
   python3 bench/latency_proxy.py --target "127.0.0.1:$site_port" --connect-delay "$2" \

@@ -13,6 +13,7 @@
 # peer connection goes through it); aria2c cannot proxy BitTorrent and runs direct.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 build=${1:-build}
 runs=${2:-5}
 ./deploy/install-deps.sh --bench
@@ -22,7 +23,6 @@ peer=$PWD/tests/support/torrent_peer.py
 work=$(mktemp -d /tmp/leakwatch-torrentbench-XXXXXX)
 chmod 755 "$work"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -62,15 +62,7 @@ mkdir -p "$work/site-1" "$work/site-100"
   echo "<p><a href=\"$(magnet_of 00 | sed 's/&/\&amp;/g')\">t00</a></p>"
   echo "</body></html>"
 } >"$work/site-1/index.html"
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGINX
-daemon off; master_process off; worker_processes 1; pid $work/nginx/pid; error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http { access_log off; client_body_temp_path $work/nginx/b; proxy_temp_path $work/nginx/p;
-  fastcgi_temp_path $work/nginx/f; uwsgi_temp_path $work/nginx/u; scgi_temp_path $work/nginx/s;
-  server { listen 127.0.0.1:$site_port; root $work; } }
-NGINX
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+start_nginx "$work" "$site_port" "server { listen 127.0.0.1:$site_port; root $work; }"
 microsocks -i 127.0.0.1 -p "$socks_port" >/dev/null 2>&1 &
 sleep 0.5
 proxy=(--proxy "socks5h://127.0.0.1:$socks_port")
