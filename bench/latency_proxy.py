@@ -84,20 +84,29 @@ class Proxy:
         return None
 
     async def handle(self, reader, writer):
+        # A stream counts as open from accept until the client closes its side (not until the
+        # site has closed too), so the peak is what the client really had open at once.
         self.stats.open()
+        is_open = [True]
+
+        def gone():
+            if is_open[0]:
+                is_open[0] = False
+                self.stats.close()
+
         try:
             first = await asyncio.wait_for(reader.readexactly(1), 30)
             if first == b"\x05":
-                await self.socks(reader, writer)
+                await self.socks(reader, writer, gone)
             else:
-                await self.http(first, reader, writer)
+                await self.http(first, reader, writer, gone)
         except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError, OSError):
             pass
         finally:
-            self.stats.close()
+            gone()
             writer.close()
 
-    async def socks(self, reader, writer):
+    async def socks(self, reader, writer, gone):
         self.stats.socks_streams += 1
         count = (await reader.readexactly(1))[0]
         methods = await reader.readexactly(count)
@@ -143,9 +152,9 @@ class Proxy:
             return
         writer.write(b"\x05\x00\x00\x01" + bytes(6))
         await writer.drain()
-        await self.relay(reader, writer, up_reader, up_writer, b"", None)
+        await self.relay(reader, writer, up_reader, up_writer, b"", None, gone)
 
-    async def http(self, first, reader, writer):
+    async def http(self, first, reader, writer, gone):
         self.stats.http_streams += 1
         head = first + await reader.readuntil(b"\r\n\r\n")
         line = head.split(b"\r\n", 1)[0].decode("latin-1")
@@ -165,7 +174,7 @@ class Proxy:
             up_reader, up_writer = await asyncio.open_connection(*where)
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
             await writer.drain()
-            await self.relay(reader, writer, up_reader, up_writer, b"", None)
+            await self.relay(reader, writer, up_reader, up_writer, b"", None, gone)
             return
         host = host_of(target)
         where = self.route(host, 80) if host else None
@@ -177,9 +186,9 @@ class Proxy:
         up_reader, up_writer = await asyncio.open_connection(*where)
         # Absolute-URI requests on one client connection may name other hosts: each new host
         # pays the stream set-up again, as a new Tor stream would.
-        await self.relay(reader, writer, up_reader, up_writer, head, host)
+        await self.relay(reader, writer, up_reader, up_writer, head, host, gone)
 
-    async def relay(self, reader, writer, up_reader, up_writer, pending, http_host):
+    async def relay(self, reader, writer, up_reader, up_writer, pending, http_host, gone):
         asked = asyncio.Event()  # set when a request went up and its answer has not begun
         state = {"asked_at": 0.0, "host": http_host}
 
@@ -200,7 +209,9 @@ class Proxy:
                     await up_writer.drain()
                 data = await reader.read(65536)
                 if not data:
-                    up_writer.write_eof() if up_writer.can_write_eof() else None
+                    gone()  # the client closed its side: its stream is over for it
+                    if up_writer.can_write_eof():
+                        up_writer.write_eof()
                     return
 
         async def down():
