@@ -6,6 +6,10 @@
 # [store] manifest_history and scans_per_source. Everything runs on 127.0.0.1.
 #
 #   bench/daemon_soak.sh [BUILD_DIR] [SECONDS] [SOURCES]     (default: build 600 200)
+#
+# Environment: SCANS_PER_SOURCE (50) and MANIFEST_HISTORY (10), the [store] retention; the store
+# (and with it RocksDB's memtables and block cache) reaches its steady size once every source has
+# that many scans, so compare the first minute with the end only past that point.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -39,8 +43,8 @@ token=soak-token-0123456789abcdef
 {
   echo "data_dir = \"data\""
   echo "[store]"
-  echo "manifest_history = 10"
-  echo "scans_per_source = 50"
+  echo "manifest_history = ${MANIFEST_HISTORY:-10}"
+  echo "scans_per_source = ${SCANS_PER_SOURCE:-50}"
   echo "[api]"
   echo "listen = \"127.0.0.1:$api_port\""
   echo "tokens = [\"$token\"]"
