@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "model/time.h"
 #include "tests/support/nginx_server.h"
@@ -127,6 +128,48 @@ TEST_F(ScanEngine, NeverOpensMoreTunnelsThroughAProxyThanItsMaxConnections) {
   }
   EXPECT_LE(max_open(), 3) << "max_connections = 3 did not hold across the sources";
   EXPECT_GE(max_open(), 2) << "the proxy's slots were not used in parallel";
+}
+
+TEST_F(ScanEngine, ProgressIsOneUpdatingLineOnATerminalAndNoneWithQuietOrWithoutOne) {
+  // Six sources of four requests, two at a time through 200 ms tunnels: a pass of about 2.5 s.
+  for (int s = 0; s < 6; ++s)
+    for (int i = 0; i < 3; ++i)
+      write_file(dir_ / "site" / ("s" + std::to_string(s)) / ("d" + std::to_string(i)) / "f", "x");
+  NginxServer site(dir_ / "site");
+  start_proxy(200);
+  const auto port = std::to_string(site.port());
+  std::string config_text = "data_dir = \"data\"\n" + proxy_table();
+  for (int s = 0; s < 6; ++s) {
+    const auto n = std::to_string(s);
+    config_text += source("s" + n, "http://s" + n + ".leak.invalid:" + port + "/s" + n + "/");
+  }
+  const auto config = dir_ / "leakwatch.toml";
+  write_file(config, config_text);
+  // On a terminal (script(1) gives the command a pseudo-terminal; its output is the terminal's).
+  const std::string command = std::string(LEAKWATCH_BINARY) + " --config " + config.string() +
+                              " scan --jobs 2 --max-in-flight 2";
+  auto on_terminal = [&](const std::string& options) {
+    const auto r = run_command({"script", "-qefc", command + options, "/dev/null"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return r.out;
+  };
+  const auto shown = on_terminal("");
+  const std::regex line(
+      "\r\x1b\\[Kscan: [0-6]/6 sources done, [0-2] in flight, [0-6] waiting; [0-9]+ req/s, "
+      "[0-2] requests in flight(; slowest: s[0-5] [0-9]+s(, s[0-5] [0-9]+s)*)?");
+  EXPECT_TRUE(std::regex_search(shown, line)) << shown;
+  EXPECT_NE(shown.find("summary: 6 sources (6 ok"), std::string::npos) << shown;
+  // The line is cleared before the summary: the last progress line ends in "\r\x1b[K".
+  const auto last = shown.rfind("scan: ");
+  ASSERT_NE(last, std::string::npos);
+  EXPECT_NE(shown.find("\r\x1b[K", last), std::string::npos) << shown;
+  EXPECT_EQ(on_terminal(" -q").find("sources done"), std::string::npos);
+  // Not a terminal: a plain line every 10 s, so a pass this short prints none.
+  const auto piped = run_command({LEAKWATCH_BINARY, "--config", config.string(), "scan", "--jobs",
+                                  "2", "--max-in-flight", "2"});
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.err.find("sources done"), std::string::npos) << piped.err;
+  EXPECT_EQ(piped.err.find('\r'), std::string::npos) << piped.err;
 }
 
 TEST_F(ScanEngine, ABadMaxConnectionsIsAConfigErrorForEveryCommand) {
