@@ -142,7 +142,8 @@ struct ApiConfig {
 
 // [daemon]: `leakwatch daemon` (docs/CONTRACTS.md "Daemon and metrics").
 struct DaemonConfig {
-  std::size_t max_concurrent_sources = 64;  // sources scanned at once, over all schedules
+  std::size_t max_concurrent_sources = 64;   // sources scanned at once, over all schedules
+  std::size_t max_requests_in_flight = 256;  // the fetch engine's global cap (read at start)
   std::chrono::milliseconds grace{std::chrono::seconds{30}};  // for scans in flight on SIGTERM
 };
 

@@ -52,12 +52,16 @@ std::string seconds_text(milliseconds d) {
 
 class Daemon {
  public:
-  Daemon(const DaemonOptions& options, LoopWaiter& waiter, store::Store& store)
+  // `max_in_flight`: the fetch engine's global cap ([daemon] max_requests_in_flight), fixed for
+  // the daemon's life.
+  Daemon(const DaemonOptions& options, LoopWaiter& waiter, store::Store& store,
+         std::size_t max_in_flight)
       : options_(options),
         waiter_(waiter),
         store_(store),
         scheduler_(SchedulerOptions{}),
-        metrics_(options.version) {}
+        metrics_(options.version),
+        engine_(max_in_flight) {}
 
   Result<void> start(config::Config config);
   void run();
@@ -93,10 +97,13 @@ class Daemon {
   std::shared_ptr<const matcher::FingerprintIndex> index_;
   mutable std::mutex config_mutex_;  // config_ for the housekeeping thread
 
-  // Every scan's fetches run on this one loop (its caps: the default 256 requests in flight,
+  // Every scan's fetches run on this one loop (its caps: [daemon] max_requests_in_flight,
   // [[proxy]] max_connections per proxy, fair turns between the scans in flight). Declared
   // before the workers, so it outlives every scan thread.
   crawler::FetchEngine engine_;
+  // Parsing, scoring and matching hold one of as many slots as the machine has cores (as in
+  // `scan`): 64 sources in flight never mean 64 threads competing for two cores.
+  crawler::CpuGate gate_{std::max(1u, std::thread::hardware_concurrency())};
 
   std::mutex record_mutex_;  // one record_fetch at a time (merging reads what it writes)
   std::mutex done_mutex_;
@@ -290,6 +297,11 @@ void Daemon::reload() {
     index_ = std::move(index).value();
   }
   scheduler_.set_max_concurrent(next->daemon.max_concurrent_sources);
+  if (next->daemon.max_requests_in_flight != engine_.max_in_flight()) {
+    spdlog::warn(
+        "[daemon] max_requests_in_flight = {} takes effect at the next start; running with {}",
+        next->daemon.max_requests_in_flight, engine_.max_in_flight());
+  }
   app::apply_proxy_caps(engine_, *next);
   scheduler_.set_sources(plan(*next), now());
   std::vector<std::string> sources, hooks, proxies;
@@ -367,9 +379,10 @@ void Daemon::launch(const config::SourceConfig& source) {
                        outcome.record.status = ScanStatus::failed;
                        outcome.record.error = "store: " + prior.error().message;
                      } else {
-                       crawler::HttpClient client(engine_);
+                       const crawler::CpuGate::Hold working(&gate_);
+                       crawler::HttpClient client(engine_, &gate_);
                        outcome = app::scan_source(source, *config, *index, client,
-                                                  app::new_scan_id(), *prior);
+                                                  app::new_scan_id(), *prior, &gate_);
                      }
                      {
                        const std::lock_guard lock(record_mutex_);
@@ -622,7 +635,7 @@ Result<void> run_daemon(config::Config config, const DaemonOptions& options) {
   store_options.manifest_history_limit = config.store.manifest_history;
   auto store = store::Store::open(options.data_dir, store::OpenMode::read_write, store_options);
   if (!store) return store.error();
-  Daemon daemon(options, **waiter, **store);
+  Daemon daemon(options, **waiter, **store, config.daemon.max_requests_in_flight);
   if (auto started = daemon.start(std::move(config)); !started) {
     daemon.stop();
     return started.error();

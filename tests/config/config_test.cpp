@@ -340,9 +340,12 @@ TEST(Config, ReadsTheDaemonTableAndRefusesBadValues) {
   ASSERT_TRUE(defaults);
   EXPECT_EQ(defaults->daemon.max_concurrent_sources, 64u);
   EXPECT_EQ(defaults->daemon.grace, std::chrono::seconds{30});
-  const auto config = parse("[daemon]\nmax_concurrent_sources = 8\ngrace = \"5s\"\n");
+  EXPECT_EQ(defaults->daemon.max_requests_in_flight, 256u);
+  const auto config =
+      parse("[daemon]\nmax_concurrent_sources = 8\ngrace = \"5s\"\nmax_requests_in_flight = 32\n");
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->daemon.max_concurrent_sources, 8u);
+  EXPECT_EQ(config->daemon.max_requests_in_flight, 32u);
   EXPECT_EQ(config->daemon.grace, std::chrono::seconds{5});
   const auto message =
       error_of("[daemon]\nmax_concurrent_sources = 0\ngrace = \"soon\"\nworkers = 3\n");
