@@ -26,26 +26,8 @@ class HoldingServer {
  public:
   HoldingServer(const std::filesystem::path& log, int hold_ms)
       : port_(testing::free_port()),
-        process_({"python3", "-c",
-                  "import http.server,socketserver,threading,time\n"
-                  "lock=threading.Lock(); state={'now':0,'max':0}\n"
-                  "class H(http.server.BaseHTTPRequestHandler):\n"
-                  "  def log_message(self,*a): pass\n"
-                  "  def do_GET(self):\n"
-                  "    with lock:\n"
-                  "      state['now']+=1; state['max']=max(state['max'],state['now'])\n"
-                  "    time.sleep(" +
-                      std::to_string(hold_ms / 1000.0) +
-                      ")\n"
-                      "    with lock: state['now']-=1\n"
-                      "    body=str(state['max']).encode()\n"
-                      "    self.send_response(200); "
-                      "self.send_header('Content-Length',str(len(body)))\n"
-                      "    self.end_headers(); self.wfile.write(body)\n"
-                      "class S(socketserver.ThreadingMixIn,http.server.HTTPServer):\n"
-                      "  daemon_threads=True; request_queue_size=256\n"
-                      "S(('127.0.0.1'," +
-                      std::to_string(port_) + "),H).serve_forever()\n"},
+        process_({"python3", testing::support_file("holding_server.py"), std::to_string(port_),
+                  std::to_string(hold_ms)},
                  log) {
     if (!testing::wait_for_port(port_)) throw std::runtime_error("python server did not start");
   }

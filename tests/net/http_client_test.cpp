@@ -10,6 +10,7 @@
 #include "net/fetch_engine.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/process.h"
+#include "tests/support/support_files.h"
 
 namespace leakwatch::crawler {
 namespace {
@@ -160,26 +161,9 @@ class CountingServer {
  public:
   explicit CountingServer(const std::filesystem::path& log)
       : port_(testing::free_port()),
-        process_(
-            {"python3", "-c",
-             "import http.server,socketserver,threading,time\n"
-             "lock=threading.Lock(); state={'now':0,'max':0,'seen':set()}\n"
-             "class H(http.server.BaseHTTPRequestHandler):\n"
-             "  def log_message(self,*a): pass\n"
-             "  def do_GET(self):\n"
-             "    with lock:\n"
-             "      state['now']+=1; state['max']=max(state['max'],state['now'])\n"
-             "      first=self.path not in state['seen']; state['seen'].add(self.path)\n"
-             "    time.sleep(0.3)\n"
-             "    with lock: state['now']-=1\n"
-             "    code=503 if (self.path.endswith('flaky') and first) else 200\n"
-             "    body=str(state['max']).encode()\n"
-             "    self.send_response(code); self.send_header('Content-Length',str(len(body)))\n"
-             "    self.end_headers(); self.wfile.write(body)\n"
-             "class S(socketserver.ThreadingMixIn,http.server.HTTPServer): daemon_threads=True\n"
-             "S(('127.0.0.1'," +
-                 std::to_string(port_) + "),H).serve_forever()\n"},
-            log) {
+        process_({"python3", testing::support_file("holding_server.py"), std::to_string(port_),
+                  "300", "--flaky", "flaky"},
+                 log) {
     if (!testing::wait_for_port(port_)) throw std::runtime_error("python server did not start");
   }
   std::string url(const std::string& path) const {
