@@ -34,47 +34,48 @@ std::string header_token(std::string_view s, std::size_t max) {
   return out.empty() ? "-" : out;
 }
 
+// Valid UTF-8 of `value`, each byte replaced by what `replace` gives for it (nullptr: kept).
+template <typename Replace>
+std::string escape_each(std::string_view value, Replace replace) {
+  std::string out;
+  for (const char c : valid_utf8(value)) {
+    if (const char* r = replace(c)) {
+      out += r;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string sd_param_escape(std::string_view value) {
-  std::string out;
-  for (const char c : valid_utf8(value)) {
-    if (c == '"' || c == '\\' || c == ']') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
+  return escape_each(value, [](char c) -> const char* {
+    if (c == '"') return "\\\"";
+    if (c == '\\') return "\\\\";
+    if (c == ']') return "\\]";
+    return nullptr;
+  });
 }
 
 std::string cef_header_escape(std::string_view value) {
-  std::string out;
-  for (const char c : valid_utf8(value)) {
-    if (c == '\\' || c == '|') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\r' || c == '\n') {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  return escape_each(value, [](char c) -> const char* {
+    if (c == '\\') return "\\\\";
+    if (c == '|') return "\\|";
+    if (c == '\r' || c == '\n') return " ";
+    return nullptr;
+  });
 }
 
 std::string cef_extension_escape(std::string_view value) {
-  std::string out;
-  for (const char c : valid_utf8(value)) {
-    if (c == '\\' || c == '=') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  return escape_each(value, [](char c) -> const char* {
+    if (c == '\\') return "\\\\";
+    if (c == '=') return "\\=";
+    if (c == '\r') return "\\r";
+    if (c == '\n') return "\\n";
+    return nullptr;
+  });
 }
 
 std::string leef_header_escape(std::string_view value) {
@@ -82,21 +83,13 @@ std::string leef_header_escape(std::string_view value) {
 }
 
 std::string leef_value_escape(std::string_view value) {
-  std::string out;
-  for (const char c : valid_utf8(value)) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  return escape_each(value, [](char c) -> const char* {
+    if (c == '\\') return "\\\\";
+    if (c == '\t') return "\\t";
+    if (c == '\r') return "\\r";
+    if (c == '\n') return "\\n";
+    return nullptr;
+  });
 }
 
 std::string cef_message(const Alert& alert, std::string_view version) {
