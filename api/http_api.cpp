@@ -456,8 +456,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(store::Store& store,
   server->service_ = std::make_unique<ApiService>(store, config, std::move(auth),
                                                   options.require_auth, options.extras);
   auto* service = server->service_.get();
-  auto http = HttpServer::listen(options.host, options.port, options.limits,
-                                 [service](const HttpRequest& r) { return service->handle(r); });
+  auto http = HttpServer::listen(
+      options.host, options.port, options.limits,
+      [service](const HttpRequest& r) { return service->handle(r); }, options.tls);
   if (!http) return http.error();
   server->server_ = std::move(http).value();
   return server;

@@ -78,6 +78,7 @@ class ApiServer {
     int port = 8765;  // 0: any free port (tests)
     bool require_auth = true;
     HttpServerLimits limits;
+    std::optional<HttpTls> tls;  // HTTPS only
     ApiExtras extras;
   };
   // Fails (without listening) when auth is required and no token is configured.

@@ -1,25 +1,20 @@
-// A small HTTP/1.1 server for the read-only API, on POSIX sockets. It knows nothing of leakwatch:
-// it parses one request per connection within hard limits (request head bytes, header count,
-// one deadline for the whole head, no request bodies, a bounded number of connections) and hands
-// it to a handler, then writes the response and closes. Hostile clients get a 4xx/5xx and a
-// closed socket, never a stuck worker.
-//
-// Why not cpp-httplib: Debian 12's libcpp-httplib 0.11 is a prebuilt library whose limits are
-// compiled in; it caps each header line but not their number, its read timeout is per recv (a
-// slow drip keeps a worker forever) and its task queue cannot refuse a connection.
+// The HTTP/1.1 transport of the read-only API, on libmicrohttpd (Debian 12: 0.9.75; its header
+// stays in http_server.cpp). It knows nothing of leakwatch: it accepts connections itself (so an
+// exhausted file table backs off instead of spinning), hands them to libmicrohttpd's thread pool
+// (epoll: a slow client costs a socket and a buffer, never a worker), checks every request head
+// with parse_request_head, calls the handler, writes the answer and closes. Limits are counted
+// from accept: total and per-address connections, the request deadline (head, TLS handshake
+// included) and the connection deadline (the answer included: a slow reader is cut off), head
+// size and header count. Optional TLS through libmicrohttpd's GnuTLS support.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -49,10 +44,20 @@ struct HttpResponse {
 struct HttpServerLimits {
   std::size_t max_head_bytes = 16 * 1024;  // request line + headers
   std::size_t max_headers = 64;
-  std::chrono::milliseconds head_timeout{10'000};   // whole request head, not per read
-  std::chrono::milliseconds write_timeout{30'000};  // per send
-  std::size_t workers = 4;                          // requests handled at once
-  std::size_t max_pending = 64;                     // accepted, waiting for a worker
+  // From accept: the whole request head (and the TLS handshake) must have arrived by then.
+  std::chrono::milliseconds head_timeout{10'000};
+  // From accept: the connection is closed by then, whatever it is doing (a slow reader of the
+  // answer included).
+  std::chrono::milliseconds connection_timeout{60'000};
+  std::size_t workers = 4;            // requests handled at once (libmicrohttpd thread pool)
+  std::size_t max_connections = 256;  // open at once; more wait in the listen backlog
+  std::size_t max_per_address = 32;   // open at once from one client address; more are closed
+};
+
+// PEM text of the server certificate (chain) and its private key.
+struct HttpTls {
+  std::string cert_pem;
+  std::string key_pem;
 };
 
 // Decodes an application/x-www-form-urlencoded query ("a=1&b=x%20y", '+' is a space). Error on a
@@ -62,8 +67,9 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_query(std::string
 
 // Parses a request head (request line, headers, the blank line; RFC 9112 2-5) within `limits`:
 // the request, or the error response to send instead (400 malformed line, method, target or
-// header; 431 too many headers; 505 another HTTP version; 413 any request body, since the API is
-// read-only). Needs no socket; the server calls it on what it read.
+// header; 431 a head larger than max_head_bytes or too many headers; 505 another HTTP version;
+// 413 any request body, since the API is read-only). Needs no socket; the server calls it on
+// the head libmicrohttpd received (request line as sent, header lines as it split them).
 std::variant<HttpRequest, HttpResponse> parse_request_head(std::string_view head,
                                                            const HttpServerLimits& limits);
 
@@ -72,34 +78,26 @@ class HttpServer {
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
   // Binds and listens on host:port (port 0: the OS picks one; see port()). host is an IP
-  // literal or "localhost".
+  // literal or "localhost". With `tls`, serves HTTPS only.
   static Result<std::unique_ptr<HttpServer>> listen(const std::string& host, int port,
-                                                    HttpServerLimits limits, Handler handler);
+                                                    HttpServerLimits limits, Handler handler,
+                                                    std::optional<HttpTls> tls = std::nullopt);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  int port() const { return port_; }
-  // Accepts and serves until stop(); returns after every worker has finished.
+  int port() const;
+  // Accepts and serves until stop(); returns after every connection is closed and every
+  // handler has returned.
   void run();
-  // Thread-safe; makes run() return. Requests being handled finish first.
+  // Thread-safe, also before run(); makes run() return. Requests being handled finish first.
   void stop();
 
- private:
-  HttpServer(int listen_fd, int wake_read, int wake_write, int port, HttpServerLimits limits,
-             Handler handler);
-  void worker_loop();
-  void serve_connection(int fd);
+  struct Impl;  // libmicrohttpd's daemon and the connection deadlines (http_server.cpp)
 
-  int listen_fd_;
-  int wake_read_, wake_write_;  // self-pipe: stop() wakes the accept loop
-  int port_;
-  HttpServerLimits limits_;
-  Handler handler_;
-  std::atomic<bool> stopping_{false};
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<int> pending_;  // accepted sockets waiting for a worker
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace leakwatch::app

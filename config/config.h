@@ -137,7 +137,13 @@ struct ApiConfig {
   // Optional TLS for the HTTP service: both or neither, PEM, resolved like token_file.
   std::filesystem::path cert_file;
   std::filesystem::path key_file;
-  int line = 0;  // of the [api] table, 0 when absent
+  // Limits of the HTTP service, counted from accept (docs/CONTRACTS.md "[api]").
+  std::size_t max_connections = 256;             // open at once; more wait in the backlog
+  std::size_t max_connections_per_address = 32;  // open at once from one client address
+  std::chrono::milliseconds request_timeout{std::chrono::seconds{10}};     // head received by
+  std::chrono::milliseconds connection_timeout{std::chrono::seconds{60}};  // closed by
+  std::uint64_t max_request_head = 16 * 1024;  // request line and headers, bytes
+  int line = 0;                                // of the [api] table, 0 when absent
 };
 
 // [daemon]: `leakwatch daemon` (docs/CONTRACTS.md "Daemon and metrics").

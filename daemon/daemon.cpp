@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "api/api_listener.h"
 #include "api/http_api.h"
 #include "daemon/data_dir_lock.h"
 #include "daemon/loop_waiter.h"
@@ -183,42 +184,18 @@ Result<void> Daemon::start(config::Config config) {
 }
 
 Result<void> Daemon::start_api() {
-  const auto& api = config_->api;
-  const std::string listen = options_.listen.empty() ? api.listen : options_.listen;
-  const auto address = config::parse_listen_address(listen);
-  if (!address) return Error{"api: '" + listen + "' is not HOST:PORT (e.g. 127.0.0.1:8765)"};
-  if (!app::is_loopback_host(address->host) && options_.listen.empty()) {
-    // Leak intelligence leaves this machine only when the operator says so on the command line.
-    return Error{"api: [api] listen = \"" + listen +
-                 "\" is not a loopback address; pass --listen " + listen +
-                 " explicitly to serve beyond this machine"};
-  }
-  if (!api.cert_file.empty()) {
-    return Error{
-        "api: TLS ([api] cert_file, key_file) is not supported by this build's HTTP "
-        "server yet; terminate TLS in front of it"};
-  }
-  auto auth = app::ApiAuth::from_config(api);
-  if (!auth) return auth.error();
-  app::ApiServer::Options opts;
-  opts.host = address->host;
-  opts.port = address->port;
-  opts.require_auth = !options_.no_auth;
-  opts.extras.metrics = [this] { return metrics_.render(); };
-  opts.extras.health_problem = [this] { return health_problem(); };
+  app::ListenRequest request{
+      .who = "api", .listen_flag = options_.listen, .no_auth = options_.no_auth};
+  request.extras.metrics = [this] { return metrics_.render(); };
+  request.extras.health_problem = [this] { return health_problem(); };
   api_config_ = config_;
-  auto server = app::ApiServer::start(store_, *api_config_, std::move(auth).value(), opts);
-  if (!server) return server.error();
-  api_ = std::move(server).value();
+  auto listening = app::start_api_listener(store_, *api_config_, request);
+  if (!listening) return Error{listening.error().message};
+  api_ = std::move(listening->server);
   api_thread_ = std::thread([server = api_.get()] { server->run(); });
   // Tests and scripts read this line to learn the port (with --listen 127.0.0.1:0).
-  std::printf("leakwatch daemon listening on http://%s:%d\n",
-              address->host.find(':') != std::string::npos ? ("[" + address->host + "]").c_str()
-                                                           : address->host.c_str(),
-              api_->port());
+  std::printf("leakwatch daemon listening on %s\n", listening->url.c_str());
   std::fflush(stdout);
-  spdlog::info("api listening host={} port={} auth={}", address->host, api_->port(),
-               options_.no_auth ? "off" : "bearer");
   return {};
 }
 

@@ -436,13 +436,60 @@ TEST(Config, ReadsAProxysMaxConnectionsAndRefusesBadValues) {
   }
 }
 
-TEST(Config, ApiTlsNeedsBothCertificateAndKey) {
-  const auto config = parse("[api]\ncert_file = \"api.crt\"\nkey_file = \"/etc/lw/api.key\"\n");
+TEST(Config, ApiTlsNeedsBothCertificateAndKeyAndBothMustBeReadable) {
+  testing::TempDir dir;
+  testing::write_file(dir / "api.crt", "-----BEGIN CERTIFICATE-----\n");
+  testing::write_file(dir / "api.key", "-----BEGIN PRIVATE KEY-----\n");
+  const auto file = dir / "leakwatch.toml";
+  const std::string both =
+      "[api]\ncert_file = \"api.crt\"\nkey_file = \"" + (dir / "api.key").string() + "\"\n";
+  const auto config = parse_config(both, file);
   ASSERT_TRUE(config) << config.error().message;
-  EXPECT_EQ(config->api.cert_file, kFile.parent_path() / "api.crt");
-  EXPECT_EQ(config->api.key_file, std::filesystem::path("/etc/lw/api.key"));
-  const auto message = error_of("[api]\ncert_file = \"api.crt\"\n");
-  EXPECT_TRUE(has_error(message, 1, 1, "api.key_file", "go together")) << message;
+  EXPECT_EQ(config->api.cert_file, dir / "api.crt");
+  EXPECT_EQ(config->api.key_file, dir / "api.key");
+  const auto one = parse_config("[api]\ncert_file = \"api.crt\"\n", file);
+  ASSERT_FALSE(one);
+  EXPECT_NE(one.error().message.find(":1:1: api.key_file: cert_file and key_file go together"),
+            std::string::npos)
+      << one.error().message;
+  // A missing or unreadable file is an error at load, naming the file, the line and the key.
+  const auto missing =
+      parse_config("[api]\ncert_file = \"api.crt\"\nkey_file = \"gone.key\"\n", file);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find(":3:12: api.key_file: '" + (dir / "gone.key").string() +
+                                         "' does not exist"),
+            std::string::npos)
+      << missing.error().message;
+  const auto folder = parse_config("[api]\ncert_file = \".\"\nkey_file = \"api.key\"\n", file);
+  ASSERT_FALSE(folder);
+  EXPECT_NE(folder.error().message.find(":2:13: api.cert_file:"), std::string::npos)
+      << folder.error().message;
+  EXPECT_NE(folder.error().message.find("is not a regular file"), std::string::npos);
+}
+
+TEST(Config, ApiLimitsHaveDefaultsAndBounds) {
+  const auto defaults = parse("");
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->api.max_connections, 256u);
+  EXPECT_EQ(defaults->api.max_connections_per_address, 32u);
+  EXPECT_EQ(defaults->api.request_timeout, std::chrono::seconds{10});
+  EXPECT_EQ(defaults->api.connection_timeout, std::chrono::seconds{60});
+  EXPECT_EQ(defaults->api.max_request_head, 16u * 1024);
+  const auto set = parse(
+      "[api]\nmax_connections = 1000\nmax_connections_per_address = 8\nrequest_timeout = "
+      "\"5s\"\nconnection_timeout = \"2m\"\nmax_request_head = \"32KiB\"\n");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->api.max_connections, 1000u);
+  EXPECT_EQ(set->api.max_connections_per_address, 8u);
+  EXPECT_EQ(set->api.request_timeout, std::chrono::seconds{5});
+  EXPECT_EQ(set->api.connection_timeout, std::chrono::minutes{2});
+  EXPECT_EQ(set->api.max_request_head, 32u * 1024);
+  EXPECT_TRUE(has_error(error_of("[api]\nmax_connections = 0\n"), 2, 19, "api.max_connections",
+                        "between 1 and 65536"));
+  EXPECT_TRUE(has_error(error_of("[api]\nrequest_timeout = \"2m\"\n"), 2, 19, "api.request_timeout",
+                        "not be longer than api.connection_timeout"));
+  EXPECT_TRUE(has_error(error_of("[api]\nmax_request_head = 100\n"), 2, 20, "api.max_request_head",
+                        "between 1KiB and 1MiB"));
 }
 
 TEST(Config, RejectsAnOnionSourceWithoutAProxy) {
