@@ -14,9 +14,9 @@ plants=${2:-20}
 bin=$PWD/$build/cli/leakwatch
 work=$(mktemp -d /tmp/leakwatch-latency-XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
 
-mkdir -p "$work/dataset" "$work/nginx"
+mkdir -p "$work/dataset"
 head -c 8192 /dev/urandom >"$work/dataset/plates.bin"
 for i in $(seq 0 $((plants - 1))); do
   mkdir -p "$work/site/s$i"
@@ -25,14 +25,7 @@ done
 site_port=$(free_port)
 api_port=$(free_port)
 hook_port=$(free_port)
-cat >"$work/nginx/nginx.conf" <<NGINX
-daemon off; master_process off; worker_processes 1; pid $work/nginx/pid; error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http { access_log off; client_body_temp_path $work/nginx/b; proxy_temp_path $work/nginx/p;
-  fastcgi_temp_path $work/nginx/f; uwsgi_temp_path $work/nginx/u; scgi_temp_path $work/nginx/s;
-  server { listen 127.0.0.1:$site_port; root $work/site; location / { autoindex on; } } }
-NGINX
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+start_nginx "$work" "$site_port" "server { listen 127.0.0.1:$site_port; root $work/site; location / { autoindex on; } }"
 
 # The receiver: one line "<unix time> <source>" per alert, written when the POST arrives.
 python3 - "$hook_port" "$work/alerts.log" <<'PY' &
@@ -65,7 +58,8 @@ token=latency-token-0123456789abcdef
 touch "$work/alerts.log"
 "$bin" -q --config "$work/leakwatch.toml" sign --dataset plates "$work/dataset" >/dev/null
 "$bin" -q --config "$work/leakwatch.toml" daemon >"$work/daemon.out" 2>"$work/daemon.log" &
-for _ in $(seq 100); do curl -s "http://127.0.0.1:$api_port/healthz" >/dev/null && break; sleep 0.1; done
+wait_port "$api_port"
+wait_port "$hook_port"
 sleep 6  # every source scanned once, empty
 
 echo "plant source latency_s"
