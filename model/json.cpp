@@ -144,6 +144,55 @@ void from_json(const json& j, Evidence& e) {
   get_optional(j, "detail", e.detail);
 }
 
+void to_json(json& j, const SourceSeen& s) {
+  j = json{{"source", s.source},
+           {"first_seen", format_rfc3339(s.first_seen)},
+           {"last_seen", format_rfc3339(s.last_seen)}};
+}
+
+void from_json(const json& j, SourceSeen& s) {
+  j.at("source").get_to(s.source);
+  s.first_seen = time_from(j.at("first_seen"));
+  s.last_seen = time_from(j.at("last_seen"));
+}
+
+void to_json(json& j, const ConfidenceChange& c) {
+  j = json{{"at", format_rfc3339(c.at)},       {"confidence", confidence_name(c.confidence)},
+           {"evidence", c.evidence},           {"files_matched", c.files_matched},
+           {"bytes_matched", c.bytes_matched}, {"records_matched", c.records_matched}};
+  if (c.inferred) j["inferred"] = true;
+}
+
+void from_json(const json& j, ConfidenceChange& c) {
+  c = ConfidenceChange{};
+  c.at = time_from(j.at("at"));
+  const auto conf = parse_confidence(j.at("confidence").get<std::string>());
+  if (!conf) throw std::invalid_argument("unknown confidence in history");
+  c.confidence = *conf;
+  get_optional(j, "evidence", c.evidence);
+  get_optional(j, "files_matched", c.files_matched);
+  get_optional(j, "bytes_matched", c.bytes_matched);
+  get_optional(j, "records_matched", c.records_matched);
+  get_optional(j, "inferred", c.inferred);
+}
+
+void to_json(json& j, const FetchedDocument& d) {
+  j = json{{"kind", d.kind},
+           {"url", d.url},
+           {"fetched_at", format_rfc3339(d.fetched_at)},
+           {"sha256", d.sha256},
+           {"size", d.size}};
+}
+
+void from_json(const json& j, FetchedDocument& d) {
+  d = FetchedDocument{};
+  get_optional(j, "kind", d.kind);
+  j.at("url").get_to(d.url);
+  d.fetched_at = time_from(j.at("fetched_at"));
+  j.at("sha256").get_to(d.sha256);
+  get_optional(j, "size", d.size);
+}
+
 void to_json(json& j, const Sighting& s) {
   j = json{{"dataset", s.dataset},
            {"source", s.source},
@@ -155,7 +204,9 @@ void to_json(json& j, const Sighting& s) {
            {"bytes_matched", s.bytes_matched},
            {"records_matched", s.records_matched},
            {"first_seen", format_rfc3339(s.first_seen)},
-           {"last_seen", format_rfc3339(s.last_seen)}};
+           {"last_seen", format_rfc3339(s.last_seen)},
+           {"sources", s.sources},
+           {"history", s.history}};
 }
 
 void from_json(const json& j, Sighting& s) {
@@ -173,6 +224,10 @@ void from_json(const json& j, Sighting& s) {
   get_optional(j, "records_matched", s.records_matched);
   s.first_seen = time_from(j.at("first_seen"));
   s.last_seen = time_from(j.at("last_seen"));
+  get_optional(j, "sources", s.sources);
+  // Written before sightings kept every source: the one source it names saw it throughout.
+  if (s.sources.empty()) s.sources.push_back({s.source, s.first_seen, s.last_seen});
+  get_optional(j, "history", s.history);
 }
 
 void to_json(json& j, const ScanRecord& r) {
@@ -197,6 +252,8 @@ void to_json(json& j, const ScanRecord& r) {
            {"archive_bytes", r.archive_bytes},
            {"size_probes", r.size_probes}};
   if (!r.notes.empty()) j["notes"] = r.notes;
+  if (!r.documents.empty()) j["documents"] = r.documents;
+  if (r.documents_omitted > 0) j["documents_omitted"] = r.documents_omitted;
 }
 
 void from_json(const json& j, ScanRecord& r) {
@@ -224,6 +281,8 @@ void from_json(const json& j, ScanRecord& r) {
   get_optional(j, "archive_bytes", r.archive_bytes);
   get_optional(j, "size_probes", r.size_probes);
   get_optional(j, "notes", r.notes);
+  get_optional(j, "documents", r.documents);
+  get_optional(j, "documents_omitted", r.documents_omitted);
 }
 
 void to_json(json& j, const HeadPiece& p) {
@@ -379,6 +438,7 @@ void to_json(json& j, const Signature& s) {
            {"honeytoken_hashes", s.honeytoken_hashes}};
   if (!s.honeytoken_shapes.empty()) j["honeytoken_shapes"] = s.honeytoken_shapes;
   if (!s.records.empty()) j["records"] = s.records;
+  if (s.imported) j["imported"] = format_rfc3339(*s.imported);
 }
 
 void from_json(const json& j, Signature& s) {
@@ -391,6 +451,9 @@ void from_json(const json& j, Signature& s) {
   get_optional(j, "honeytoken_hashes", s.honeytoken_hashes);
   get_optional(j, "honeytoken_shapes", s.honeytoken_shapes);
   get_optional(j, "records", s.records);
+  if (const auto it = j.find("imported"); it != j.end() && !it->is_null()) {
+    s.imported = time_from(*it);
+  }
 }
 
 // Remote names are whatever bytes a listing carried (often Latin-1): invalid UTF-8 becomes

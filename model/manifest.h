@@ -10,6 +10,7 @@
 
 #include "model/digest.h"
 #include "model/packed.h"
+#include "model/scan_record.h"
 #include "model/time.h"
 
 namespace leakwatch {
@@ -55,6 +56,10 @@ struct Manifest {
   FileEntries entries;
   std::vector<TextBlob> texts;
   std::optional<TorrentLayout> torrent;
+  // The index documents this manifest was read from (never file content or text bodies), for
+  // the scan record; not stored with the manifest.
+  std::vector<FetchedDocument> documents;
+  std::uint64_t documents_omitted = 0;  // beyond kMaxFetchedDocuments
 };
 
 }  // namespace leakwatch

@@ -14,6 +14,21 @@ namespace leakwatch {
 
 enum class ScanStatus : std::uint8_t { ok, partial, failed };
 
+// An index document one fetch read (a listing page, checksum list, JSON tree, torrent metadata,
+// zip directory): its URL, when it was fetched, its SHA-256 and size, so a report can state what
+// the evidence rested on. Never leaked file content nor a text dump's body.
+struct FetchedDocument {
+  std::string kind;  // listing | checksums | json-tree | torrent | zip-directory | page
+  std::string url;
+  Timestamp fetched_at{};
+  std::string sha256;  // lower-case hex of the bytes as received
+  std::uint64_t size = 0;
+
+  friend bool operator==(const FetchedDocument&, const FetchedDocument&) = default;
+};
+// Documents kept per scan record; more are counted in documents_omitted.
+inline constexpr std::size_t kMaxFetchedDocuments = 10'000;
+
 std::string_view scan_status_name(ScanStatus s);
 std::optional<ScanStatus> parse_scan_status(std::string_view name);
 
@@ -46,6 +61,8 @@ struct ScanRecord {
   // What the scan could not do and why, without it being an error (e.g. "UDP trackers skipped:
   // the SOCKS proxy carries no UDP").
   std::vector<std::string> notes;
+  std::vector<FetchedDocument> documents;  // index documents read, in fetch order
+  std::uint64_t documents_omitted = 0;     // beyond kMaxFetchedDocuments
 
   friend bool operator==(const ScanRecord&, const ScanRecord&) = default;
 };

@@ -28,9 +28,37 @@ struct Evidence {
   friend bool operator==(const Evidence&, const Evidence&) = default;
 };
 
+// One source that saw a sighting's locator (a magnet linked from a leak post and also watched
+// directly is one sighting seen by two sources).
+struct SourceSeen {
+  std::string source;
+  Timestamp first_seen{};
+  Timestamp last_seen{};
+
+  friend bool operator==(const SourceSeen&, const SourceSeen&) = default;
+};
+
+// A sighting reached `confidence` (or its counts grew) at `at`; the counts are what it carried
+// from then on. The store appends one when a sighting is first recorded and whenever a fetch
+// raises its confidence or its counts, so `verify --as-of T` can take the sighting as it was at T.
+struct ConfidenceChange {
+  Timestamp at{};
+  Confidence confidence = Confidence::possible;
+  std::uint64_t evidence = 0;  // evidence items
+  std::uint64_t files_matched = 0;
+  std::uint64_t bytes_matched = 0;
+  std::uint64_t records_matched = 0;
+  // Written when a sighting recorded before the store kept history was first updated: the
+  // sighting held this confidence at the upgrade, but when it reached it is not known.
+  bool inferred = false;
+
+  friend bool operator==(const ConfidenceChange&, const ConfidenceChange&) = default;
+};
+inline constexpr std::size_t kMaxConfidenceChanges = 64;
+
 struct Sighting {
   std::string dataset;
-  std::string source;
+  std::string source;  // the source of the strongest evidence; `sources` lists every one
   std::string locator;
   Confidence confidence = Confidence::possible;
   std::vector<Evidence> evidence;
@@ -40,6 +68,16 @@ struct Sighting {
   std::uint64_t records_matched = 0;
   Timestamp first_seen{};
   Timestamp last_seen{};
+  std::vector<SourceSeen> sources;  // every source that saw the locator, by name
+  // Oldest first; empty for a sighting recorded before the store kept history and not updated
+  // since (store::Store::history_since says from when it is kept).
+  std::vector<ConfidenceChange> history;
+  // What exactly matched, for exposure (a union over sightings, never a sum): indices into the
+  // signature's files matched by name+size or stronger, and the record rows matched, sorted.
+  // Filled by the matcher; the store keeps them beside the sighting (store::MemberGroup), not in
+  // its JSON, since a big dump matches 100,000s.
+  std::vector<std::uint32_t> matched_files;
+  std::vector<std::uint32_t> matched_rows;
 
   friend bool operator==(const Sighting&, const Sighting&) = default;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct Signature {
   std::string dataset;
   std::string description;
   Timestamp created{};
+  // When `signatures import` brought it into this store (a bundle keeps its creator's time in
+  // `created`); nothing can have matched it here before. Empty for signatures made by `sign`.
+  std::optional<Timestamp> imported;
   std::vector<SignatureFile> files;
   std::vector<std::string> name_patterns;  // globs matched against remote basenames
   std::vector<Digest> honeytoken_hashes;   // SHA-256 of each honeytoken, never the token
@@ -70,6 +74,11 @@ struct Signature {
   // character classes and punctuation ("[A-Z]{2}-[0-9a-f]..."), so text can be searched for it.
   std::vector<std::string> honeytoken_shapes;
   RecordSet records;  // record fingerprints (`sign --records`), empty when none
+
+  // From when this store could match it: the later of created and imported.
+  Timestamp matchable_since() const {
+    return imported && *imported > created ? *imported : created;
+  }
 
   friend bool operator==(const Signature&, const Signature&) = default;
 };

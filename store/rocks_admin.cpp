@@ -16,6 +16,7 @@ Result<void> Store::check_consistency() {
   const rocksdb::Snapshot* snapshot = impl_->read_only ? nullptr : impl_->db->GetSnapshot();
   ro.snapshot = snapshot;
   std::uint64_t sightings = 0;
+  std::uint64_t by_source_expected = 0;  // one entry per source of each sighting
   std::string value;
   rocksdb::Status failed;
   {
@@ -31,9 +32,12 @@ Result<void> Store::check_consistency() {
         problem("sighting key does not match dataset '" + s->dataset + "' at " + s->locator);
       }
       const auto expected = index_value(*s);
-      const std::pair<Family, std::string> entries[] = {{kByDataset, by_dataset_key(*s)},
-                                                        {kBySource, by_source_key(*s)},
-                                                        {kByTime, by_time_key(*s)}};
+      std::vector<std::pair<Family, std::string>> entries = {{kByDataset, by_dataset_key(*s)},
+                                                             {kByTime, by_time_key(*s)}};
+      for (const auto& seen : s->sources) {
+        entries.emplace_back(kBySource, by_source_key(seen.source, *s));
+      }
+      by_source_expected += s->sources.size();
       for (const auto& [family, key] : entries) {
         const auto st = impl_->db->Get(ro, impl_->cf[family], key, &value);
         if (st.IsNotFound()) {
@@ -54,9 +58,11 @@ Result<void> Store::check_consistency() {
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[family]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
     if (!it->status().ok()) failed = it->status();
-    if (count != sightings) {
+    const auto expected = family == kBySource ? by_source_expected : sightings;
+    if (count != expected) {
       problem(std::string(kFamilyNames[family]) + " has " + std::to_string(count) +
-              " entries for " + std::to_string(sightings) + " sightings");
+              " entries for " + std::to_string(sightings) + " sightings" +
+              (family == kBySource ? " seen by " + std::to_string(expected) + " sources" : ""));
     }
   }
   if (snapshot) impl_->db->ReleaseSnapshot(snapshot);

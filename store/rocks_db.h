@@ -1,8 +1,9 @@
 // Internal to store/: the RocksDB handle behind Store, the column families of the schema and
 // their key encodings. Only store/rocks*.cpp include this (it includes RocksDB).
 //
-// Schema version 3 (column family: key -> value):
-//   default              "schema_version" -> "3"
+// Schema version 4 (column family: key -> value):
+//   default              "schema_version" -> "4"
+//                        "history_since" -> RFC 3339 time from which sightings keep history
 //   signatures           dataset -> Signature JSON
 //   sources              source -> SourceState JSON
 //   scans                source \0 be64(started ms) scan_id -> ScanRecord JSON
@@ -10,15 +11,21 @@
 //   manifest_history     locator \0 be64(fetched ms) -> ManifestChange JSON as a zstd frame
 //   sightings            dataset \0 locator -> Sighting JSON (one record per dataset+locator)
 //   sightings_by_dataset dataset \0 newest(last_seen) locator           -> index value
-//   sightings_by_source  source \0 newest(last_seen) dataset \0 locator -> index value
+//   sightings_by_source  source \0 newest(last_seen) dataset \0 locator -> index value (one per
+//                        source in the sighting's `sources`)
 //   sightings_by_time    newest(last_seen) dataset \0 locator           -> index value
 //   outbox               be64(id) -> OutboxEntry JSON
 //   alert_deliveries     hook \0 alert id -> AlertDelivery JSON (added in version 3; additive)
 //   hook_windows         hook -> HookWindow JSON (rate-limit window of a hook)
+//   sighting_members     dataset \0 locator \0 be64(at ms) -> packed MemberGroup (files, rows)
+//   dataset_shapes       dataset -> packed DatasetShape (file sizes, record rows)
 // newest(t) sorts later times first; an index value is the confidence byte + be64(first_seen),
 // so the time and confidence filters run on the index without reading the sighting.
 // Version 3 differs from 2 only in framing the two manifest families (store/value_frame.h); their
 // readers take both forms, so a version 2 database is read as it is and restamped by a writer.
+// Version 4 adds to the sighting JSON its `sources` and confidence `history` (a sighting without
+// them reads as seen by its one source, with no history) and "history_since": a writer upgrading
+// an older database stamps the time, and sightings recorded before it have no exact history.
 #pragma once
 
 #include <rocksdb/cache.h>
@@ -34,6 +41,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +52,7 @@
 namespace leakwatch::store {
 
 inline constexpr const char* kSchemaKey = "schema_version";
+inline constexpr const char* kHistorySinceKey = "history_since";
 
 enum Family : std::size_t {
   kDefault,
@@ -59,6 +68,8 @@ enum Family : std::size_t {
   kOutbox,
   kAlertDeliveries,
   kHookWindows,
+  kMembers,
+  kShapes,
   kFamilyCount
 };
 
@@ -74,7 +85,9 @@ inline constexpr std::array<const char*, kFamilyCount> kFamilyNames = {"default"
                                                                        "sightings_by_time",
                                                                        "outbox",
                                                                        "alert_deliveries",
-                                                                       "hook_windows"};
+                                                                       "hook_windows",
+                                                                       "sighting_members",
+                                                                       "dataset_shapes"};
 
 struct Store::Impl {
   std::filesystem::path path;            // <data dir>/db
@@ -87,6 +100,7 @@ struct Store::Impl {
   int schema_version = 0;
   std::mutex write_mutex;  // record_fetch reads then writes; one at a time
   std::uint64_t next_outbox_id = 1;
+  std::optional<Timestamp> history_since;
 
   ~Impl();
 
@@ -109,12 +123,22 @@ Timestamp from_ordered_ms(std::uint64_t v);
 std::string sighting_key(std::string_view dataset, std::string_view locator);
 std::string scan_key(const ScanRecord& r);
 std::string by_dataset_key(const Sighting& s);
-std::string by_source_key(const Sighting& s);
+// One entry per source that saw the sighting.
+std::string by_source_key(std::string_view source, const Sighting& s);
 std::string by_time_key(const Sighting& s);
 std::string index_value(const Sighting& s);
 // Adds (or, with remove, deletes) the three index entries of `s` to the batch.
 void put_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s);
 void delete_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s);
+
+std::string member_key(std::string_view dataset, std::string_view locator, Timestamp at);
+// Counts and sorted numbers as LEB128 varints, the numbers delta-coded: 100,000 indices of a
+// million-file dataset take about 100 KB.
+std::string pack_members(const std::vector<std::uint32_t>& files,
+                         const std::vector<std::uint32_t>& rows);
+Result<MemberGroup> unpack_members(std::string_view key, std::string_view value);
+std::string pack_shape(const DatasetShape& shape);
+Result<DatasetShape> unpack_shape(std::string_view value, std::string_view what);
 
 // Folds one scan into a source's state (attempt, success, failures, availability history).
 void apply_scan(SourceState& state, const ScanRecord& scan);

@@ -118,6 +118,26 @@ Result<void> downgrade_manifests_to_v2(const std::filesystem::path& data_dir) {
   return {};
 }
 
+Result<void> downgrade_sightings_to_v3(const std::filesystem::path& data_dir) {
+  RawDb raw;
+  if (auto r = open_raw(raw, data_dir / "db", {"default"}); !r) return r;
+  auto* family = raw.family("sightings");
+  if (!family) return Error{"no sightings family"};
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), family));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto j = nlohmann::json::parse(it->value().ToStringView());
+    j.erase("sources");
+    j.erase("history");
+    batch.Put(family, it->key(), j.dump());
+  }
+  batch.Delete("history_since");
+  batch.Put("schema_version", "3");
+  const auto s = raw.db->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return Error{s.ToString()};
+  return {};
+}
+
 Result<std::string> raw_value(const std::filesystem::path& data_dir, const std::string& family,
                               const std::string& key) {
   RawDb raw;

@@ -30,6 +30,10 @@ Result<void> stamp_schema_version(const std::filesystem::path& data_dir, const s
 // keys sorted, not framed) and stamps version 2.
 Result<void> downgrade_manifests_to_v2(const std::filesystem::path& data_dir);
 
+// Rewrites every sighting as schema 3 stored it (no `sources`, no `history`), drops the history
+// start and stamps version 3.
+Result<void> downgrade_sightings_to_v3(const std::filesystem::path& data_dir);
+
 // Reads or writes one value of a family directly (as another schema version left it).
 Result<std::string> raw_value(const std::filesystem::path& data_dir, const std::string& family,
                               const std::string& key);

@@ -1,5 +1,6 @@
 // Key and value encodings of the schema (see rocks_db.h for the layout).
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "model/json.h"
@@ -70,8 +71,8 @@ std::string by_dataset_key(const Sighting& s) {
   return key;
 }
 
-std::string by_source_key(const Sighting& s) {
-  std::string key = s.source;
+std::string by_source_key(std::string_view source, const Sighting& s) {
+  std::string key(source);
   key += '\0';
   key += newest_first(s.last_seen);
   key += sighting_key(s.dataset, s.locator);
@@ -88,16 +89,122 @@ std::string index_value(const Sighting& s) {
   return v;
 }
 
+std::string member_key(std::string_view dataset, std::string_view locator, Timestamp at) {
+  std::string key = sighting_key(dataset, locator);
+  key += '\0';
+  key += be64(ordered_ms(at));
+  return key;
+}
+
+namespace {
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// False at the end of the bytes or on a varint longer than 64 bits.
+bool get_varint(std::string_view& in, std::uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in.empty()) return false;
+    const auto byte = static_cast<std::uint8_t>(in.front());
+    in.remove_prefix(1);
+    v |= std::uint64_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+void put_sorted(std::string& out, const std::vector<std::uint32_t>& values) {
+  put_varint(out, values.size());
+  std::uint32_t last = 0;
+  for (const auto v : values) {
+    put_varint(out, v - last);
+    last = v;
+  }
+}
+
+bool get_sorted(std::string_view& in, std::vector<std::uint32_t>& out) {
+  std::uint64_t count = 0;
+  // Each value takes at least one byte: a count beyond what is left is damage, not a size.
+  if (!get_varint(in, count) || count > in.size()) return false;
+  out.resize(count);
+  std::uint64_t value = 0;
+  for (auto& v : out) {
+    std::uint64_t delta = 0;
+    if (!get_varint(in, delta)) return false;
+    value += delta;
+    if (value > std::numeric_limits<std::uint32_t>::max()) return false;
+    v = static_cast<std::uint32_t>(value);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string pack_members(const std::vector<std::uint32_t>& files,
+                         const std::vector<std::uint32_t>& rows) {
+  std::string out;
+  out.reserve(files.size() + rows.size() + 16);
+  put_sorted(out, files);
+  put_sorted(out, rows);
+  return out;
+}
+
+Result<MemberGroup> unpack_members(std::string_view key, std::string_view value) {
+  MemberGroup g;
+  const auto nul = key.find('\0');
+  if (nul == std::string_view::npos || key.size() < nul + 1 + 9 || key[key.size() - 9] != '\0') {
+    return Error{"malformed sighting_members key"};
+  }
+  g.locator = std::string(key.substr(nul + 1, key.size() - 9 - nul - 1));
+  g.at = from_ordered_ms(read_be64(key.substr(key.size() - 8)));
+  if (!get_sorted(value, g.files) || !get_sorted(value, g.rows) || !value.empty()) {
+    return Error{"damaged sighting_members value at " + g.locator};
+  }
+  return g;
+}
+
+std::string pack_shape(const DatasetShape& shape) {
+  std::string out;
+  out.reserve(shape.file_sizes.size() * 3 + 16);
+  put_varint(out, shape.records);
+  put_varint(out, shape.file_sizes.size());
+  for (const auto size : shape.file_sizes) put_varint(out, size);
+  return out;
+}
+
+Result<DatasetShape> unpack_shape(std::string_view value, std::string_view what) {
+  DatasetShape shape;
+  std::uint64_t count = 0;
+  if (!get_varint(value, shape.records) || !get_varint(value, count) || count > value.size()) {
+    return Error{std::string(what) + ": damaged dataset shape"};
+  }
+  shape.file_sizes.resize(count);
+  for (auto& size : shape.file_sizes) {
+    if (!get_varint(value, size)) return Error{std::string(what) + ": damaged dataset shape"};
+    shape.bytes += size;
+  }
+  if (!value.empty()) return Error{std::string(what) + ": damaged dataset shape"};
+  return shape;
+}
+
 void put_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s) {
   const auto value = index_value(s);
   batch.Put(impl.cf[kByDataset], by_dataset_key(s), value);
-  batch.Put(impl.cf[kBySource], by_source_key(s), value);
+  for (const auto& seen : s.sources)
+    batch.Put(impl.cf[kBySource], by_source_key(seen.source, s), value);
   batch.Put(impl.cf[kByTime], by_time_key(s), value);
 }
 
 void delete_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s) {
   batch.Delete(impl.cf[kByDataset], by_dataset_key(s));
-  batch.Delete(impl.cf[kBySource], by_source_key(s));
+  for (const auto& seen : s.sources)
+    batch.Delete(impl.cf[kBySource], by_source_key(seen.source, s));
   batch.Delete(impl.cf[kByTime], by_time_key(s));
 }
 

@@ -113,17 +113,45 @@ Result<void> migrate_from_v1(Store::Impl& impl) {
   return {};
 }
 
+// Stamps this build's schema version and, unless one is there, the time from which sightings
+// keep their history: now.
+Result<void> stamp_current(Store::Impl& impl) {
+  rocksdb::WriteBatch batch;
+  batch.Put(impl.cf[kDefault], kSchemaKey, std::to_string(kSchemaVersion));
+  std::string since;
+  const auto got =
+      impl.db->Get(rocksdb::ReadOptions(), impl.cf[kDefault], kHistorySinceKey, &since);
+  if (!got.ok() && !got.IsNotFound()) {
+    return status_error(impl.path.string() + ": cannot read history start", got);
+  }
+  if (got.IsNotFound()) batch.Put(impl.cf[kDefault], kHistorySinceKey, format_rfc3339(now()));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const auto s = impl.db->Write(wo, &batch);
+  if (!s.ok()) return status_error(impl.path.string() + ": cannot write schema version", s);
+  return {};
+}
+
+Result<void> load_history_since(Store::Impl& impl) {
+  std::string since;
+  const auto s = impl.db->Get(rocksdb::ReadOptions(), impl.cf[kDefault], kHistorySinceKey, &since);
+  if (s.IsNotFound()) return {};
+  if (!s.ok()) return status_error(impl.path.string() + ": cannot read history start", s);
+  impl.history_since = parse_rfc3339(since);
+  if (!impl.history_since) {
+    return Error{impl.path.string() + ": history start '" + since + "' is not an RFC 3339 time"};
+  }
+  return {};
+}
+
 Result<void> check_schema(Store::Impl& impl) {
   std::string version;
   auto s = impl.db->Get(rocksdb::ReadOptions(), impl.cf[kDefault], kSchemaKey, &version);
   if (s.IsNotFound()) {
     if (impl.read_only) return Error{impl.path.string() + ": database has no schema version"};
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = impl.db->Put(wo, impl.cf[kDefault], kSchemaKey, std::to_string(kSchemaVersion));
-    if (!s.ok()) return status_error(impl.path.string() + ": cannot write schema version", s);
+    if (auto stamped = stamp_current(impl); !stamped) return stamped;
     impl.schema_version = kSchemaVersion;
-    return {};
+    return load_history_since(impl);
   }
   if (!s.ok()) return status_error(impl.path.string() + ": cannot read schema version", s);
   int parsed = 0;
@@ -139,15 +167,7 @@ Result<void> check_schema(Store::Impl& impl) {
                  "' is newer than this leakwatch understands (it reads versions 1 to " +
                  std::to_string(kSchemaVersion) + "); use a newer leakwatch"};
   }
-  if (parsed == 2) {
-    // Version 3 only frames manifest values, and readers take both forms: nothing to rewrite.
-    if (!impl.read_only) {
-      rocksdb::WriteOptions wo;
-      wo.sync = true;
-      s = impl.db->Put(wo, impl.cf[kDefault], kSchemaKey, std::to_string(kSchemaVersion));
-      if (!s.ok()) return status_error(impl.path.string() + ": cannot write schema version", s);
-    }
-  } else if (parsed < kSchemaVersion) {
+  if (parsed == 1) {
     if (impl.read_only) {
       return Error{impl.path.string() + ": database schema version " + version +
                    " must be migrated to " + std::to_string(kSchemaVersion) +
@@ -155,9 +175,13 @@ Result<void> check_schema(Store::Impl& impl) {
     }
     if (auto m = migrate_from_v1(impl); !m) return m;
   }
-  // A reader leaves a version 2 database as it is (it reads it all the same).
-  impl.schema_version = impl.read_only && parsed == 2 ? 2 : kSchemaVersion;
-  return {};
+  // Versions 2 and 3 need no rewrite (manifest values of both forms are read, and a sighting
+  // without sources or history reads as before); a writer restamps, a reader leaves them be.
+  if (!impl.read_only && parsed < kSchemaVersion) {
+    if (auto stamped = stamp_current(impl); !stamped) return stamped;
+  }
+  impl.schema_version = impl.read_only ? parsed : kSchemaVersion;
+  return load_history_since(impl);
 }
 
 Result<void> load_outbox_counter(Store::Impl& impl) {
@@ -260,6 +284,10 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mo
   if (auto c = check_schema(*impl); !c) return c.error();
   if (auto o = load_outbox_counter(*impl); !o) return o.error();
   return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+std::optional<Timestamp> Store::history_since() const {
+  return impl_->history_since;
 }
 
 Result<void> Store::refresh() {

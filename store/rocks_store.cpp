@@ -2,6 +2,7 @@
 // sightings + outbox in one batch), and the streamed queries over the sighting indexes.
 #include <algorithm>
 #include <deque>
+#include <iterator>
 #include <limits>
 #include <ranges>
 #include <set>
@@ -160,6 +161,38 @@ Result<std::string> manifest_change_text(Store::Impl& impl, const rocksdb::ReadO
   return frame.finish();
 }
 
+std::vector<std::uint32_t> sorted_union(const std::vector<std::uint32_t>& a,
+                                        const std::vector<std::uint32_t>& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  std::vector<std::uint32_t> out;
+  out.reserve(a.size() + b.size());
+  std::ranges::set_union(a, b, std::back_inserter(out));
+  return out;
+}
+
+// The members of `s` that none of its stored groups holds yet, packed; empty when none.
+Result<std::string> new_members(Store::Impl& impl, const rocksdb::ReadOptions& ro,
+                                const Sighting& s, const std::string& what) {
+  if (s.matched_files.empty() && s.matched_rows.empty()) return std::string();
+  std::vector<std::uint32_t> files, rows;
+  const std::string prefix = sighting_key(s.dataset, s.locator) + std::string(1, '\0');
+  std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(ro, impl.cf[kMembers]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + 8) continue;  // a longer locator sharing the prefix
+    auto group = unpack_members(it->key().ToStringView(), it->value().ToStringView());
+    if (!group) return Error{what + ": " + group.error().message};
+    files = sorted_union(files, group->files);
+    rows = sorted_union(rows, group->rows);
+  }
+  if (!it->status().ok()) return status_error(what + ": sighting members", it->status());
+  std::vector<std::uint32_t> new_files, new_rows;
+  std::ranges::set_difference(s.matched_files, files, std::back_inserter(new_files));
+  std::ranges::set_difference(s.matched_rows, rows, std::back_inserter(new_rows));
+  if (new_files.empty() && new_rows.empty()) return std::string();
+  return pack_members(new_files, new_rows);
+}
+
 }  // namespace
 
 void apply_scan(SourceState& state, const ScanRecord& scan) {
@@ -179,10 +212,23 @@ void apply_scan(SourceState& state, const ScanRecord& scan) {
   }
 }
 
+DatasetShape shape_of(const Signature& signature) {
+  DatasetShape shape;
+  shape.file_sizes.reserve(signature.files.size());
+  for (const auto& f : signature.files) {
+    shape.file_sizes.push_back(f.size);
+    shape.bytes += f.size;
+  }
+  shape.records = signature.records.rows;
+  return shape;
+}
+
 Result<void> Store::put_signature(const Signature& signature) {
   if (auto w = impl_->writable("put_signature"); !w) return w.error();
-  const auto s = impl_->db->Put(impl_->write_options(), impl_->cf[kSignatures], signature.dataset,
-                                to_json_text(signature));
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->cf[kSignatures], signature.dataset, to_json_text(signature));
+  batch.Put(impl_->cf[kShapes], signature.dataset, pack_shape(shape_of(signature)));
+  const auto s = impl_->db->Write(impl_->write_options(), &batch);
   if (!s.ok()) return status_error("signature '" + signature.dataset + "'", s);
   return {};
 }
@@ -212,16 +258,99 @@ Result<bool> Store::remove_signature(std::string_view dataset) {
   auto existing = get_signature(dataset);
   if (!existing) return existing.error();
   if (!*existing) return false;
-  const auto s = impl_->db->Delete(impl_->write_options(), impl_->cf[kSignatures], slice(dataset));
+  rocksdb::WriteBatch batch;
+  batch.Delete(impl_->cf[kSignatures], slice(dataset));
+  batch.Delete(impl_->cf[kShapes], slice(dataset));
+  const auto s = impl_->db->Write(impl_->write_options(), &batch);
   if (!s.ok()) return status_error("removing signature '" + std::string(dataset) + "'", s);
   return true;
 }
 
+namespace {
+
+ConfidenceChange change_of(const Sighting& s, Timestamp at) {
+  return {.at = at,
+          .confidence = s.confidence,
+          .evidence = s.evidence.size(),
+          .files_matched = s.files_matched,
+          .bytes_matched = s.bytes_matched,
+          .records_matched = s.records_matched};
+}
+
+bool same_state(const ConfidenceChange& a, const ConfidenceChange& b) {
+  return a.confidence == b.confidence && a.evidence == b.evidence &&
+         a.files_matched == b.files_matched && a.bytes_matched == b.bytes_matched &&
+         a.records_matched == b.records_matched;
+}
+
+// Every source of `from` joins `into`, each with the earliest first and latest last seen.
+void merge_sources(std::vector<SourceSeen>& into, const std::vector<SourceSeen>& from) {
+  for (const auto& seen : from) {
+    const auto it = std::find_if(into.begin(), into.end(),
+                                 [&](const SourceSeen& s) { return s.source == seen.source; });
+    if (it == into.end()) {
+      into.push_back(seen);
+    } else {
+      it->first_seen = std::min(it->first_seen, seen.first_seen);
+      it->last_seen = std::max(it->last_seen, seen.last_seen);
+    }
+  }
+}
+
+// Past the cap, the oldest changes that only moved counts go first: confidence rises stay.
+void cap_history(std::vector<ConfidenceChange>& history) {
+  for (std::size_t i = 1; history.size() > kMaxConfidenceChanges && i < history.size();) {
+    if (history[i].confidence == history[i - 1].confidence) {
+      history.erase(history.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+}
+
+}  // namespace
+
+Sighting start_sighting(const Sighting& seen) {
+  Sighting out = seen;
+  // The matcher sorts them; a caller that did not is not trusted to have.
+  std::ranges::sort(out.matched_files);
+  out.matched_files.erase(std::unique(out.matched_files.begin(), out.matched_files.end()),
+                          out.matched_files.end());
+  std::ranges::sort(out.matched_rows);
+  out.matched_rows.erase(std::unique(out.matched_rows.begin(), out.matched_rows.end()),
+                         out.matched_rows.end());
+  if (out.sources.empty()) out.sources.push_back({seen.source, seen.first_seen, seen.last_seen});
+  if (out.history.empty()) out.history.push_back(change_of(seen, seen.first_seen));
+  return out;
+}
+
 Sighting merge_sighting(const Sighting& stored, const Sighting& seen) {
-  Sighting out = seen.confidence >= stored.confidence ? seen : stored;
-  out.confidence = std::max(stored.confidence, seen.confidence);
-  out.first_seen = std::min(stored.first_seen, seen.first_seen);
-  out.last_seen = std::max(stored.last_seen, seen.last_seen);
+  const Sighting fresh = start_sighting(seen);
+  Sighting out = fresh.confidence >= stored.confidence ? fresh : stored;
+  out.confidence = std::max(stored.confidence, fresh.confidence);
+  out.first_seen = std::min(stored.first_seen, fresh.first_seen);
+  out.last_seen = std::max(stored.last_seen, fresh.last_seen);
+  out.sources = stored.sources;
+  if (out.sources.empty())
+    out.sources.push_back({stored.source, stored.first_seen, stored.last_seen});
+  merge_sources(out.sources, fresh.sources);
+  out.matched_files = sorted_union(stored.matched_files, fresh.matched_files);
+  out.matched_rows = sorted_union(stored.matched_rows, fresh.matched_rows);
+  out.history = stored.history;
+  if (out.history.empty()) {
+    // Recorded before the store kept history: it held this confidence at the upgrade.
+    auto baseline = change_of(stored, stored.first_seen);
+    baseline.inferred = true;
+    out.history.push_back(baseline);
+  }
+  const auto now_state = change_of(out, fresh.last_seen);
+  if (!same_state(out.history.back(), now_state)) {
+    // A change is stamped when the fetch saw it, never before the state it follows.
+    auto change = now_state;
+    change.at = std::max(change.at, out.history.back().at);
+    out.history.push_back(change);
+    cap_history(out.history);
+  }
   return out;
 }
 
@@ -258,6 +387,7 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
   struct Pending {
     std::optional<Sighting> stored;
     Sighting merged;
+    Timestamp at{};  // when this fetch saw it: its new members are stamped with it
   };
   std::vector<std::string> order;
   std::map<std::string, Pending> pending;
@@ -265,13 +395,15 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
     auto key = sighting_key(seen.dataset, seen.locator);
     if (auto found = pending.find(key); found != pending.end()) {
       found->second.merged = merge_sighting(found->second.merged, seen);
+      found->second.at = std::max(found->second.at, seen.last_seen);
       continue;
     }
     auto stored = get_record<Sighting>(
         *impl_, ro, kSightings, key,
         what + ": sighting of '" + seen.dataset + "' at " + seen.locator, sighting_from_json_text);
     if (!stored) return stored.error();
-    Pending p{*stored, *stored ? merge_sighting(**stored, seen) : seen};
+    Pending p{*stored, *stored ? merge_sighting(**stored, seen) : start_sighting(seen),
+              seen.last_seen};
     order.push_back(key);
     pending.emplace(std::move(key), std::move(p));
   }
@@ -281,9 +413,16 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
   for (const auto& key : order) {
     const auto& p = pending.at(key);
     result.push_back(p.merged);
-    if (p.stored && *p.stored == p.merged) continue;
+    if (auto members = new_members(*impl_, ro, p.merged, what); !members) {
+      return members.error();
+    } else if (!members->empty()) {
+      batch.Put(impl_->cf[kMembers], member_key(p.merged.dataset, p.merged.locator, p.at),
+                *members);
+    }
+    auto text = to_json_text(p.merged);
+    if (p.stored && to_json_text(*p.stored) == text) continue;
     if (p.stored) delete_index_entries(*impl_, batch, *p.stored);
-    batch.Put(impl_->cf[kSightings], key, to_json_text(p.merged));
+    batch.Put(impl_->cf[kSightings], key, std::move(text));
     put_index_entries(*impl_, batch, p.merged);
     const char* reason = !p.stored                                    ? "new"
                          : p.merged.confidence > p.stored->confidence ? "upgraded"
@@ -378,7 +517,11 @@ Result<void> Store::for_each_sighting(const SightingFilter& filter,
     }
     auto sighting = sighting_from_json_text(value, "stored sighting");
     if (!sighting) return sighting.error();
-    if (filter.source && sighting->source != *filter.source) continue;
+    if (filter.source &&
+        std::none_of(sighting->sources.begin(), sighting->sources.end(),
+                     [&](const SourceSeen& x) { return x.source == *filter.source; })) {
+      continue;
+    }
     if (!visit(*sighting)) return {};
   }
   if (!it->status().ok()) return status_error("reading sightings", it->status());
@@ -469,6 +612,42 @@ Result<std::vector<ManifestChange>> Store::manifest_history(std::string_view loc
   }
   if (!it->status().ok()) return status_error("reading manifest history", it->status());
   return out;
+}
+
+Result<void> Store::for_each_member_group(std::string_view dataset,
+                                          const std::function<bool(const MemberGroup&)>& visit) {
+  if (!impl_->cf[kMembers]) return {};  // an older database opened read-only
+  const std::string prefix = std::string(dataset) + std::string(1, '\0');
+  const ReadView view(*impl_);
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(view.options(), impl_->cf[kMembers]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto group = unpack_members(it->key().ToStringView(), it->value().ToStringView());
+    if (!group) return Error{impl_->path.string() + ": " + group.error().message};
+    if (!visit(*group)) return {};
+  }
+  if (!it->status().ok()) return status_error("reading sighting members", it->status());
+  return {};
+}
+
+Result<std::optional<DatasetShape>> Store::dataset_shape(std::string_view dataset) {
+  const std::string what = "shape of dataset '" + std::string(dataset) + "'";
+  if (impl_->cf[kShapes]) {
+    rocksdb::PinnableSlice value;
+    const auto s =
+        impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kShapes], slice(dataset), &value);
+    if (s.ok()) {
+      auto shape = unpack_shape(value.ToStringView(), what);
+      if (!shape) return shape.error();
+      return std::optional<DatasetShape>(std::move(shape).value());
+    }
+    if (!s.IsNotFound()) return status_error(what, s);
+  }
+  // Signed before shapes were kept: from the signature itself.
+  auto sig = get_signature(dataset);
+  if (!sig) return sig.error();
+  if (!*sig) return std::optional<DatasetShape>{};
+  return std::optional<DatasetShape>(shape_of(**sig));
 }
 
 Result<void> Store::for_each_outbox_entry(const std::function<bool(const OutboxEntry&)>& visit) {

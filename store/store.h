@@ -30,8 +30,10 @@ namespace leakwatch::store {
 enum class OpenMode { read_write, read_only };
 
 // The on-disk schema this build writes. Version 1 (signatures, sightings, scans only) is
-// migrated on the first read-write open; a newer version is refused.
-inline constexpr int kSchemaVersion = 3;
+// migrated on the first read-write open; versions 2 and 3 are read as they are and restamped by
+// a writer, which notes from when sightings keep their history (history_since); a newer version
+// is refused.
+inline constexpr int kSchemaVersion = 4;
 
 struct StoreOptions {
   // fsync the WAL on every commit point (record_fetch, signatures, outbox). On by default: an
@@ -171,6 +173,26 @@ struct PruneResult {
   std::uint64_t manifest_changes_removed = 0;
 };
 
+// Dataset files and record rows a sighting matched that it had not matched before, first matched
+// at `at` (the fetch that saw them). Exposure is the union of these over a dataset's sightings.
+struct MemberGroup {
+  std::string locator;
+  Timestamp at{};
+  std::vector<std::uint32_t> files;  // indices into the signature's files, sorted
+  std::vector<std::uint32_t> rows;   // record rows, sorted
+
+  friend bool operator==(const MemberGroup&, const MemberGroup&) = default;
+};
+
+// A signature's size without its hashes, kept beside it so exposure never parses a
+// million-file signature.
+struct DatasetShape {
+  std::vector<std::uint64_t> file_sizes;  // by file index
+  std::uint64_t bytes = 0;                // their sum
+  std::uint64_t records = 0;              // record rows fingerprinted
+};
+DatasetShape shape_of(const Signature& signature);
+
 struct FamilyStats {
   std::string name;
   std::uint64_t keys = 0;
@@ -228,6 +250,12 @@ class Store {
   // Change records of one locator, oldest first.
   Result<std::vector<ManifestChange>> manifest_history(std::string_view locator);
 
+  // Member groups of a dataset's sightings, by locator and then oldest first (one range scan).
+  Result<void> for_each_member_group(std::string_view dataset,
+                                     const std::function<bool(const MemberGroup&)>& visit);
+  // nullopt when no signature of that name is stored.
+  Result<std::optional<DatasetShape>> dataset_shape(std::string_view dataset);
+
   Result<void> for_each_outbox_entry(const std::function<bool(const OutboxEntry&)>& visit);
   Result<void> remove_outbox_entry(std::uint64_t id);
 
@@ -258,6 +286,12 @@ class Store {
   // that coverage before then was pruned. Deletes in small synced batches beside record_fetch.
   Result<PruneResult> prune(const Retention& retention, Timestamp now);
 
+  // From when every change of a sighting's confidence is kept: when this database was created,
+  // or when a writer of schema 4 first opened a database written by an earlier version. Sightings
+  // recorded before that carry no history (or an `inferred` first change). nullopt: not yet (an
+  // older database opened read-only).
+  std::optional<Timestamp> history_since() const;
+
   struct Impl;
 
  private:
@@ -265,7 +299,12 @@ class Store {
   std::unique_ptr<Impl> impl_;
 };
 
-// The merge rule of record_fetch, exposed for tests and for the alert logic.
+// The merge rule of record_fetch, exposed for tests and for the alert logic: the stronger
+// evidence wins, first_seen never moves later nor last_seen earlier, confidence never drops,
+// every source is kept with its own first and last seen, and a change of confidence or counts is
+// appended to the history at the time it was seen.
 Sighting merge_sighting(const Sighting& stored, const Sighting& seen);
+// A sighting as record_fetch first stores it: its source listed, its history begun.
+Sighting start_sighting(const Sighting& seen);
 
 }  // namespace leakwatch::store

@@ -199,11 +199,11 @@ TEST(Schema, AVersionTwoDatabaseIsReadAsItIsAndItsManifestsDiffed) {
 TEST(Schema, ANewerSchemaIsRefusedClearlyByWritersAndReaders) {
   TempDir dir;
   ASSERT_TRUE(Store::open(dir.path(), OpenMode::read_write));  // created, then closed
-  ASSERT_TRUE(fixtures::stamp_schema_version(dir.path(), "4", "sightings_v4"));
+  ASSERT_TRUE(fixtures::stamp_schema_version(dir.path(), "5", "sightings_v5"));
   for (const auto mode : {OpenMode::read_write, OpenMode::read_only}) {
     const auto store = Store::open(dir.path(), mode);
     ASSERT_FALSE(store);
-    EXPECT_NE(store.error().message.find("schema version '4' is newer"), std::string::npos)
+    EXPECT_NE(store.error().message.find("schema version '5' is newer"), std::string::npos)
         << store.error().message;
     EXPECT_NE(store.error().message.find(dir.path().string()), std::string::npos);
   }
@@ -331,6 +331,64 @@ TEST(Schema, ACorruptDatabaseIsAnErrorNamingThePath) {
   ASSERT_FALSE(store);
   EXPECT_NE(store.error().message.find((dir / "db").string()), std::string::npos)
       << store.error().message;
+}
+
+TEST(Schema, AVersionThreeDatabaseIsReadAsItIsAndItsHistoryStartsAtTheUpgrade) {
+  TempDir dir;
+  const std::string loc = "https://m/dump/";
+  auto seen = [&](Confidence c, std::string_view t) {
+    Sighting s;
+    s.dataset = "hr";
+    s.source = "m";
+    s.locator = loc;
+    s.confidence = c;
+    s.evidence = {{"name+size", "a", "dump/a", "10"}};
+    s.files_matched = 1;
+    s.first_seen = s.last_seen = at(t);
+    return s;
+  };
+  {
+    auto store = Store::open(dir.path(), OpenMode::read_write);
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE((*store)->record_fetch(scan("m", "2026-11-01T00:00:00Z", ScanStatus::ok),
+                                       {seen(Confidence::likely, "2026-11-01T00:00:00Z")}));
+  }
+  ASSERT_TRUE(fixtures::downgrade_sightings_to_v3(dir.path()));
+  {
+    auto reader = Store::open(dir.path(), OpenMode::read_only);
+    ASSERT_TRUE(reader) << reader.error().message;
+    EXPECT_EQ((*reader)->stats()->schema_version, 3);
+    EXPECT_FALSE((*reader)->history_since()) << "no history kept yet";
+    const auto s = (*reader)->get_sighting("hr", loc);
+    ASSERT_TRUE(s && *s);
+    EXPECT_TRUE((*s)->history.empty());
+    ASSERT_EQ((*s)->sources.size(), 1u) << "its one source, throughout";
+    EXPECT_EQ((*s)->sources[0].first_seen, at("2026-11-01T00:00:00Z"));
+  }
+  const auto before = now();
+  auto store = Store::open(dir.path(), OpenMode::read_write);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ((*store)->stats()->schema_version, kSchemaVersion);
+  ASSERT_TRUE((*store)->history_since());
+  EXPECT_GE(*(*store)->history_since(), before - std::chrono::seconds{1});
+  const auto consistent = (*store)->check_consistency();
+  EXPECT_TRUE(consistent) << consistent.error().message;
+  // Raised after the upgrade: the old confidence is kept as an inferred first change.
+  ASSERT_TRUE((*store)->record_fetch(scan("m", "2026-11-20T00:00:00Z", ScanStatus::ok),
+                                     {seen(Confidence::confirmed, "2026-11-20T00:00:00Z")}));
+  const auto s = (*store)->get_sighting("hr", loc);
+  ASSERT_TRUE(s && *s);
+  ASSERT_EQ((*s)->history.size(), 2u);
+  EXPECT_TRUE((*s)->history[0].inferred);
+  EXPECT_EQ((*s)->history[0].confidence, Confidence::likely);
+  EXPECT_EQ((*s)->history[1].confidence, Confidence::confirmed);
+  EXPECT_EQ((*s)->history[1].at, at("2026-11-20T00:00:00Z"));
+  // A later open keeps the first upgrade's time.
+  const auto since = (*store)->history_since();
+  store->reset();
+  auto again = Store::open(dir.path(), OpenMode::read_only);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ((*again)->history_since(), since);
 }
 
 }  // namespace

@@ -665,5 +665,114 @@ TEST(Store, TheConsistencyCheckNoticesAMissingIndexEntry) {
       << checked.error().message;
 }
 
+TEST(Store, EachConfidenceChangeIsKeptWithItsTimeAndCounts) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->history_since()) << "a new database keeps history from its creation";
+  const std::string loc = "https://m.example/leak/";
+  auto seen = [&](Confidence c, std::string_view t, std::uint64_t files) {
+    auto s = sighting("hr", "m", loc, c, t, t);
+    s.files_matched = files;
+    s.evidence.resize(files, s.evidence.front());
+    const auto r = store->record_fetch(scan("m", t, std::string(t)), {s});
+    EXPECT_TRUE(r) << r.error().message;
+  };
+  seen(Confidence::possible, "2026-11-01T00:00:00Z", 1);
+  seen(Confidence::possible, "2026-11-02T00:00:00Z", 1);  // nothing new: no change recorded
+  seen(Confidence::likely, "2026-11-03T00:00:00Z", 2);
+  seen(Confidence::possible, "2026-11-04T00:00:00Z", 1);  // weaker: the likely one stays
+  seen(Confidence::confirmed, "2026-11-05T00:00:00Z", 3);
+  const auto s = store->get_sighting("hr", loc);
+  ASSERT_TRUE(s && *s);
+  const auto& h = (*s)->history;
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[0].at, at("2026-11-01T00:00:00Z"));
+  EXPECT_EQ(h[0].confidence, Confidence::possible);
+  EXPECT_EQ(h[0].files_matched, 1u);
+  EXPECT_EQ(h[1].at, at("2026-11-03T00:00:00Z"));
+  EXPECT_EQ(h[1].confidence, Confidence::likely);
+  EXPECT_EQ(h[1].evidence, 2u);
+  EXPECT_EQ(h[2].at, at("2026-11-05T00:00:00Z"));
+  EXPECT_EQ(h[2].confidence, Confidence::confirmed);
+  EXPECT_EQ(h[2].files_matched, 3u);
+  EXPECT_FALSE(h[0].inferred || h[1].inferred || h[2].inferred);
+}
+
+TEST(Store, OneLocatorSeenFromTwoSourcesIsCreditedToBoth) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  const std::string magnet = "magnet:?xt=urn:btih:" + std::string(40, 'a');
+  ASSERT_TRUE(store->record_fetch(scan("post", "2026-11-01T00:00:00Z", "s1"),
+                                  {sighting("hr", "post", magnet, Confidence::confirmed,
+                                            "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z")}));
+  ASSERT_TRUE(store->record_fetch(scan("watch", "2026-11-05T00:00:00Z", "s2"),
+                                  {sighting("hr", "watch", magnet, Confidence::confirmed,
+                                            "2026-11-05T00:00:00Z", "2026-11-06T00:00:00Z")}));
+  const auto all = all_sightings(*store);
+  ASSERT_EQ(all.size(), 1u) << "one sighting, not one per source";
+  ASSERT_EQ(all[0].sources.size(), 2u);
+  EXPECT_EQ(all[0].sources[0].source, "post");
+  EXPECT_EQ(all[0].sources[0].first_seen, at("2026-11-01T00:00:00Z"));
+  EXPECT_EQ(all[0].sources[0].last_seen, at("2026-11-02T00:00:00Z"));
+  EXPECT_EQ(all[0].sources[1].source, "watch");
+  EXPECT_EQ(all[0].sources[1].first_seen, at("2026-11-05T00:00:00Z"));
+  EXPECT_EQ(all[0].first_seen, at("2026-11-01T00:00:00Z"));
+  for (const auto* source : {"post", "watch"}) {
+    SightingFilter f;
+    f.source = source;
+    EXPECT_EQ(all_sightings(*store, f).size(), 1u) << source;
+  }
+  SightingFilter other;
+  other.source = "elsewhere";
+  EXPECT_TRUE(all_sightings(*store, other).empty());
+  // Seen again by the first source: its own last_seen moves, the index follows.
+  ASSERT_TRUE(store->record_fetch(scan("post", "2026-11-09T00:00:00Z", "s3"),
+                                  {sighting("hr", "post", magnet, Confidence::confirmed,
+                                            "2026-11-09T00:00:00Z", "2026-11-09T00:00:00Z")}));
+  const auto again = store->get_sighting("hr", magnet);
+  ASSERT_TRUE(again && *again);
+  EXPECT_EQ((*again)->sources[0].last_seen, at("2026-11-09T00:00:00Z"));
+  EXPECT_EQ((*again)->sources[1].last_seen, at("2026-11-06T00:00:00Z"));
+  const auto consistent = store->check_consistency();
+  EXPECT_TRUE(consistent) << consistent.error().message;
+}
+
+TEST(Store, ScanRecordsKeepTheDocumentsTheyFetched) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  auto r = scan("m", "2026-11-01T00:00:00Z", "s1");
+  r.documents = {
+      {"listing", "https://m.example/", at("2026-11-01T00:00:01Z"), std::string(64, 'a'), 812},
+      {"checksums", "https://m.example/SHA256SUMS", at("2026-11-01T00:00:02Z"),
+       std::string(64, 'b'), 90}};
+  r.documents_omitted = 3;
+  ASSERT_TRUE(store->record_fetch(r, {}));
+  std::vector<ScanRecord> scans;
+  ASSERT_TRUE(store->for_each_scan({}, [&](const ScanRecord& x) {
+    scans.push_back(x);
+    return true;
+  }));
+  ASSERT_EQ(scans.size(), 1u);
+  EXPECT_EQ(scans[0].documents, r.documents);
+  EXPECT_EQ(scans[0].documents_omitted, 3u);
+}
+
+TEST(Store, AnImportedSignatureKeepsItsImportTime) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  auto sig = signature("hr");
+  sig.imported = at("2026-06-01T00:00:00Z");
+  ASSERT_TRUE(store->put_signature(sig));
+  const auto back = store->get_signature("hr");
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ((*back)->imported, sig.imported);
+  EXPECT_EQ((*back)->matchable_since(), at("2026-06-01T00:00:00Z"));
+  EXPECT_EQ(signature("x").matchable_since(), signature("x").created);
+}
+
 }  // namespace
 }  // namespace leakwatch::store
