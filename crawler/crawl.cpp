@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "crawler/checksum_list.h"
+#include "crawler/fetched_documents.h"
 #include "crawler/listing.h"
 #include "crawler/torrent_links.h"
 #include "crawler/zip_directory.h"
@@ -98,6 +99,7 @@ void apply_checksum_lists(HttpClient& client, const CrawlOptions& options, Crawl
                                 std::to_string(response->status));
       continue;
     }
+    note_document(result.manifest, "checksums", list_entry.url.str(), response->body);
     const auto slash = list_entry.path.rfind('/');
     const std::string folder =
         slash == std::string::npos ? "" : list_entry.path.substr(0, slash + 1);
@@ -196,6 +198,8 @@ Result<FileEntries> list_remote_zip(HttpClient& client, const CrawlOptions& opti
     }
     directory = cd->body;
   }
+  // The directory is the index of the archive: what its listing rests on.
+  note_document(result.manifest, "zip-directory", url, directory);
   const std::uint64_t room =
       options.max_entries -
       std::min<std::uint64_t>(options.max_entries, result.manifest.entries.size());
@@ -418,6 +422,7 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
         return;
       }
       if (page.depth == 0) root_ok = true;
+      note_document(result.manifest, "listing", page_url, response->body);
       for (auto& e : listing->entries) {
         const auto target = resolve_url(page.url, e.href);
         if (!target || !within_root(*root, *target)) continue;

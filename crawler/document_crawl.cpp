@@ -6,6 +6,7 @@
 
 #include "crawler/checksum_list.h"
 #include "crawler/crawl.h"
+#include "crawler/fetched_documents.h"
 #include "crawler/listing.h"
 #include "crawler/torrent_links.h"
 #include "model/text.h"
@@ -182,6 +183,11 @@ CrawlResult read_document(CrawlKind kind, const HttpResponse& response, const Cr
   result.etag = response.etag;
   result.last_modified = response.last_modified;
   const std::string& body = response.body;
+  // A text dump may be the leaked data itself: not noted.
+  if (kind == CrawlKind::checksums || kind == CrawlKind::json_tree) {
+    note_document(result.manifest, kind == CrawlKind::checksums ? "checksums" : "json-tree",
+                  options.url, body);
+  }
   switch (kind) {
     case CrawlKind::checksums: {
       auto list = parse_checksum_list(body, basename_of(url), options.max_entries);

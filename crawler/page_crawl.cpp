@@ -14,6 +14,7 @@
 
 #include "crawler/checksum_list.h"
 #include "crawler/crawl.h"
+#include "crawler/fetched_documents.h"
 #include "crawler/listing.h"
 #include "crawler/nesting.h"
 #include "model/text.h"
@@ -280,6 +281,10 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
             root_dir = root.path.substr(0, root.path.rfind('/') + 1);
             seen.insert(root.str(true));
           }
+          // The document is named by the URL that answered it.
+          note_document(result.manifest, "page",
+                        response->effective_url.empty() ? requests[i].url : response->effective_url,
+                        response->body);
           auto parsed_page = parse_page(response->body);
           if (!parsed_page) {
             result.problems.push_back(requests[i].url + ": " + parsed_page.error().message);

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "crawler/fetched_documents.h"
 #include "model/text.h"
 #include "model/url.h"
 
@@ -28,6 +29,7 @@ Result<Manifest> fetch_torrent(HttpClient& client, const CrawlOptions& options,
   if (!manifest) return manifest.error();
   manifest->source = options.source_name;
   manifest->fetched_at = result.manifest.fetched_at;
+  note_document(*manifest, "torrent", url, response->body);
   return manifest;
 }
 

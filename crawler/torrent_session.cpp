@@ -14,6 +14,7 @@
 #include <libtorrent/torrent_status.hpp>
 #include <map>
 
+#include "crawler/fetched_documents.h"
 #include "model/url.h"
 #include "net/proxy_health.h"
 
@@ -275,6 +276,10 @@ std::vector<MagnetFetch> fetch_magnet_metadata(const std::vector<std::string>& m
                                              "magnet " + shown(fetch.magnet), options.limits);
           if (manifest) {
             fetch.manifest = std::move(manifest).value();
+            // The info dictionary is the torrent's index: its SHA-1 is the v1 info-hash, and its
+            // SHA-256 and size go in the scan record like any index document's.
+            note_document(*fetch.manifest, "torrent", fetch.magnet,
+                          std::string_view(info.data(), static_cast<std::size_t>(info.size())));
           } else {
             fetch.error = manifest.error().message;
           }
