@@ -279,6 +279,8 @@ std::vector<Sighting> score(const Manifest& manifest, const FingerprintIndex& in
       content += m.strength == Strength::content;
       crc += m.strength == Strength::crc_size;
       name_size += m.strength == Strength::name_size;
+      // Exposure counts files matched by name+size or stronger; a name alone proves nothing.
+      if (m.strength >= Strength::name_size) s.matched_files.push_back(file);
       ordered.push_back(&m);
     }
     const auto at_least = [&](std::uint64_t count, std::uint32_t wanted) {

@@ -17,6 +17,7 @@ struct DatasetTextMatches {
   std::vector<Evidence> honeytokens;
   std::vector<Evidence> records;
   std::uint64_t records_matched = 0;
+  std::vector<std::uint32_t> rows;
 };
 
 std::string_view raw_basename(std::string_view path) {
@@ -31,6 +32,7 @@ std::string_view raw_basename(std::string_view path) {
 // evidence row that says so.
 struct RecordTally {
   std::uint64_t matched = 0;
+  std::vector<std::uint32_t> rows;  // the rows matched (one column: the values' positions)
   std::uint64_t single = 0;  // value hits, all columns
   std::vector<std::uint64_t> offsets;
   std::vector<bool> columns_seen;
@@ -49,7 +51,11 @@ RecordTally tally_records(const std::vector<const RecordHit*>& hits, const TextI
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> first_offset;
     for (const auto* h : hits) first_offset.try_emplace({h->column, h->first}, h->offset);
     t.matched = first_offset.size();
-    for (const auto& [v, off] : first_offset) t.offsets.push_back(off);
+    for (const auto& [v, off] : first_offset) {
+      t.offsets.push_back(off);
+      // One column: a value's position in the sorted fingerprints stands for its row.
+      if (columns == 1) t.rows.push_back(v.second);
+    }
   } else {
     const auto k = std::max<std::uint32_t>(1, std::min(rules.record_min_columns, columns));
     struct Cell {
@@ -88,6 +94,7 @@ RecordTally tally_records(const std::vector<const RecordHit*>& hits, const TextI
       if (matched) {
         ++t.matched;
         t.offsets.push_back(at);
+        t.rows.push_back(cells[i].row);
       }
       i = j;
     }
@@ -161,6 +168,7 @@ std::vector<Sighting> score_text(const Manifest& manifest, const FingerprintInde
       if (hits.truncated) detail += "; stopped at " + std::to_string(kMaxHitsPerText) + " hits";
       auto& dm = per_dataset[sig];
       dm.records_matched += tally.matched;
+      dm.rows.insert(dm.rows.end(), tally.rows.begin(), tally.rows.end());
       dm.records.push_back({"records", "", blob.origin, std::move(detail)});
     }
   }
@@ -171,6 +179,9 @@ std::vector<Sighting> score_text(const Manifest& manifest, const FingerprintInde
     const auto& thresholds = rules.for_dataset(sig.dataset);
     Sighting s = sighting_of(manifest, sig);
     s.records_matched = dm.records_matched;
+    std::ranges::sort(dm.rows);
+    dm.rows.erase(std::unique(dm.rows.begin(), dm.rows.end()), dm.rows.end());
+    s.matched_rows = std::move(dm.rows);
     if (!dm.honeytokens.empty() || dm.records_matched >= thresholds.records_confirmed) {
       s.confidence = Confidence::confirmed;
     } else if (dm.records_matched >= thresholds.records_likely) {
@@ -212,6 +223,12 @@ void merge_sightings(std::vector<Sighting>& into, std::vector<Sighting> more,
     s.records_matched += m.records_matched;
     s.files_matched += m.files_matched;
     s.bytes_matched += m.bytes_matched;
+    for (auto* list : {&s.matched_files, &s.matched_rows}) {
+      auto& more_list = list == &s.matched_files ? m.matched_files : m.matched_rows;
+      list->insert(list->end(), more_list.begin(), more_list.end());
+      std::ranges::sort(*list);
+      list->erase(std::unique(list->begin(), list->end()), list->end());
+    }
   }
 }
 
