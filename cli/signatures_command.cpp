@@ -152,6 +152,8 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
                                         ")");
         key = *parsed;
       }
+      // Nothing here can have matched it before now, whatever its creator's time says.
+      sig->imported = now();
       auto store = ctx.store(store::OpenMode::read_write);
       if (!store) return fail(kExitRuntime, store.error().message);
       if (auto put = (*store)->put_signature(*sig); !put)

@@ -12,6 +12,7 @@ std::string write_signature_bundle(Signature signature,
                                    Timestamp exported) {
   // Where the originals live here (`sign --keep-source`) is nobody else's business.
   for (auto& f : signature.files) f.original_path.clear();
+  signature.imported.reset();  // when this store imported it is this store's matter
   nlohmann::json bundle{{"format", kSignatureBundleFormat},
                         {"version", kSignatureBundleVersion},
                         {"exported", format_rfc3339(exported)},

@@ -250,6 +250,19 @@ CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::C
   rec.latency_ms = static_cast<std::uint64_t>(crawl.latency.count());
   rec.notes = crawl.notes;
   for (const auto& t : crawl.torrents) rec.entries_seen += t.entries.size();
+  // The index documents behind this scan's evidence: the source's own, then each torrent's.
+  const auto keep_documents = [&rec](const Manifest& m) {
+    for (const auto& d : m.documents) {
+      if (rec.documents.size() < kMaxFetchedDocuments) {
+        rec.documents.push_back(d);
+      } else {
+        ++rec.documents_omitted;
+      }
+    }
+    rec.documents_omitted += m.documents_omitted;
+  };
+  keep_documents(crawl.manifest);
+  for (const auto& t : crawl.torrents) keep_documents(t);
   if (rec.status == ScanStatus::failed && prior.consecutive_failures + 1 >= kDownAfterFailures) {
     rec.marked_down = true;
     spdlog::warn("source={} marked down: {} failed scans in a row", source.name,
