@@ -36,6 +36,20 @@ Sighting sample_sighting() {
   s.records_matched = 7;
   s.first_seen = at("2026-11-23T14:22:37Z");
   s.last_seen = at("2026-11-24T08:00:00.125Z");
+  s.sources = {{"perceptics-dump", s.first_seen, s.last_seen},
+               {"torrent-watch", at("2026-11-24T00:00:00Z"), at("2026-11-24T01:00:00Z")}};
+  s.history = {{.at = s.first_seen,
+                .confidence = Confidence::possible,
+                .evidence = 1,
+                .files_matched = 1,
+                .bytes_matched = 1048576},
+               {.at = at("2026-11-24T00:00:00Z"),
+                .confidence = Confidence::likely,
+                .evidence = 2,
+                .files_matched = 2,
+                .bytes_matched = 1050576,
+                .records_matched = 7,
+                .inferred = true}};
   return s;
 }
 
@@ -43,9 +57,11 @@ TEST(SightingJson, UsesExactlyTheContractFieldNames) {
   const auto j = json::parse(to_json_text(sample_sighting()));
   std::set<std::string> keys;
   for (const auto& [key, value] : j.items()) keys.insert(key);
+  // The contract's fields, and the additive sources and history (docs/VERIFY.md).
   EXPECT_EQ(keys, (std::set<std::string>{"dataset", "source", "locator", "confidence", "evidence",
                                          "files_matched", "dataset_files", "bytes_matched",
-                                         "records_matched", "first_seen", "last_seen"}));
+                                         "records_matched", "first_seen", "last_seen", "sources",
+                                         "history"}));
   ASSERT_EQ(j.at("evidence").size(), 2u);
   std::set<std::string> evidence_keys;
   for (const auto& [key, value] : j.at("evidence")[0].items()) evidence_keys.insert(key);
@@ -75,6 +91,28 @@ TEST(SightingJson, RoundTripsEveryField) {
   const auto back = sighting_from_json_text(to_json_text(original), "test");
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, original);
+}
+
+TEST(SightingJson, ASightingWrittenBeforeSourcesAndHistoryReadsAsSeenByItsOneSource) {
+  auto j = json::parse(to_json_text(sample_sighting()));
+  j.erase("sources");
+  j.erase("history");
+  const auto back = sighting_from_json_text(j.dump(), "old");
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_EQ(back->sources.size(), 1u);
+  EXPECT_EQ(back->sources[0].source, "perceptics-dump");
+  EXPECT_EQ(back->sources[0].first_seen, back->first_seen);
+  EXPECT_EQ(back->sources[0].last_seen, back->last_seen);
+  EXPECT_TRUE(back->history.empty());
+}
+
+TEST(SightingJson, MatchedMembersStayOutOfTheJson) {
+  auto s = sample_sighting();
+  s.matched_files = {1, 2};
+  s.matched_rows = {7};
+  const auto j = json::parse(to_json_text(s));
+  EXPECT_FALSE(j.contains("matched_files"));
+  EXPECT_FALSE(j.contains("matched_rows"));
 }
 
 TEST(SightingJson, RoundTripsEachConfidence) {
@@ -121,6 +159,9 @@ TEST(ScanRecordJson, RoundTripsEveryField) {
   r.archives_listed = 2;
   r.archive_bytes = 70000;
   r.size_probes = 4;
+  r.documents = {{"listing", "https://mirror.example/files/", at("2026-11-23T14:22:38Z"),
+                  std::string(64, 'c'), 4096}};
+  r.documents_omitted = 2;
   const auto text = to_json_text(r);
   const auto j = json::parse(text);
   EXPECT_EQ(j.at("start"), "2026-11-23T14:22:37Z");
@@ -129,6 +170,8 @@ TEST(ScanRecordJson, RoundTripsEveryField) {
   EXPECT_EQ(j.at("proxy"), "tor");
   EXPECT_EQ(j.at("archive_bytes"), 70000);
   EXPECT_EQ(j.at("size_probes"), 4);
+  EXPECT_EQ(j.at("documents")[0].at("sha256"), std::string(64, 'c'));
+  EXPECT_EQ(j.at("documents")[0].at("size"), 4096);
   const auto back = scan_record_from_json_text(text, "test");
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, r);
