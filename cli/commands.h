@@ -25,6 +25,7 @@ void register_alerts(CLI::App& app, Context& ctx, CommandRun& run);
 void register_daemon(CLI::App& app, Context& ctx, CommandRun& run);
 void register_worker(CLI::App& app, Context& ctx, CommandRun& run);
 void register_cluster(CLI::App& app, Context& ctx, CommandRun& run);
+void register_exposure(CLI::App& app, Context& ctx, CommandRun& run);
 
 // Prints "leakwatch: <message>" to stderr (once; callers do not log the same error again).
 int fail(int code, const std::string& message);

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   register_daemon(app, ctx, run);
   register_worker(app, ctx, run);
   register_cluster(app, ctx, run);
+  register_exposure(app, ctx, run);
 
   try {
     app.parse(argc, argv);

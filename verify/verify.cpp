@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "model/sighting_history.h"
+
 namespace leakwatch::app {
 
 namespace {
@@ -44,6 +46,8 @@ Result<std::vector<SourceCoverageReport>> collect_coverage(store::Store& store,
     row.kind = std::string(config::source_kind_name(s.kind));
     row.fetch_content = fetch_content_name(s.fetch_content);
     row.via_proxy = s.proxy.has_value();
+    row.url = s.url;
+    row.proxy = s.proxy.value_or("");
     row.coverage.source = s.name;
   }
   // Retention: what was removed, per source the store knows (configured ones).
@@ -74,6 +78,11 @@ Result<std::vector<SourceCoverageReport>> collect_coverage(store::Store& store,
       auto& row = rows[r.source];
       row.scans.push_back(mark_of(r));
       if (r.status != ScanStatus::ok) row.failures.push_back(mark_of(r));
+      const auto add_once = [](std::vector<std::string>& list, const std::string& v) {
+        if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
+      };
+      if (!r.locator.empty()) add_once(row.urls_scanned, r.locator);
+      add_once(row.proxies_used, r.proxy);
       return true;
     });
     if (!scanned) return scanned.error();
@@ -98,6 +107,13 @@ Result<std::vector<SourceCoverageReport>> collect_coverage(store::Store& store,
   return out;
 }
 
+std::string signed_words(const VerifyReport& r) {
+  if (r.signature_imported && *r.signature_imported >= r.signature_created) {
+    return "imported into this store at " + format_rfc3339(*r.signature_imported);
+  }
+  return "created at " + format_rfc3339(r.signature_created);
+}
+
 void add_limitations(VerifyReport& report, const config::Config& config) {
   auto add = [&](std::string kind, std::string source, std::string message) {
     report.limitations.push_back({std::move(kind), std::move(source), std::move(message)});
@@ -109,14 +125,22 @@ void add_limitations(VerifyReport& report, const config::Config& config) {
         "No source is configured and enabled: nothing was searched, so absence of sightings "
         "shows nothing.");
   }
-  if (report.signature_created > report.as_of) {
+  if (report.matchable_since > report.as_of) {
     add("before-signature", "",
-        "The signature was created at " + format_rfc3339(report.signature_created) +
-            ", after the as-of time: no scan could have matched it by then.");
+        "The signature was " + signed_words(report) +
+            ", after the as-of time: no scan could "
+            "have matched it by then.");
   } else if (report.coverage_since > report.since) {
     add("before-signature", "",
-        "The signature was created at " + format_rfc3339(report.signature_created) +
+        "The signature was " + signed_words(report) +
             "; scans before that could not have matched it, so coverage counts from then.");
+  }
+  if (report.signature_imported && *report.signature_imported > report.signature_created) {
+    add("imported", "",
+        "The signature was created at " + format_rfc3339(report.signature_created) +
+            " by whoever exported it and imported here at " +
+            format_rfc3339(*report.signature_imported) +
+            ": this store's scans before the import could not have matched it.");
   }
   for (const auto& row : report.coverage) {
     const auto& c = row.coverage;
@@ -164,9 +188,67 @@ void add_limitations(VerifyReport& report, const config::Config& config) {
   for (const auto& s : report.sightings) later_evidence |= s.last_seen > report.as_of;
   if (later_evidence) {
     add("later-evidence", "",
-        "Some sightings were seen again after the as-of time; their confidence and evidence are "
-        "as recorded now (the store keeps the merged sighting, not its history).");
+        "Some sightings were seen again after the as-of time: their confidence and counts are "
+        "the ones they had at the as-of time, but the evidence listed is as recorded now.");
   }
+  if (report.inexact_sightings > 0) {
+    add("before-history", "",
+        std::to_string(report.inexact_sightings) +
+            " sighting(s) were recorded before this store kept confidence history (" +
+            (report.history_since
+                 ? "it keeps it from " + format_rfc3339(*report.history_since)
+                 : std::string("it keeps none yet: an older store read as it is")) +
+            "): their confidence as of " + format_rfc3339(report.as_of) +
+            " is the one recorded then, which may be higher than it was at that time.");
+  }
+  if (report.exposure.from_evidence > 0) {
+    add("exposure-from-evidence", "",
+        std::to_string(report.exposure.from_evidence) +
+            " sighting(s) were recorded before the store kept what each matched: their files in "
+            "the exposure come from their evidence lists (capped), their record rows are not "
+            "counted.");
+  }
+}
+
+// The document a locator names: a URL's own, without a "!path/inside.zip" suffix.
+std::string document_url(std::string_view locator) {
+  const auto bang = locator.find('!');
+  return std::string(locator.substr(0, bang));
+}
+
+// For each sighting, the index documents at its locator that its sources' newest scan at or
+// before as_of fetched (a listing page under the locator, the archive's directory, the torrent).
+Result<std::vector<std::vector<FetchedDocument>>> documents_behind(store::Store& store,
+                                                                   const VerifyReport& r) {
+  std::vector<std::vector<FetchedDocument>> out(r.sightings.size());
+  std::map<std::string, std::optional<ScanRecord>> newest;  // per source
+  for (const auto& s : r.sightings) {
+    for (const auto& seen : s.sources) newest.try_emplace(seen.source);
+  }
+  for (auto& [source, record] : newest) {
+    store::ScanFilter filter;
+    filter.source = source;
+    filter.since = r.since;
+    filter.until = r.as_of;
+    auto scanned = store.for_each_scan(filter, [&](const ScanRecord& scan) {
+      if (!scan.documents.empty()) record = scan;  // oldest first: the last one is the newest
+      return true;
+    });
+    if (!scanned) return scanned.error();
+  }
+  for (std::size_t i = 0; i < r.sightings.size(); ++i) {
+    const auto& s = r.sightings[i];
+    const auto url = document_url(s.locator);
+    for (const auto& seen : s.sources) {
+      const auto& record = newest[seen.source];
+      if (!record) continue;
+      for (const auto& d : record->documents) {
+        if (out[i].size() >= kMaxSightingDocuments) break;
+        if (d.url == s.locator || d.url == url || d.url.starts_with(url)) out[i].push_back(d);
+      }
+    }
+  }
+  return out;
 }
 
 void decide(VerifyReport& report) {
@@ -181,8 +263,12 @@ void decide(VerifyReport& report) {
     for (const auto& s : report.sightings) confirmed += s.confidence == Confidence::confirmed;
     report.verdict_reason = std::to_string(report.sightings.size()) +
                             " confirmed or likely sighting(s) (" + std::to_string(confirmed) +
-                            " confirmed) first seen at or before " + format_rfc3339(report.as_of) +
-                            ".";
+                            " confirmed) as of " + format_rfc3339(report.as_of) + ".";
+  } else if (report.matchable_since > report.as_of) {
+    report.verdict = Verdict::insufficient_coverage;
+    report.verdict_reason = "The as-of time " + format_rfc3339(report.as_of) +
+                            " is before the signature was " + signed_words(report) +
+                            ": nothing could have been matched by then.";
   } else if (!any_required) {
     report.verdict = Verdict::insufficient_coverage;
     report.verdict_reason = "No sighting, but no source is enabled: nothing was searched.";
@@ -283,6 +369,9 @@ Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store, const con
   r.dataset = query.dataset;
   r.description = signature.description;
   r.signature_created = signature.created;
+  r.signature_imported = signature.imported;
+  r.matchable_since = signature.matchable_since();
+  r.history_since = store.history_since();
   r.dataset_files = signature.files.size();
   r.generated = now;
   r.as_of = query.as_of.value_or(now);
@@ -296,28 +385,40 @@ Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store, const con
     r.window_rule = "window start given with --since";
   } else {
     r.since_defaulted = true;
-    r.since = std::max(r.as_of - kDefaultVerifyWindow, signature.created);
+    r.since = std::max(r.as_of - kDefaultVerifyWindow, r.matchable_since);
     r.window_rule =
-        "default window: the 30 days before as-of, but not before the signature was created";
+        "default window: the 30 days before as-of, but not before the signature was created "
+        "(or imported)";
   }
   if (r.since > r.as_of) {
     // The signature was created after as_of: nothing could have matched it yet.
     r.since = r.as_of;
   }
-  r.coverage_since = std::clamp(signature.created, r.since, r.as_of);
+  r.coverage_since = std::clamp(r.matchable_since, r.since, r.as_of);
   r.claim = "No data of dataset '" + r.dataset + "' was identified, as of " +
             format_rfc3339(r.as_of) + ".";
 
   store::SightingFilter filter;
   filter.dataset = r.dataset;
   filter.min_confidence = Confidence::possible;
+  // Each sighting as it was at as_of: its confidence and counts then, from its history.
   auto seen = store.for_each_sighting(filter, [&](const Sighting& s) {
-    if (s.first_seen > r.as_of) {
+    const auto state = sighting_at(s, r.as_of, r.history_since);
+    if (!state) {
       r.later_sightings += s.confidence >= Confidence::likely;
-    } else if (s.confidence >= Confidence::likely) {
-      r.sightings.push_back(s);
+      return true;
+    }
+    r.inexact_sightings += !state->exact;
+    if (state->state.confidence >= Confidence::likely) {
+      Sighting then = s;
+      then.confidence = state->state.confidence;
+      then.files_matched = state->state.files_matched;
+      then.bytes_matched = state->state.bytes_matched;
+      then.records_matched = state->state.records_matched;
+      r.sightings.push_back(std::move(then));
     } else {
       ++r.possible_sightings;
+      r.raised_later += s.confidence >= Confidence::likely;
     }
     return true;
   });
@@ -327,13 +428,19 @@ Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store, const con
     return a.first_seen > b.first_seen;
   });
 
-  // A signature created after as_of leaves an empty coverage window.
-  const bool empty_window = signature.created > r.as_of;
+  // A signature created (or imported) after as_of leaves an empty coverage window.
+  const bool empty_window = r.matchable_since > r.as_of;
   auto rows =
       collect_coverage(store, config, r.coverage_since,
                        empty_window ? r.coverage_since - std::chrono::milliseconds{1} : r.as_of);
   if (!rows) return VerifyError{VerifyErrorKind::store, rows.error().message};
   r.coverage = std::move(rows).value();
+  auto documents = documents_behind(store, r);
+  if (!documents) return documents.error();
+  r.sighting_documents = std::move(documents).value();
+  auto exposure = compute_exposure(store, r.dataset, r.since, r.as_of);
+  if (!exposure) return exposure.error();
+  r.exposure = std::move(exposure).value();
   decide(r);
   add_limitations(r, config);
   return r;

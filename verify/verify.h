@@ -5,7 +5,7 @@
 // (`leakwatch verify`) and the HTTP API both call these and decide where the bytes go.
 //
 // Verdicts:
-//   refuted               a confirmed or likely sighting of D first seen at or before as_of
+//   refuted               a sighting of D that was confirmed or likely at as_of
 //   not-observed          none, and every enabled source had an ok scan in the window
 //   insufficient-coverage none, but some enabled source had no ok scan in the window (or no
 //                         source is enabled at all)
@@ -25,6 +25,7 @@
 #include "model/time.h"
 #include "store/coverage.h"
 #include "store/store.h"
+#include "verify/exposure.h"
 
 namespace leakwatch::app {
 
@@ -75,6 +76,12 @@ struct SourceCoverageReport {
   std::string kind;           // config kind ("" when not configured)
   std::string fetch_content;  // "never" | "candidates" ("" when not configured)
   bool via_proxy = false;
+  std::string url;    // the configured URL ("" when not configured)
+  std::string proxy;  // the configured proxy (or pool) name, "" when direct
+  // What the scans in the window searched: the locators they fetched and the proxies they went
+  // through (empty name: direct), in first-use order.
+  std::vector<std::string> urls_scanned;
+  std::vector<std::string> proxies_used;
   store::SourceCoverage coverage;  // scans, ok/partial/failed, last success, entries, errors
   bool covered = false;            // at least one ok scan in the window
   // Scans in the window, oldest first; at most kMaxScanMarks (the newest), `marks_truncated`
@@ -91,7 +98,7 @@ inline constexpr std::size_t kMaxFailures = 20;
 
 // Something the verdict cannot show. kind: no-sources | disabled | never-scanned | unreachable
 // | partial-only | name-only | no-entries | before-signature | unconfigured | later-evidence
-// | pruned.
+// | pruned | before-history | imported.
 struct Limitation {
   std::string kind;
   std::string source;  // empty when it is about the whole report
@@ -102,24 +109,37 @@ struct VerifyReport {
   std::string dataset;
   std::string description;  // of the signature
   Timestamp signature_created{};
+  std::optional<Timestamp> signature_imported;  // `signatures import` into this store
+  Timestamp matchable_since{};                  // the later of the two: the window's floor
   std::uint64_t dataset_files = 0;
+  // From when this store keeps each sighting's confidence changes (nullopt: not yet, an older
+  // store read as it is): before it, a sighting's confidence at as_of is the one it had then.
+  std::optional<Timestamp> history_since;
   std::string claim;  // "No data of dataset 'D' was identified (as of T)."
   Timestamp as_of{};
   Timestamp since{};           // window start as asked (or defaulted)
-  Timestamp coverage_since{};  // window start used for coverage: max(since, signature_created)
+  Timestamp coverage_since{};  // window start used for coverage: max(since, matchable_since)
   bool since_defaulted = false;
   std::string window_rule;  // how the window was chosen, in words
   Timestamp generated{};
   Verdict verdict = Verdict::insufficient_coverage;
   std::string verdict_reason;  // one sentence
-  // Confirmed and likely sightings first seen at or before as_of, newest first_seen first.
+  // Sightings that were confirmed or likely at as_of, as they were then (confidence and counts
+  // from their history; evidence as recorded now), confirmed first, newest first_seen first.
   std::vector<Sighting> sightings;
+  // Per sighting (parallel): the index documents its sources' newest scan at or before as_of
+  // fetched at its locator, with their SHA-256 (at most kMaxSightingDocuments each).
+  std::vector<std::vector<FetchedDocument>> sighting_documents;
+  std::uint64_t inexact_sightings = 0;         // recorded before history_since: state as of then
+  std::uint64_t raised_later = 0;              // possible at as_of, confirmed or likely now
   std::uint64_t possible_sightings = 0;        // names/patterns only: never evidence, only counted
   std::uint64_t later_sightings = 0;           // confirmed/likely, first seen after as_of
   std::vector<SourceCoverageReport> coverage;  // required sources first, then by name
   std::vector<std::string> uncovered;          // required sources without an ok scan in the window
   std::vector<Limitation> limitations;
+  Exposure exposure;
 };
+inline constexpr std::size_t kMaxSightingDocuments = 20;
 
 // Evaluates the claim. `now` is the report's generation time (and the default as_of). Returns
 // the report, or an error whose kind says whose fault it is (a bad query, an unknown dataset, the
@@ -130,6 +150,11 @@ Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store, const con
 
 // The JSON form (schema in docs/VERIFY.md): one object.
 nlohmann::json to_json(const VerifyReport& report);
+// The exposure section's JSON (also `leakwatch exposure --format json`).
+nlohmann::json to_json(const Exposure& exposure);
+// The exposure section for people, and the cumulative chart as an inline SVG.
+std::string render_exposure_text(const Exposure& exposure);
+std::string render_exposure_svg(const Exposure& exposure, Timestamp since, Timestamp as_of);
 
 // Human forms. Every string from the store or a leak site is escaped for its format.
 std::string render_text(const VerifyReport& report);
@@ -137,6 +162,20 @@ std::string render_markdown(const VerifyReport& report);
 // One self-contained HTML5 document: inline CSS, an inline SVG timeline, no scripts, no external
 // resources (it is opened on air-gapped responder machines).
 std::string render_html(const VerifyReport& report);
+
+// `leakwatch exposure`: the exposure section alone, over the window verify would use.
+struct ExposureReport {
+  std::string dataset;
+  Timestamp since{};
+  Timestamp as_of{};
+  Timestamp generated{};
+  Exposure exposure;
+};
+Result<ExposureReport> evaluate_exposure(store::Store& store, const VerifyQuery& query,
+                                         Timestamp now = leakwatch::now());
+// "text" | "json" | "markdown"; nullopt for any other name.
+std::optional<std::string> render_exposure_report(const ExposureReport& report,
+                                                  std::string_view format);
 
 // "text" | "json" | "markdown" | "html"; nullopt for any other name.
 std::optional<std::string> render_report(const VerifyReport& report, std::string_view format);

@@ -4,6 +4,7 @@
 // script and no external resource: it is opened on air-gapped responder machines, and every
 // leak-site string is escaped (escape_html), so hostile names stay text.
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -34,6 +35,9 @@ svg .sighting-confirmed,svg .legend-sighting-confirmed{fill:#8250df;stroke:#3e1f
 svg .sighting-likely,svg .legend-sighting-likely{fill:#d97706;stroke:#7c2d12}
 svg .seen-span{stroke:#8250df;stroke-width:3;stroke-opacity:.45}svg .window{fill:#ddf4ff;fill-opacity:.5}
 ul.limits li{margin:3px 0}
+.charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
+svg#exposure-chart{border:1px solid #d0d7de;background:#fbfcfd;max-width:100%;height:auto}
+svg .exposure-files{fill:none;stroke:#b42318;stroke-width:2}svg .exposure-records{fill:none;stroke:#0969da;stroke-width:2;stroke-dasharray:5 3}
 )css";
 
 constexpr int kWidth = 1000;
@@ -42,6 +46,7 @@ constexpr int kRightPad = 20;
 constexpr int kTopPad = 30;
 constexpr int kRowHeight = 28;
 constexpr int kAxisHeight = 44;
+constexpr double kTickPixels = 4;  // scans closer than this share one tick
 
 std::string h(std::string_view s) {
   return escape_html(s);
@@ -176,13 +181,36 @@ void render_timeline(std::ostringstream& out, const VerifyReport& r) {
     if (row.coverage && row.coverage->required && !row.coverage->covered) out << " \xE2\x9A\xA0";
     out << "</text>\n";
     if (row.coverage) {
-      for (const auto& m : row.coverage->scans) {
-        const auto status = scan_status_name(m.status);
-        const double x = scale.x(m.started);
+      // Scans closer than a tick's width (seconds apart in a long window) share one tick, drawn
+      // in the worst status among them, whose title counts them: one mark per 4 pixels at most.
+      const auto& scans = row.coverage->scans;
+      for (std::size_t a = 0; a < scans.size();) {
+        const double x = scale.x(scans[a].started);
+        std::size_t b = a;
+        std::array<std::uint64_t, 3> by_status{};  // ok, partial, failed
+        ScanStatus worst = ScanStatus::ok;
+        while (b < scans.size() && scale.x(scans[b].started) < x + kTickPixels) {
+          ++by_status[static_cast<std::size_t>(scans[b].status)];
+          worst = std::max(worst, scans[b].status);
+          ++b;
+        }
+        const auto status = scan_status_name(worst);
         out << "<rect class=\"scan scan-" << status << "\" x=\"" << num(x - 1.5) << "\" y=\""
-            << y + 6 << "\" width=\"3\" height=\"" << kRowHeight - 12 << "\"><title>"
-            << format_rfc3339(m.started) << " " << status << ", " << m.entries_seen << " entries"
-            << (m.error.empty() ? "" : ": " + h(m.error)) << "</title></rect>";
+            << y + 6 << "\" width=\"3\" height=\"" << kRowHeight - 12 << "\"";
+        if (b - a > 1) out << " data-scans=\"" << b - a << "\"";
+        out << "><title>";
+        if (b - a == 1) {
+          const auto& m = scans[a];
+          out << format_rfc3339(m.started) << " " << status << ", " << m.entries_seen << " entries"
+              << (m.error.empty() ? "" : ": " + h(m.error));
+        } else {
+          out << b - a << " scans, " << format_rfc3339(scans[a].started) << " to "
+              << format_rfc3339(scans[b - 1].started) << ": " << by_status[0] << " ok, "
+              << by_status[1] << " partial, " << by_status[2] << " failed";
+          if (!scans[b - 1].error.empty()) out << "; last error: " << h(scans[b - 1].error);
+        }
+        out << "</title></rect>";
+        a = b;
       }
       out << "\n";
     }
@@ -205,11 +233,39 @@ void render_timeline(std::ostringstream& out, const VerifyReport& r) {
   out << "</svg>\n";
 }
 
+std::string percent_text(std::uint64_t part, std::uint64_t whole) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", share(part, whole) * 100.0);
+  return buf;
+}
+
+void render_exposure(std::ostringstream& out, const VerifyReport& r) {
+  const auto& e = r.exposure;
+  out << "<h2 id=\"exposure\">Exposure</h2>\n<p>As of " << format_rfc3339(r.as_of)
+      << ": the distinct dataset files and record rows in confirmed or likely sightings, a union "
+         "across sources and locators (never a sum), from "
+      << e.sightings << " sighting(s).</p>\n";
+  out << "<table id=\"exposure-table\"><thead><tr><th></th><th>seen</th><th>of</th><th>share</th>"
+         "<th>first seen</th></tr></thead><tbody>\n";
+  const auto row = [&](const char* name, const std::string& seen, const std::string& of,
+                       const std::string& pct, const std::optional<Timestamp>& first) {
+    out << "<tr class=\"exposure-" << name << "\"><td>" << name << "</td><td class=\"num\">" << seen
+        << "</td><td class=\"num\">" << of << "</td><td class=\"num\">" << pct
+        << "</td><td class=\"time\">" << opt_time(first) << "</td></tr>\n";
+  };
+  row("files", std::to_string(e.files), std::to_string(e.dataset_files),
+      percent_text(e.files, e.dataset_files), e.files_first_seen);
+  row("bytes", format_size(e.bytes), format_size(e.dataset_bytes),
+      percent_text(e.bytes, e.dataset_bytes), e.files_first_seen);
+  row("records", std::to_string(e.records), std::to_string(e.dataset_records),
+      percent_text(e.records, e.dataset_records), e.records_first_seen);
+  out << "</tbody></table>\n";
+}
+
 void render_sightings(std::ostringstream& out, const VerifyReport& r) {
   out << "<h2 id=\"sightings\">Sightings</h2>\n";
   if (r.sightings.empty()) {
-    out << "<p>No confirmed or likely sighting first seen at or before " << format_rfc3339(r.as_of)
-        << ".</p>\n";
+    out << "<p>No sighting confirmed or likely as of " << format_rfc3339(r.as_of) << ".</p>\n";
   } else {
     out << "<table id=\"sighting-table\"><thead><tr><th>confidence</th><th>source</th>"
            "<th>locator</th><th>files</th><th>bytes</th><th>records</th><th>first seen</th>"
@@ -237,6 +293,22 @@ void render_sightings(std::ostringstream& out, const VerifyReport& r) {
           << h(e.detail) << "</td></tr>\n";
     }
     out << "</tbody></table>\n";
+    std::string also;
+    for (const auto& seen : s.sources) {
+      if (seen.source != s.source) also += (also.empty() ? "" : ", ") + h(seen.source);
+    }
+    if (!also.empty()) out << "<p class=\"also-seen\">Also seen by " << also << ".</p>\n";
+    if (i < r.sighting_documents.size() && !r.sighting_documents[i].empty()) {
+      out << "<table class=\"documents\"><thead><tr><th>index document</th><th>url</th>"
+             "<th>fetched</th><th>sha256</th><th>bytes</th></tr></thead><tbody>\n";
+      for (const auto& d : r.sighting_documents[i]) {
+        out << "<tr><td>" << h(d.kind) << "</td><td class=\"mono\">" << h(d.url)
+            << "</td><td class=\"time\">" << format_rfc3339(d.fetched_at)
+            << "</td><td class=\"mono\">" << h(d.sha256) << "</td><td class=\"num\">" << d.size
+            << "</td></tr>\n";
+      }
+      out << "</tbody></table>\n";
+    }
   }
   if (r.possible_sightings) {
     out << "<p class=\"muted\">" << r.possible_sightings
@@ -249,12 +321,24 @@ void render_sightings(std::ostringstream& out, const VerifyReport& r) {
   }
 }
 
+std::string searched_cell(const SourceCoverageReport& row) {
+  std::string urls;
+  for (const auto& u : row.urls_scanned) urls += (urls.empty() ? "" : "<br>") + h(u);
+  if (urls.empty()) urls = row.url.empty() ? "-" : h(row.url) + " (not scanned)";
+  std::string via;
+  for (const auto& p : row.proxies_used) {
+    via += (via.empty() ? "" : ", ") + (p.empty() ? std::string("direct") : "proxy " + h(p));
+  }
+  if (via.empty()) via = row.proxy.empty() ? "direct" : "proxy " + h(row.proxy);
+  return urls + "<br>via " + via;
+}
+
 void render_coverage(std::ostringstream& out, const VerifyReport& r) {
   out << "<h2 id=\"coverage\">Coverage</h2>\n<p>Scans from " << format_rfc3339(r.coverage_since)
       << " to " << format_rfc3339(r.as_of) << ".</p>\n";
   out << "<table id=\"coverage-table\"><thead><tr><th>source</th><th>status</th><th>scans</th>"
          "<th>ok</th><th>partial</th><th>failed</th><th>last success</th><th>entries</th>"
-         "<th>content</th><th>last error</th></tr></thead><tbody>\n";
+         "<th>content</th><th>searched</th><th>last error</th></tr></thead><tbody>\n";
   for (const auto& row : r.coverage) {
     const auto& c = row.coverage;
     const char* status = !row.configured ? "not configured"
@@ -268,7 +352,8 @@ void render_coverage(std::ostringstream& out, const VerifyReport& r) {
         << c.scans << "</td><td class=\"num\">" << c.ok << "</td><td class=\"num\">" << c.partial
         << "</td><td class=\"num\">" << c.failed << "</td><td class=\"time\">"
         << opt_time(c.last_success) << "</td><td class=\"num\">" << c.entries_last_success
-        << "</td><td>" << h(content) << "</td><td>" << h(c.last_error) << "</td></tr>\n";
+        << "</td><td>" << h(content) << "</td><td class=\"searched mono\">" << searched_cell(row)
+        << "</td><td>" << h(c.last_error) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
   bool any = false;
@@ -288,6 +373,61 @@ void render_coverage(std::ostringstream& out, const VerifyReport& r) {
 
 }  // namespace
 
+std::string render_exposure_svg(const Exposure& e, Timestamp since, Timestamp as_of) {
+  constexpr int kW = 420, kH = 220, kL = 44, kR = 12, kT = 26, kB = 34;
+  const TimeScale time(since, as_of);
+  const auto x = [&](Timestamp t) {
+    const double span = static_cast<double>((time.to() - time.from()).count());
+    const double at =
+        static_cast<double>((std::clamp(t, time.from(), time.to()) - time.from()).count());
+    return kL + at / span * (kW - kL - kR);
+  };
+  const auto y = [&](double fraction) { return kT + (1.0 - fraction) * (kH - kT - kB); };
+  std::ostringstream out;
+  out << "<svg id=\"exposure-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kW
+      << "\" height=\"" << kH << "\" viewBox=\"0 0 " << kW << " " << kH
+      << "\" role=\"img\" aria-label=\"Cumulative exposure\">\n<title>Cumulative exposure, share "
+         "of "
+         "the dataset, "
+      << format_rfc3339(time.from()) << " to " << format_rfc3339(time.to()) << "</title>\n";
+  out << "<text x=\"" << kL << "\" y=\"16\">Cumulative exposure (share of dataset)</text>\n";
+  for (const int pct : {0, 50, 100}) {
+    const double yy = y(pct / 100.0);
+    out << "<line class=\"grid\" x1=\"" << kL << "\" y1=\"" << num(yy) << "\" x2=\"" << kW - kR
+        << "\" y2=\"" << num(yy) << "\"/><text x=\"" << kL - 4 << "\" y=\"" << num(yy + 4)
+        << "\" text-anchor=\"end\">" << pct << "%</text>\n";
+  }
+  const auto span = time.to() - time.from();
+  out << "<text class=\"tick\" x=\"" << kL << "\" y=\"" << kH - 12 << "\">"
+      << tick_label(time.from(), span) << "</text><text class=\"tick\" x=\"" << kW - kR << "\" y=\""
+      << kH - 12 << "\" text-anchor=\"end\">" << tick_label(time.to(), span) << "</text>\n";
+  // Steps: a level holds until the next point, the last until as_of.
+  const auto steps = [&](const char* cls, auto value, std::uint64_t whole) {
+    if (e.series.empty()) return;
+    std::string d =
+        "M" + num(x(e.series.front().at)) + " " + num(y(share(value(e.series.front()), whole)));
+    for (std::size_t i = 1; i < e.series.size(); ++i) {
+      d += " H" + num(x(e.series[i].at)) + " V" + num(y(share(value(e.series[i]), whole)));
+    }
+    d += " H" + num(x(time.to()));
+    out << "<path class=\"" << cls << "\" d=\"" << d << "\"/>\n";
+  };
+  steps(
+      "exposure-files", [](const ExposurePoint& p) { return p.files; }, e.dataset_files);
+  if (e.dataset_records > 0) {
+    steps(
+        "exposure-records", [](const ExposurePoint& p) { return p.records; }, e.dataset_records);
+  }
+  out << "<text x=\"" << kL + 6 << "\" y=\"" << kT + 14 << "\" fill=\"#b42318\">files "
+      << percent_text(e.files, e.dataset_files) << "</text>";
+  if (e.dataset_records > 0) {
+    out << "<text x=\"" << kL + 120 << "\" y=\"" << kT + 14 << "\" fill=\"#0969da\">records "
+        << percent_text(e.records, e.dataset_records) << "</text>";
+  }
+  out << "\n</svg>\n";
+  return out.str();
+}
+
 std::string render_html(const VerifyReport& r) {
   std::ostringstream out;
   const auto verdict = verdict_name(r.verdict);
@@ -306,15 +446,20 @@ std::string render_html(const VerifyReport& r) {
       << " (" << h(r.window_rule) << ")</dd>\n";
   if (r.coverage_since != r.since) {
     out << "<dt>Coverage from</dt><dd>" << format_rfc3339(r.coverage_since)
-        << " (signature created)</dd>\n";
+        << " (signature created or imported)</dd>\n";
   }
   if (!r.description.empty()) out << "<dt>Dataset</dt><dd>" << h(r.description) << "</dd>\n";
   out << "<dt>Signature</dt><dd>" << r.dataset_files << " file(s), created "
-      << format_rfc3339(r.signature_created) << "</dd>\n";
+      << format_rfc3339(r.signature_created);
+  if (r.signature_imported) out << ", imported " << format_rfc3339(*r.signature_imported);
+  out << "</dd>\n";
   out << "<dt>Generated</dt><dd>" << format_rfc3339(r.generated) << "</dd>\n</dl>\n";
 
-  out << "<h2 id=\"timeline-heading\">Timeline</h2>\n";
+  out << "<h2 id=\"timeline-heading\">Timeline</h2>\n<div class=\"charts\">\n";
   render_timeline(out, r);
+  out << render_exposure_svg(r.exposure, r.since, r.as_of);
+  out << "</div>\n";
+  render_exposure(out, r);
   render_sightings(out, r);
   render_coverage(out, r);
 

@@ -24,6 +24,26 @@ nlohmann::json mark_json(const ScanMark& m) {
 
 }  // namespace
 
+nlohmann::json to_json(const Exposure& e) {
+  nlohmann::json series = nlohmann::json::array();
+  for (const auto& p : e.series) {
+    series.push_back({{"at", format_rfc3339(p.at)},
+                      {"files", p.files},
+                      {"bytes", p.bytes},
+                      {"records", p.records}});
+  }
+  const auto part = [](std::uint64_t n, std::uint64_t of, const std::optional<Timestamp>& first) {
+    return nlohmann::json{
+        {"seen", n}, {"of", of}, {"share", share(n, of)}, {"first_seen", opt_time(first)}};
+  };
+  return {{"files", part(e.files, e.dataset_files, e.files_first_seen)},
+          {"bytes", part(e.bytes, e.dataset_bytes, e.files_first_seen)},
+          {"records", part(e.records, e.dataset_records, e.records_first_seen)},
+          {"sightings", e.sightings},
+          {"from_evidence", e.from_evidence},
+          {"series", series}};
+}
+
 nlohmann::json to_json(const VerifyReport& r) {
   nlohmann::json j;
   j["report"] = "leakwatch-verify";
@@ -31,6 +51,8 @@ nlohmann::json to_json(const VerifyReport& r) {
   j["dataset"] = r.dataset;
   j["description"] = r.description;
   j["signature_created"] = format_rfc3339(r.signature_created);
+  j["signature_imported"] = opt_time(r.signature_imported);
+  j["history_since"] = opt_time(r.history_since);
   j["dataset_files"] = r.dataset_files;
   j["claim"] = r.claim;
   j["window"] = {{"since", format_rfc3339(r.since)},
@@ -43,9 +65,17 @@ nlohmann::json to_json(const VerifyReport& r) {
   j["exit_code"] = verdict_exit_code(r.verdict);
   j["verdict_reason"] = r.verdict_reason;
   j["sightings"] = nlohmann::json::array();
-  for (const auto& s : r.sightings) j["sightings"].push_back(s);
+  for (std::size_t i = 0; i < r.sightings.size(); ++i) {
+    nlohmann::json sj = r.sightings[i];
+    sj["documents"] = i < r.sighting_documents.size() ? nlohmann::json(r.sighting_documents[i])
+                                                      : nlohmann::json::array();
+    j["sightings"].push_back(std::move(sj));
+  }
   j["possible_sightings"] = r.possible_sightings;
   j["later_sightings"] = r.later_sightings;
+  j["raised_later"] = r.raised_later;
+  j["inexact_sightings"] = r.inexact_sightings;
+  j["exposure"] = to_json(r.exposure);
   j["coverage"] = nlohmann::json::array();
   for (const auto& row : r.coverage) {
     const auto& c = row.coverage;
@@ -58,6 +88,10 @@ nlohmann::json to_json(const VerifyReport& r) {
                       {"fetch_content", row.fetch_content},
                       {"content_checked", c.content_checked},
                       {"via_proxy", row.via_proxy},
+                      {"url", row.url},
+                      {"proxy", row.proxy},
+                      {"urls_scanned", row.urls_scanned},
+                      {"proxies_used", row.proxies_used},
                       {"scans", c.scans},
                       {"ok", c.ok},
                       {"partial", c.partial},

@@ -35,7 +35,63 @@ std::string files_cell(const Sighting& s) {
   return out + ", " + format_size(s.bytes_matched);
 }
 
+std::string percent(std::uint64_t part, std::uint64_t whole) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", share(part, whole) * 100.0);
+  return buf;
+}
+
+std::string also_seen_by(const Sighting& s) {
+  std::string out;
+  for (const auto& seen : s.sources) {
+    if (seen.source == s.source) continue;
+    out += (out.empty() ? "" : ", ") + display_text(seen.source) + " (" +
+           format_rfc3339(seen.first_seen) + " .. " + format_rfc3339(seen.last_seen) + ")";
+  }
+  return out;
+}
+
+std::string searched_line(const SourceCoverageReport& row) {
+  std::string urls;
+  for (const auto& u : row.urls_scanned) urls += (urls.empty() ? "" : ", ") + display_text(u);
+  if (urls.empty())
+    urls = row.url.empty() ? "(no scan in the window)"
+                           : display_text(row.url) + " (not scanned in the window)";
+  std::string via;
+  for (const auto& p : row.proxies_used)
+    via += (via.empty() ? "" : ", ") +
+           (p.empty() ? std::string("direct") : "proxy " + display_text(p));
+  if (via.empty()) via = row.proxy.empty() ? "direct" : "proxy " + display_text(row.proxy);
+  return urls + " via " + via;
+}
+
+std::string document_line(const FetchedDocument& d) {
+  return d.kind + " " + display_text(d.url) + " fetched " + format_rfc3339(d.fetched_at) +
+         " sha256 " + d.sha256 + " (" + std::to_string(d.size) + " bytes)";
+}
+
 }  // namespace
+
+std::string render_exposure_text(const Exposure& e) {
+  std::ostringstream out;
+  out << "  files    " << e.files << " of " << e.dataset_files << " ("
+      << percent(e.files, e.dataset_files) << ")";
+  if (e.files_first_seen) out << ", first seen " << format_rfc3339(*e.files_first_seen);
+  out << "\n  bytes    " << format_size(e.bytes) << " of " << format_size(e.dataset_bytes) << " ("
+      << percent(e.bytes, e.dataset_bytes) << ")\n";
+  out << "  records  " << e.records << " of " << e.dataset_records << " ("
+      << percent(e.records, e.dataset_records) << ")";
+  if (e.records_first_seen) out << ", first seen " << format_rfc3339(*e.records_first_seen);
+  out << "\n  from " << e.sightings << " confirmed or likely sighting(s)\n";
+  if (e.series.size() > 1) {
+    out << "  grew:\n";
+    for (const auto& p : e.series) {
+      out << "    " << format_rfc3339(p.at) << "  " << p.files << " files, " << format_size(p.bytes)
+          << ", " << p.records << " records\n";
+    }
+  }
+  return out.str();
+}
 
 std::string render_text(const VerifyReport& r) {
   std::ostringstream out;
@@ -53,18 +109,25 @@ std::string render_text(const VerifyReport& r) {
   out << "          " << display_text(r.verdict_reason) << "\n";
   out << "Generated " << format_rfc3339(r.generated) << "\n\n";
 
-  out << "Sightings: " << r.sightings.size() << " confirmed or likely, first seen at or before "
+  out << "Sightings: " << r.sightings.size() << " confirmed or likely as of "
       << format_rfc3339(r.as_of) << "\n";
-  for (const auto& s : r.sightings) {
+  for (std::size_t i = 0; i < r.sightings.size(); ++i) {
+    const auto& s = r.sightings[i];
     out << "  " << ascii_upper(confidence_name(s.confidence)) << "  " << display_text(s.locator)
         << "\n    source " << display_text(s.source) << "; files " << files_cell(s)
         << "; first seen " << format_rfc3339(s.first_seen) << ", last seen "
         << format_rfc3339(s.last_seen) << "\n";
+    if (const auto also = also_seen_by(s); !also.empty())
+      out << "    also seen by " << also << "\n";
     for (const auto& e : s.evidence) {
       out << "    - " << display_text(e.kind) << "  " << display_text(e.file);
       if (!e.remote_path.empty()) out << "  as  " << display_text(e.remote_path);
       if (!e.detail.empty()) out << "  [" << display_text(e.detail) << "]";
       out << "\n";
+    }
+    if (i < r.sighting_documents.size()) {
+      for (const auto& d : r.sighting_documents[i])
+        out << "    document " << document_line(d) << "\n";
     }
   }
   if (r.possible_sightings)
@@ -74,6 +137,13 @@ std::string render_text(const VerifyReport& r) {
   if (r.later_sightings)
     out << "  (" << r.later_sightings << " confirmed or likely sighting(s) first seen after "
         << format_rfc3339(r.as_of) << ")\n";
+  if (r.raised_later)
+    out << "  (" << r.raised_later << " sighting(s) possible at " << format_rfc3339(r.as_of)
+        << ", confirmed or likely since)\n";
+  out << "\nExposure as of " << format_rfc3339(r.as_of)
+      << " (distinct dataset files and record rows in confirmed or likely sightings, a union "
+         "across sources and locators):\n"
+      << render_exposure_text(r.exposure);
 
   out << "\nCoverage: " << format_rfc3339(r.coverage_since) << " .. " << format_rfc3339(r.as_of)
       << "\n";
@@ -91,6 +161,10 @@ std::string render_text(const VerifyReport& r) {
                   static_cast<unsigned long long>(c.entries_last_success),
                   content_cell(row).c_str());
     out << line;
+  }
+  out << "\nSearched (URLs and proxies of the scans in the window):\n";
+  for (const auto& row : r.coverage) {
+    out << "  " << display_text(row.source) << ": " << searched_line(row) << "\n";
   }
   bool any_failure = false;
   for (const auto& row : r.coverage) any_failure |= !row.failures.empty();
@@ -129,19 +203,26 @@ std::string render_markdown(const VerifyReport& r) {
 
   out << "## Sightings\n\n";
   if (r.sightings.empty()) {
-    out << "No confirmed or likely sighting first seen at or before " << format_rfc3339(r.as_of)
-        << ".\n\n";
+    out << "No sighting confirmed or likely as of " << format_rfc3339(r.as_of) << ".\n\n";
   }
-  for (const auto& s : r.sightings) {
+  for (std::size_t i = 0; i < r.sightings.size(); ++i) {
+    const auto& s = r.sightings[i];
     out << "### " << ascii_upper(confidence_name(s.confidence)) << ": " << md(s.locator) << "\n\n";
     out << "Source " << md(s.source) << "; files " << md(files_cell(s)) << "; first seen "
         << format_rfc3339(s.first_seen) << ", last seen " << format_rfc3339(s.last_seen) << ".\n\n";
+    if (const auto also = also_seen_by(s); !also.empty())
+      out << "Also seen by " << md(also) << ".\n\n";
     out << "| kind | dataset file | remote path | detail |\n|---|---|---|---|\n";
     for (const auto& e : s.evidence) {
       out << "| " << md(e.kind) << " | " << md(e.file) << " | " << md(e.remote_path) << " | "
           << md(e.detail) << " |\n";
     }
     out << "\n";
+    if (i < r.sighting_documents.size() && !r.sighting_documents[i].empty()) {
+      out << "Index documents behind it:\n\n";
+      for (const auto& d : r.sighting_documents[i]) out << "- " << md(document_line(d)) << "\n";
+      out << "\n";
+    }
   }
   if (r.possible_sightings)
     out << "_" << r.possible_sightings
@@ -150,6 +231,26 @@ std::string render_markdown(const VerifyReport& r) {
     out << "_" << r.later_sightings << " confirmed or likely sighting(s) first seen after "
         << format_rfc3339(r.as_of) << "._\n\n";
 
+  const auto& e = r.exposure;
+  out << "## Exposure\n\nAs of " << format_rfc3339(r.as_of)
+      << ": distinct dataset files and record rows in confirmed or likely sightings (a union "
+         "across sources and locators).\n\n"
+      << "| | seen | of | share | first seen |\n|---|---|---|---|---|\n"
+      << "| files | " << e.files << " | " << e.dataset_files << " | "
+      << percent(e.files, e.dataset_files) << " | " << opt_time(e.files_first_seen) << " |\n"
+      << "| bytes | " << format_size(e.bytes) << " | " << format_size(e.dataset_bytes) << " | "
+      << percent(e.bytes, e.dataset_bytes) << " | " << opt_time(e.files_first_seen) << " |\n"
+      << "| records | " << e.records << " | " << e.dataset_records << " | "
+      << percent(e.records, e.dataset_records) << " | " << opt_time(e.records_first_seen)
+      << " |\n\n";
+  if (e.series.size() > 1) {
+    out << "| at | files | bytes | records |\n|---|---|---|---|\n";
+    for (const auto& p : e.series) {
+      out << "| " << format_rfc3339(p.at) << " | " << p.files << " | " << format_size(p.bytes)
+          << " | " << p.records << " |\n";
+    }
+    out << "\n";
+  }
   out << "## Coverage\n\n";
   out << "| source | status | scans | ok | partial | failed | last success | entries | content "
          "| last error |\n|---|---|---|---|---|---|---|---|---|---|\n";
@@ -159,6 +260,10 @@ std::string render_markdown(const VerifyReport& r) {
         << c.ok << " | " << c.partial << " | " << c.failed << " | " << opt_time(c.last_success)
         << " | " << c.entries_last_success << " | " << md(content_cell(row)) << " | "
         << md(c.last_error) << " |\n";
+  }
+  out << "\nSearched:\n\n";
+  for (const auto& row : r.coverage) {
+    out << "- " << md(row.source) << ": " << md(searched_line(row)) << "\n";
   }
   out << "\n## What this verdict cannot show\n\n";
   if (r.limitations.empty()) out << "Nothing noted.\n";
