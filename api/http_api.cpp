@@ -12,6 +12,7 @@
 #include <set>
 
 #include "model/json.h"
+#include "model/sighting_history.h"
 #include "report/export_misp.h"
 #include "report/export_stix.h"
 #include "verify/verify.h"
@@ -287,8 +288,8 @@ HttpResponse ApiService::health(const HttpRequest& request) {
 }
 
 HttpResponse ApiService::sightings(const HttpRequest& request) {
-  auto parsed = Params::parse(
-      request, {"dataset", "source", "since", "until", "min_confidence", "limit", "format"});
+  auto parsed = Params::parse(request, {"dataset", "source", "since", "until", "changed_since",
+                                        "min_confidence", "limit", "format"});
   if (auto* bad = std::get_if<HttpResponse>(&parsed)) return *bad;
   const auto& p = std::get<Params>(parsed);
   store::SightingFilter filter;
@@ -297,6 +298,9 @@ HttpResponse ApiService::sightings(const HttpRequest& request) {
   filter.since = time_param(p, "since");
   filter.until = time_param(p, "until");
   check_window(p, filter.since, filter.until, "since", "until");
+  // First seen, or raised in confidence, at or after it (so also last seen at or after it).
+  const auto changed_since = time_param(p, "changed_since");
+  if (changed_since) filter.since = std::max(filter.since.value_or(*changed_since), *changed_since);
   if (const auto c = p.get("min_confidence")) {
     const auto parsed_confidence = parse_confidence(*c);
     if (!parsed_confidence) {
@@ -323,6 +327,7 @@ HttpResponse ApiService::sightings(const HttpRequest& request) {
   std::vector<Sighting> found;
   bool truncated = false;
   auto done = store_.for_each_sighting(filter, [&](const Sighting& s) {
+    if (changed_since && !leakwatch::changed_since(s, *changed_since)) return true;
     if (found.size() == limit) {
       truncated = true;
       return false;

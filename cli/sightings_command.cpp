@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "model/json.h"
+#include "model/sighting_history.h"
 #include "report/export_misp.h"
 #include "report/export_stix.h"
 #include "report/sighting_output.h"
@@ -95,11 +96,48 @@ int follow_sightings(store::Store& store, store::SightingFilter filter, const st
   }
 }
 
+Result<bool> dataset_known(store::Store& store, const std::string& dataset) {
+  auto sig = store.get_signature(dataset);
+  if (!sig) return sig.error();
+  if (*sig) return true;
+  // Its signature may have been removed while its sightings stay.
+  bool any = false;
+  store::SightingFilter filter;
+  filter.dataset = dataset;
+  auto r = store.for_each_sighting(filter, [&](const Sighting&) {
+    any = true;
+    return false;
+  });
+  if (!r) return r.error();
+  return any;
+}
+
+Result<bool> source_known(Context& ctx, store::Store& store, const std::string& source) {
+  if (auto config = ctx.config(); config) {
+    for (const auto& s : (*config)->sources) {
+      if (s.name == source) return true;
+    }
+  }
+  auto state = store.get_source_state(source);
+  if (!state) return state.error();
+  if (*state) return true;
+  bool any = false;
+  store::SightingFilter filter;
+  filter.source = source;
+  auto r = store.for_each_sighting(filter, [&](const Sighting&) {
+    any = true;
+    return false;
+  });
+  if (!r) return r.error();
+  return any;
+}
+
 }  // namespace
 
 void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
   struct Args {
-    std::string dataset, source, since, until, min_confidence = "possible", format = "table";
+    std::string dataset, source, since, until, changed_since, min_confidence = "possible",
+                                                              format = "table";
     std::size_t limit = 0;
     bool follow = false;
     double interval = 1.0;
@@ -110,6 +148,9 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
   cmd->add_option("--source", a->source, "only this source");
   cmd->add_option("--since", a->since, "last seen at or after this time (RFC 3339)");
   cmd->add_option("--until", a->until, "first seen at or before this time (RFC 3339)");
+  cmd->add_option("--changed-since", a->changed_since,
+                  "only sightings first seen, or raised in confidence, at or after this time "
+                  "(RFC 3339): what is new since yesterday");
   cmd->add_option("--min-confidence", a->min_confidence, "possible, likely or confirmed")
       ->check(CLI::IsMember({"possible", "likely", "confirmed"}));
   cmd->add_option("--format", a->format,
@@ -145,8 +186,33 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
         sigaddset(&stop_signals, SIGTERM);
         ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
       }
+      const auto changed_after = parse_time_arg("--changed-since", a->changed_since);
+      if (changed_after && a->follow) {
+        throw UsageError{"--changed-since cannot be combined with --follow"};
+      }
+      // A changed sighting was seen at or after the time, so the index bounds the scan.
+      if (changed_after)
+        filter.since = std::max(filter.since.value_or(*changed_after), *changed_after);
       auto store = ctx.store(store::OpenMode::read_only);
       if (!store) return fail(kExitRuntime, store.error().message);
+      // A filter naming nothing known would print an empty list that reads as "nothing seen".
+      if (filter.dataset) {
+        auto known = dataset_known(**store, *filter.dataset);
+        if (!known) return fail(kExitRuntime, known.error().message);
+        if (!*known) {
+          return fail(kExitUsage, "--dataset: unknown dataset '" + *filter.dataset +
+                                      "': no signature and no sighting of that name (see "
+                                      "`leakwatch signatures list`)");
+        }
+      }
+      if (filter.source) {
+        auto known = source_known(ctx, **store, *filter.source);
+        if (!known) return fail(kExitRuntime, known.error().message);
+        if (!*known) {
+          return fail(kExitUsage, "--source: unknown source '" + *filter.source +
+                                      "': not in the config and never scanned");
+        }
+      }
       if (a->follow) {
         const auto interval = std::chrono::milliseconds(std::lround(a->interval * 1000));
         return follow_sightings(**store, filter, a->format, interval, stop_signals);
@@ -156,6 +222,7 @@ void register_sightings(CLI::App& app, Context& ctx, CommandRun& run) {
       std::size_t count = 0;
       std::vector<Sighting> exported;  // stix and misp are one document over all sightings
       auto done = (*store)->for_each_sighting(filter, [&](const Sighting& s) {
+        if (changed_after && !changed_since(s, *changed_after)) return true;
         if (a->format == "stix" || a->format == "misp") {
           exported.push_back(s);
         } else {

@@ -1,6 +1,8 @@
 // `leakwatch signatures list|show|export|import|remove`: the stored signatures, and bundles
 // (model/signature_bundle.h) to share them with another team.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -14,6 +16,7 @@
 #include "model/json.h"
 #include "model/signature_bundle.h"
 #include "model/units.h"
+#include "report/report_escape.h"
 
 namespace leakwatch::app {
 
@@ -43,13 +46,26 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
         }
         return kExitOk;
       }
-      std::cout << std::left << std::setw(24) << "DATASET" << std::setw(8) << "FILES"
-                << std::setw(12) << "SIZE" << std::setw(22) << "CREATED"
-                << "DESCRIPTION\n";
+      // Columns as wide as their widest value, two spaces apart: a long dataset name or a time
+      // with milliseconds never runs into the next column.
+      std::vector<std::array<std::string, 6>> rows{
+          {"DATASET", "FILES", "SIZE", "CREATED", "IMPORTED", "DESCRIPTION"}};
       for (const auto& s : *sigs) {
-        std::cout << std::left << std::setw(24) << s.dataset << std::setw(8) << s.files.size()
-                  << std::setw(12) << format_size(total_size(s)) << std::setw(22)
-                  << format_rfc3339(s.created) << s.description << "\n";
+        rows.push_back({display_text(s.dataset), std::to_string(s.files.size()),
+                        format_size(total_size(s)), format_rfc3339(s.created),
+                        s.imported ? format_rfc3339(*s.imported) : "-",
+                        display_text(s.description)});
+      }
+      std::array<std::size_t, 6> width{};
+      for (const auto& row : rows) {
+        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+      }
+      for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t c = 0; c + 1 < row.size(); ++c) {
+          line += row[c] + std::string(width[c] - row[c].size() + 2, ' ');
+        }
+        std::cout << line << row.back() << "\n";
       }
       return kExitOk;
     };

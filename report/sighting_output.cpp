@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iomanip>
+#include <string_view>
 
 #include "model/text.h"
 #include "model/units.h"
@@ -66,6 +67,8 @@ void print_sighting_table_header(std::ostream& out) {
       << "  " << std::setw(20) << "DATASET"
       << "  " << std::setw(16) << "SOURCE"
       << "  " << std::setw(9) << "FILES"
+      << "  " << std::setw(9) << "BYTES"
+      << "  " << std::setw(8) << "RECORDS"
       << "  LOCATOR\n";
 }
 
@@ -74,10 +77,16 @@ void print_sighting_table_row(std::ostream& out, const Sighting& s) {
       << confidence_name(s.confidence) << "  " << std::setw(20) << display_text(s.dataset) << "  "
       << std::setw(16) << display_text(s.source) << "  " << std::setw(9)
       << (std::to_string(s.files_matched) + "/" + std::to_string(s.dataset_files)) << "  "
-      << display_text(s.locator) << "\n";
+      << std::setw(9) << format_size(s.bytes_matched) << "  " << std::setw(8) << s.records_matched
+      << "  " << display_text(s.locator) << "\n";
 }
 
-std::string csv_field(const std::string& value) {
+std::string csv_field(const std::string& raw) {
+  // A spreadsheet runs a cell that starts with = + - @ (or a tab or CR before one) as a formula
+  // (OWASP "CSV Injection"): a leading apostrophe keeps a leak site's file name text.
+  const bool formula =
+      !raw.empty() && std::string_view("=+-@\t\r").find(raw[0]) != std::string_view::npos;
+  const std::string value = formula ? "'" + raw : raw;
   if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
   std::string out = "\"";
   for (const char c : value) {
