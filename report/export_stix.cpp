@@ -19,7 +19,15 @@ using nlohmann::json;
 constexpr Uuid kStixScoNamespace = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c,
                                     0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7};
 
-constexpr const char* kIdentityCreated = "2026-01-01T00:00:00Z";
+constexpr const char* kIdentityCreated = "2026-01-01T00:00:00.000Z";
+
+// STIX 2.1 section 3.2: created and modified are precise to the millisecond, always written
+// with three digits (format_rfc3339 leaves out a zero fraction).
+std::string stix_time(Timestamp t) {
+  const auto text = format_rfc3339(t);
+  if (text.find('.') != std::string::npos) return text;
+  return text.substr(0, text.size() - 1) + ".000Z";
+}
 
 std::string object_id(std::string_view type, std::string_view name) {
   return std::string(type) + "--" +
@@ -61,12 +69,29 @@ int stix_confidence(Confidence c) {
   return 0;
 }
 
-// The STIX hash algorithm name for an evidence kind, or empty.
+// The STIX hash key for an evidence kind, or empty: the hash-algorithm-ov names, and custom keys
+// (STIX 2.1 section 2.7: custom hash names match [a-zA-Z0-9_-]{3,250}) for the proofs STIX has
+// no name for, so none of them is reduced to a file name pattern.
 std::string_view hash_name(std::string_view kind) {
   if (kind == "sha256") return "SHA-256";
   if (kind == "sha1") return "SHA-1";
   if (kind == "md5") return "MD5";
+  if (kind == "xxh3") return "x_xxh3_128";
+  if (kind == "btv2-root") return "x_btv2_pieces_root";
+  if (kind == "btv1-pieces") return "x_btv1_piece_sha1";
+  if (kind == "crc32+size") return "x_crc32";
   return {};
+}
+
+// The hex digest an evidence row carries: the detail itself, or its first word ("crc32+size":
+// "crc size"; "btv1-pieces": the piece hash first); empty when it is not hex.
+std::string evidence_hex(const Evidence& e) {
+  std::string_view text = e.detail;
+  if (const auto sp = text.find(' '); sp != std::string_view::npos) text = text.substr(0, sp);
+  const bool hex = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+  return hex ? std::string(text) : std::string();
 }
 
 // The exact size an evidence row states ("name+size": "N"; "crc32+size": "crc N"), or 0.
@@ -99,8 +124,8 @@ std::vector<RemoteFile> remote_files(const Sighting& s) {
     if (path.empty()) continue;
     auto& f = by_path[path];
     f.name = base_name(path);
-    if (const auto h = hash_name(e.kind); !h.empty() && !e.detail.empty()) {
-      f.hashes[std::string(h)] = e.detail;
+    if (const auto h = hash_name(e.kind); !h.empty()) {
+      if (auto hex = evidence_hex(e); !hex.empty()) f.hashes[std::string(h)] = std::move(hex);
     }
     if (const auto size = evidence_size(e)) f.size = size;
   }
@@ -130,6 +155,15 @@ std::string indicator_pattern(const std::vector<RemoteFile>& files) {
   std::vector<std::string> terms;
   for (const auto& f : files) {
     for (const auto& [algorithm, hex] : f.hashes) {
+      // A CRC-32 alone is no proof: it is a term only together with the size it was seen with.
+      if (algorithm == "x_crc32") {
+        if (f.size) {
+          terms.push_back("[file:hashes." + pattern_literal(algorithm) + " = " +
+                          pattern_literal(hex) + " AND file:size = " + std::to_string(f.size) +
+                          "]");
+        }
+        continue;
+      }
       terms.push_back("[file:hashes." + pattern_literal(algorithm) + " = " + pattern_literal(hex) +
                       "]");
     }
@@ -142,6 +176,16 @@ std::string indicator_pattern(const std::vector<RemoteFile>& files) {
   std::string pattern;
   for (const auto& t : terms) pattern += (pattern.empty() ? "" : " OR ") + t;
   return pattern;
+}
+
+// Every source that saw the locator (the sighting's own first).
+json where_sighted(const Sighting& s) {
+  json refs = json::array({object_id("identity", "source\n" + s.source)});
+  for (const auto& seen : s.sources) {
+    auto id = object_id("identity", "source\n" + seen.source);
+    if (std::find(refs.begin(), refs.end(), id) == refs.end()) refs.push_back(std::move(id));
+  }
+  return refs;
 }
 
 }  // namespace
@@ -176,11 +220,14 @@ json stix_bundle(const std::vector<Sighting>& sightings) {
   json objects = json::array();
   std::set<std::string> emitted;  // SCOs shared by several sightings appear once
   std::set<std::string> sources;
-  for (const auto& s : sightings) sources.insert(s.source);
+  for (const auto& s : sightings) {
+    sources.insert(s.source);
+    for (const auto& seen : s.sources) sources.insert(seen.source);
+  }
   for (const auto& source : sources) {
     // An object's created never changes between versions, and the same source identity appears
     // in every export, whatever its filter: so its times are fixed, not taken from sightings.
-    const std::string t = kIdentityCreated;
+    const std::string t = kIdentityCreated;  // milliseconds, as STIX requires
     objects.push_back(json{{"type", "identity"},
                            {"spec_version", "2.1"},
                            {"id", object_id("identity", "source\n" + source)},
@@ -192,8 +239,8 @@ json stix_bundle(const std::vector<Sighting>& sightings) {
   }
   for (const auto& s : sightings) {
     const std::string key = s.dataset + "\n" + s.locator;
-    const auto first = format_rfc3339(s.first_seen);
-    const auto last = format_rfc3339(s.last_seen);
+    const auto first = stix_time(s.first_seen);
+    const auto last = stix_time(s.last_seen);
     const auto files = remote_files(s);
 
     std::vector<std::string> refs;
@@ -225,20 +272,26 @@ json stix_bundle(const std::vector<Sighting>& sightings) {
                            {"object_refs", refs}});
 
     const auto indicator_id = object_id("indicator", key);
+    const bool possible = s.confidence == Confidence::possible;
     auto pattern = indicator_pattern(files);
     if (pattern.empty()) pattern = "[url:value = " + pattern_literal(s.locator) + "]";
-    objects.push_back(json{
-        {"type", "indicator"},
-        {"spec_version", "2.1"},
-        {"id", indicator_id},
-        {"created", first},
-        {"modified", last},
-        {"name", "Files of dataset '" + s.dataset + "'"},
-        {"description", "Files of the signed dataset '" + s.dataset + "' as seen at " + s.locator},
-        {"indicator_types", {"compromised"}},
-        {"pattern", pattern},
-        {"pattern_type", "stix"},
-        {"valid_from", first}});
+    objects.push_back(
+        json{{"type", "indicator"},
+             {"spec_version", "2.1"},
+             {"id", indicator_id},
+             {"created", first},
+             {"modified", last},
+             {"name",
+              (possible ? "Possibly files of dataset '" : "Files of dataset '") + s.dataset + "'"},
+             {"description",
+              possible ? "Names or patterns of the signed dataset '" + s.dataset + "' seen at " +
+                             s.locator + ": not evidence (a decoy or a coincidence is as likely)"
+                       : "Files of the signed dataset '" + s.dataset + "' as seen at " + s.locator},
+             // A name-only sighting proves nothing was compromised (indicator-type-ov "unknown").
+             {"indicator_types", {possible ? "unknown" : "compromised"}},
+             {"pattern", pattern},
+             {"pattern_type", "stix"},
+             {"valid_from", first}});
 
     json kinds = json::array();
     std::set<std::string> seen_kinds;
@@ -256,7 +309,7 @@ json stix_bundle(const std::vector<Sighting>& sightings) {
              {"count", count},
              {"sighting_of_ref", indicator_id},
              {"observed_data_refs", {observed_id}},
-             {"where_sighted_refs", {object_id("identity", "source\n" + s.source)}},
+             {"where_sighted_refs", where_sighted(s)},
              {"confidence", stix_confidence(s.confidence)},
              {"description", std::string(confidence_name(s.confidence)) + " sighting of dataset '" +
                                  s.dataset + "' at " + s.locator},

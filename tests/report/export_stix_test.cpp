@@ -5,10 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace leakwatch::app {
 namespace {
@@ -146,7 +150,7 @@ TEST(StixExport, SightingCarriesTimesCountConfidenceAndSource) {
   const auto bundle = stix_bundle({sample("customers", "http://leak.onion/dump/", "onion-a")});
   const auto* s = find(bundle, "sighting");
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ((*s)["first_seen"], "2026-11-20T10:00:00Z");
+  EXPECT_EQ((*s)["first_seen"], "2026-11-20T10:00:00.000Z") << "milliseconds, always";
   EXPECT_EQ((*s)["last_seen"], "2026-11-23T12:30:00.250Z");
   EXPECT_EQ((*s)["count"], 2);
   EXPECT_EQ((*s)["confidence"], 90);
@@ -214,6 +218,97 @@ TEST(StixExport, FileIdFollowsTheSpecsDeterministicIdRule) {
   bool found = false;
   for (const auto& o : bundle["objects"]) found = found || o["id"] == expected;
   EXPECT_TRUE(found) << expected;
+}
+
+// Every kind of evidence, a name-only decoy and a locator seen by two sources.
+std::vector<Sighting> every_kind() {
+  auto hashed = sample("customers", "http://leak.onion/dump/", "onion-a");
+  auto crc = sample("customers", "http://leak.onion/dump/all.zip", "onion-a");
+  crc.evidence = {{"crc32+size", "db/customers.csv", "all.zip!customers.csv", "1a2b3c4d 5000"}};
+  crc.first_seen = *parse_rfc3339("2026-11-21T00:00:00Z");
+  auto torrent = sample("customers", "magnet:?xt=urn:btih:" + std::string(40, 'e'), "torrents");
+  torrent.evidence = {{"btv2-root", "db/customers.csv", "dump/customers.csv", std::string(64, 'd')},
+                      {"btv1-pieces", "db/orders.csv", "dump/orders.csv",
+                       std::string(40, 'f') + " (piece length 16384, 1 piece)"}};
+  torrent.sources = {{"torrents", torrent.first_seen, torrent.last_seen},
+                     {"onion-a", torrent.first_seen, torrent.first_seen}};
+  auto decoy = sample("payroll", "http://leak.onion/other/", "onion-a");
+  decoy.confidence = Confidence::possible;
+  decoy.evidence = {{"name", "pay/2026.xlsx", "other/2026.xlsx", "size unknown"}};
+  return {hashed, crc, torrent, decoy};
+}
+
+TEST(StixExport, EveryObjectIsValidAgainstTheOasisSchemas) {
+  // tests/report/stix2-json-schemas: the OASIS cti-stix2-json-schemas, vendored (README there).
+  const leakwatch::testing::TempDir dir;
+  const auto file = dir.path() / "bundle.json";
+  std::ofstream(file) << stix_bundle(every_kind()).dump(2);
+  const auto checked = leakwatch::testing::run_command(
+      {"python3", LEAKWATCH_SOURCE_DIR "/tests/report/stix_schema_check.py", file.string()});
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+  EXPECT_NE(checked.err.find("0 errors"), std::string::npos) << checked.err;
+}
+
+TEST(StixExport, TheSchemaCheckFailsABundleThatBreaksTheSpec) {
+  auto bundle = stix_bundle(every_kind());
+  for (auto& o : bundle["objects"]) {
+    if (o["type"] == "identity") o["created"] = "2026-01-01T00:00:00Z";  // no milliseconds
+  }
+  const leakwatch::testing::TempDir dir;
+  const auto file = dir.path() / "bundle.json";
+  std::ofstream(file) << bundle.dump(2);
+  const auto checked = leakwatch::testing::run_command(
+      {"python3", LEAKWATCH_SOURCE_DIR "/tests/report/stix_schema_check.py", file.string()});
+  EXPECT_EQ(checked.exit_code, 1) << checked.out << checked.err;
+  EXPECT_NE(checked.out.find("identity identity--"), std::string::npos) << checked.out;
+}
+
+TEST(StixExport, APossibleSightingIsNotACompromisedIndicator) {
+  const auto bundle = stix_bundle(every_kind());
+  for (const auto& o : bundle["objects"]) {
+    if (o["type"] != "indicator") continue;
+    const bool decoy = o["name"].get<std::string>().find("payroll") != std::string::npos;
+    EXPECT_EQ(o["indicator_types"][0], decoy ? "unknown" : "compromised") << o["name"];
+  }
+}
+
+TEST(StixExport, TorrentAndCrcProofAreHashObservablesNotNamePatterns) {
+  const auto bundle = stix_bundle(every_kind());
+  std::map<std::string, json> files;
+  std::vector<std::string> patterns;
+  for (const auto& o : bundle["objects"]) {
+    if (o["type"] == "file" && o.contains("hashes")) {
+      for (const auto& [k, v] : o["hashes"].items()) files[k] = o;
+    }
+    if (o["type"] == "indicator") patterns.push_back(o["pattern"]);
+  }
+  ASSERT_TRUE(files.contains("x_btv2_pieces_root"));
+  EXPECT_EQ(files["x_btv2_pieces_root"]["hashes"]["x_btv2_pieces_root"], std::string(64, 'd'));
+  ASSERT_TRUE(files.contains("x_btv1_piece_sha1"));
+  EXPECT_EQ(files["x_btv1_piece_sha1"]["hashes"]["x_btv1_piece_sha1"], std::string(40, 'f'));
+  ASSERT_TRUE(files.contains("x_crc32")) << "crc32+size evidence is kept";
+  EXPECT_EQ(files["x_crc32"]["hashes"]["x_crc32"], "1a2b3c4d");
+  EXPECT_EQ(files["x_crc32"]["size"], 5000);
+  bool crc_pattern = false, root_pattern = false;
+  for (const auto& p : patterns) {
+    crc_pattern |= p == "[file:hashes.'x_crc32' = '1a2b3c4d' AND file:size = 5000]";
+    if (p.find("x_btv2_pieces_root") != std::string::npos) {
+      root_pattern = true;
+      EXPECT_EQ(p.find("file:name"), std::string::npos) << "hash proof, not a name pattern: " << p;
+    }
+  }
+  EXPECT_TRUE(crc_pattern);
+  EXPECT_TRUE(root_pattern);
+}
+
+TEST(StixExport, ALocatorSeenByTwoSourcesIsSightedWhereBothAre) {
+  const auto bundle = stix_bundle(every_kind());
+  for (const auto& o : bundle["objects"]) {
+    if (o["type"] == "sighting" &&
+        o["x_leakwatch_locator"].get<std::string>().starts_with("magnet:")) {
+      EXPECT_EQ(o["where_sighted_refs"].size(), 2u);
+    }
+  }
 }
 
 TEST(StixExport, NoSightingsIsAnEmptyValidBundle) {
