@@ -218,7 +218,11 @@ std::string uuid_text(const Uuid& u) {
 
 json stix_bundle(const std::vector<Sighting>& sightings) {
   json objects = json::array();
-  std::set<std::string> emitted;  // SCOs shared by several sightings appear once
+  // SCOs shared by several sightings appear once: id -> its place in `objects`. A file's id
+  // rests on its name when it has no MD5/SHA-1/SHA-256 (STIX 2.1 section 6.7), so two sightings
+  // can name one file object with different proofs (a CRC-32 here, a torrent root there): the
+  // object then carries both.
+  std::map<std::string, std::size_t> emitted;
   std::set<std::string> sources;
   for (const auto& s : sightings) {
     sources.insert(s.source);
@@ -250,11 +254,21 @@ json stix_bundle(const std::vector<Sighting>& sightings) {
                            {"id", sco_id("url", locator_contributing)},
                            {"value", s.locator}};
     refs.push_back(locator_sco["id"]);
-    if (emitted.insert(refs.back()).second) objects.push_back(locator_sco);
+    if (emitted.emplace(refs.back(), objects.size()).second) objects.push_back(locator_sco);
     for (const auto& f : files) {
       auto sco = file_sco(f);
       refs.push_back(sco["id"]);
-      if (emitted.insert(refs.back()).second) objects.push_back(std::move(sco));
+      if (const auto [it, added] = emitted.emplace(refs.back(), objects.size()); added) {
+        objects.push_back(std::move(sco));
+      } else {
+        auto& kept = objects[it->second];
+        if (sco.contains("hashes")) {
+          for (const auto& [algorithm, hex] : sco["hashes"].items()) {
+            if (!kept["hashes"].contains(algorithm)) kept["hashes"][algorithm] = hex;
+          }
+        }
+        if (sco.contains("size") && !kept.contains("size")) kept["size"] = sco["size"];
+      }
     }
     std::sort(refs.begin(), refs.end());
     refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
