@@ -396,7 +396,8 @@ TEST_F(ApiTest, ExportsMatchTheCliAndCarryEverySighting) {
 
   const auto misp = get("/v1/sightings?format=misp");
   ASSERT_EQ(misp.status, 200) << misp.body;
-  EXPECT_EQ(misp.parsed()["response"].size(), 2u) << "one event per dataset";
+  ASSERT_TRUE(misp.parsed().contains("Event")) << "one MISP core-format event";
+  EXPECT_EQ(misp.parsed()["Event"]["Tag"].size(), 2u) << "a tag per dataset";
   const auto cli_misp = run_command(
       {LEAKWATCH_BINARY, "--config", config_.string(), "sightings", "--format", "misp"});
   ASSERT_EQ(cli_misp.exit_code, 0) << cli_misp.err;
