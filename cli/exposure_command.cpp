@@ -31,12 +31,11 @@ void register_exposure(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!query) throw UsageError{query.error().message};
       auto store = ctx.store(store::OpenMode::read_only);
       if (!store) return fail(kExitRuntime, store.error().message);
-      if (const auto problem = check_verify_query(**store, *query)) {
-        return fail(problem->kind == VerifyErrorKind::store ? kExitRuntime : kExitUsage,
-                    problem->message);
-      }
       auto report = evaluate_exposure(**store, *query, now);
-      if (!report) return fail(kExitRuntime, report.error().message);
+      if (!report) {
+        return fail(report.error().kind == VerifyErrorKind::store ? kExitRuntime : kExitUsage,
+                    report.error().message);
+      }
       const auto text = render_exposure_report(*report, a->format);
       if (!text) throw UsageError{"--format: unknown format '" + a->format + "'"};
       std::cout << *text << std::flush;

@@ -9,11 +9,11 @@
 
 namespace leakwatch::app {
 
-Result<ExposureReport> evaluate_exposure(store::Store& store, const VerifyQuery& query,
-                                         Timestamp now) {
-  if (auto problem = check_verify_query(store, query)) return Error{problem->message};
+Result<ExposureReport, VerifyError> evaluate_exposure(store::Store& store, const VerifyQuery& query,
+                                                      Timestamp now) {
+  if (auto problem = check_verify_query(store, query)) return *problem;
   auto sig = store.get_signature(query.dataset);
-  if (!sig) return sig.error();
+  if (!sig) return VerifyError{VerifyErrorKind::store, sig.error().message};
   ExposureReport r;
   r.dataset = query.dataset;
   r.generated = now;
@@ -21,7 +21,7 @@ Result<ExposureReport> evaluate_exposure(store::Store& store, const VerifyQuery&
   r.since = query.since.value_or(
       std::min(std::max(r.as_of - kDefaultVerifyWindow, (*sig)->matchable_since()), r.as_of));
   auto exposure = compute_exposure(store, r.dataset, r.since, r.as_of);
-  if (!exposure) return exposure.error();
+  if (!exposure) return VerifyError{VerifyErrorKind::store, exposure.error().message};
   r.exposure = std::move(exposure).value();
   return r;
 }

@@ -336,9 +336,6 @@ Result<VerifyQuery> parse_verify_query(std::string dataset, std::string_view as_
   return q;
 }
 
-namespace {
-
-// The query against the store (the dataset must be signed), before anything is evaluated.
 std::optional<VerifyError> check_verify_query(store::Store& store, const VerifyQuery& query) {
   if (query.dataset.empty()) return VerifyError{VerifyErrorKind::bad_query, "no dataset named"};
   if (query.since && query.as_of && *query.since > *query.as_of) {
@@ -355,8 +352,6 @@ std::optional<VerifyError> check_verify_query(store::Store& store, const VerifyQ
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store, const config::Config& config,
                                                   const VerifyQuery& query, Timestamp now) {
@@ -436,10 +431,10 @@ Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store, const con
   if (!rows) return VerifyError{VerifyErrorKind::store, rows.error().message};
   r.coverage = std::move(rows).value();
   auto documents = documents_behind(store, r);
-  if (!documents) return documents.error();
+  if (!documents) return VerifyError{VerifyErrorKind::store, documents.error().message};
   r.sighting_documents = std::move(documents).value();
   auto exposure = compute_exposure(store, r.dataset, r.since, r.as_of);
-  if (!exposure) return exposure.error();
+  if (!exposure) return VerifyError{VerifyErrorKind::store, exposure.error().message};
   r.exposure = std::move(exposure).value();
   decide(r);
   add_limitations(r, config);

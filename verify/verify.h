@@ -141,6 +141,10 @@ struct VerifyReport {
 };
 inline constexpr std::size_t kMaxSightingDocuments = 20;
 
+// The query against the store (the dataset must be signed), before anything is evaluated;
+// evaluate_verify and evaluate_exposure run it first.
+std::optional<VerifyError> check_verify_query(store::Store& store, const VerifyQuery& query);
+
 // Evaluates the claim. `now` is the report's generation time (and the default as_of). Returns
 // the report, or an error whose kind says whose fault it is (a bad query, an unknown dataset, the
 // store) and whose message names the problem.
@@ -171,8 +175,8 @@ struct ExposureReport {
   Timestamp generated{};
   Exposure exposure;
 };
-Result<ExposureReport> evaluate_exposure(store::Store& store, const VerifyQuery& query,
-                                         Timestamp now = leakwatch::now());
+Result<ExposureReport, VerifyError> evaluate_exposure(store::Store& store, const VerifyQuery& query,
+                                                      Timestamp now = leakwatch::now());
 // "text" | "json" | "markdown"; nullopt for any other name.
 std::optional<std::string> render_exposure_report(const ExposureReport& report,
                                                   std::string_view format);
