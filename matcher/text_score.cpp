@@ -33,7 +33,7 @@ std::string_view raw_basename(std::string_view path) {
 struct RecordTally {
   std::uint64_t matched = 0;
   std::vector<std::uint32_t> rows;  // the rows matched (one column: the values' positions)
-  std::uint64_t single = 0;  // value hits, all columns
+  std::uint64_t single = 0;         // value hits, all columns
   std::vector<std::uint64_t> offsets;
   std::vector<bool> columns_seen;
 };

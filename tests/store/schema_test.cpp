@@ -272,7 +272,7 @@ TEST(Schema, StatsCountEveryFamily) {
   EXPECT_EQ(keys_in(*stats, "manifests"), 1u);
   EXPECT_EQ(keys_in(*stats, "manifest_history"), 1u);
   EXPECT_EQ(keys_in(*stats, "signatures"), 0u);
-  EXPECT_EQ(keys_in(*stats, "default"), 2u);  // the schema version and the history start
+  EXPECT_EQ(keys_in(*stats, "default"), 2u);           // the schema version and the history start
   EXPECT_EQ(keys_in(*stats, "sighting_members"), 0u);  // these sightings name no members
 }
 
