@@ -22,20 +22,25 @@ Timestamp scan_key_started(std::string_view key, std::size_t prefix_size) {
   return from_ordered_ms(read_be64(key.substr(prefix_size, 8)));
 }
 
-// The scan keys of every sighting's first sighting: per sighting, its source's newest scan that
-// started at or before its first_seen.
+// The scan keys of every sighting's first sighting by each of its sources: per sighting and
+// source that saw it (schema 4 keeps them all, each with its own first_seen), that source's newest
+// scan that started at or before its first_seen there.
 Result<std::set<std::string>> evidence_scans(Store::Impl& impl) {
   std::set<std::string> out;
   const rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> sightings(impl.db->NewIterator(ro, impl.cf[kSightings]));
   std::unique_ptr<rocksdb::Iterator> scans(impl.db->NewIterator(ro, impl.cf[kScans]));
+  const auto keep_first_scan = [&](const std::string& source, Timestamp first_seen) {
+    const std::string prefix = source + std::string(1, '\0');
+    // Scan ids are printable, so "\xff" sorts after every id of a scan started at first_seen.
+    scans->SeekForPrev(prefix + be64(ordered_ms(first_seen)) + "\xff");
+    if (scans->Valid() && scans->key().starts_with(prefix)) out.insert(scans->key().ToString());
+  };
   for (sightings->SeekToFirst(); sightings->Valid(); sightings->Next()) {
     auto s = sighting_from_json_text(sightings->value().ToStringView(), "stored sighting");
     if (!s) return s.error();
-    const std::string prefix = s->source + std::string(1, '\0');
-    // Scan ids are printable, so "\xff" sorts after every id of a scan started at first_seen.
-    scans->SeekForPrev(prefix + be64(ordered_ms(s->first_seen)) + "\xff");
-    if (scans->Valid() && scans->key().starts_with(prefix)) out.insert(scans->key().ToString());
+    keep_first_scan(s->source, s->first_seen);
+    for (const auto& seen : s->sources) keep_first_scan(seen.source, seen.first_seen);
     if (!scans->status().ok()) return status_error("retention: reading scans", scans->status());
   }
   if (!sightings->status().ok()) {

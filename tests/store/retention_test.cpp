@@ -149,6 +149,51 @@ TEST_F(Retention, ScansRecordedAfterAPruneAreKeptAndThePruneMarkOnlyMovesForward
   EXPECT_EQ(*(*store_->get_source_state("b"))->scans_pruned_through, now_ - 3min);
 }
 
+TEST_F(Retention, EverySourceOfASightingKeepsItsFirstScanAndTheHistoryAndMembersStay) {
+  // Source "c" sees the locator "a" found (weaker evidence, so "a" stays its source) 30 hours ago,
+  // once an hour since; "a" saw it 40 hours ago. Both matched file 0 of the dataset.
+  Timestamp c_found{};
+  for (int h = 30; h >= 1; --h) {
+    const auto started = now_ - std::chrono::hours{h};
+    std::vector<Sighting> seen;
+    if (h == 30) {
+      auto s = sighting("c", started + 5s);
+      s.locator = "https://a.example/dump/plates.csv";
+      s.confidence = Confidence::likely;
+      s.evidence = {{"name+size", "plates.csv", "dump/plates.csv", "1000"}};
+      s.matched_files = {0};
+      seen.push_back(s);
+      c_found = started;
+    }
+    ASSERT_TRUE(store_->record_fetch(scan("c", started), seen));
+  }
+  const auto before = store_->get_sighting("plates", "https://a.example/dump/plates.csv");
+  ASSERT_TRUE(before && *before);
+  ASSERT_EQ((*before)->sources.size(), 2u);
+  ASSERT_EQ((*before)->source, "a");
+  std::size_t groups_before = 0;
+  ASSERT_TRUE(store_->for_each_member_group(
+      "plates", [&](const MemberGroup&) { return ++groups_before, true; }));
+  ASSERT_GT(groups_before, 0u);
+
+  const auto done = store_->prune({.scan_age = 24h}, now_);
+  ASSERT_TRUE(done) << done.error().message;
+  const auto c_starts = scan_starts(*store_, "c");
+  ASSERT_EQ(c_starts.size(), 24u + 1u) << "hours 24..1 and the scan that first saw it";
+  EXPECT_EQ(c_starts.front(), c_found);
+  EXPECT_EQ(scan_starts(*store_, "a").front(), found_at_);
+  // The sighting keeps both sources, its history and its member groups.
+  const auto after = store_->get_sighting("plates", "https://a.example/dump/plates.csv");
+  ASSERT_TRUE(after && *after);
+  EXPECT_EQ((*after)->sources, (*before)->sources);
+  EXPECT_EQ((*after)->history, (*before)->history);
+  std::size_t groups_after = 0;
+  ASSERT_TRUE(store_->for_each_member_group(
+      "plates", [&](const MemberGroup&) { return ++groups_after, true; }));
+  EXPECT_EQ(groups_after, groups_before);
+  EXPECT_TRUE(store_->check_consistency()) << store_->check_consistency().error().message;
+}
+
 TEST(RetentionHistory, ManifestHistoryIsCutByAgeAndCountButEachLocatorKeepsItsNewest) {
   TempDir dir;
   auto store = open_store(dir.path());
