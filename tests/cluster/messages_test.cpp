@@ -121,6 +121,24 @@ TEST(ClusterResult, RoundTripsA200000EntryManifestThroughChunks) {
   EXPECT_EQ(back->crawled.manifest.entries[199'999].size, 199'999u * 7);
 }
 
+TEST(ClusterResult, CarriesTheIndexDocumentsTheScanRecordKeeps) {
+  // The coordinator records the worker's scan record as it came: the SHA-256 and size of every
+  // index document fetched (what a report cites as evidence) must survive the trip.
+  auto r = sample_result(10);
+  r.crawled.record.documents = {
+      {"listing", "http://x/files/", from_unix_ms(1'796'083'200'000), std::string(64, 'a'), 4096},
+      {"torrent", "magnet:?xt=urn:btih:0123", from_unix_ms(1'796'083'201'500), std::string(64, 'b'),
+       70'000}};
+  r.crawled.record.documents_omitted = 3;
+  const auto bytes = encode_result(r, 1ull << 30);
+  ASSERT_TRUE(bytes) << bytes.error().message;
+  const auto back = decode_result(*bytes, 1ull << 30);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->crawled.record.documents, r.crawled.record.documents);
+  EXPECT_EQ(back->crawled.record.documents_omitted, 3u);
+  EXPECT_EQ(back->crawled.record, r.crawled.record);
+}
+
 TEST(ClusterResult, OverTheSizeLimitIsRefusedBothWays) {
   const auto big = encode_result(sample_result(1000), 1000);
   ASSERT_FALSE(big);
