@@ -1,6 +1,7 @@
 // `leakwatch verify`: the claim "DATASET was not identified" evaluated over a window, with the
 // verdict as the exit code (0 not-observed, 10 refuted, 11 insufficient-coverage;
 // docs/CONTRACTS.md "Verify").
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -56,6 +57,12 @@ void register_verify(CLI::App& app, Context& ctx, CommandRun& run) {
       if (!config) return fail(kExitUsage, config.error().message);
       auto store = ctx.store(store::OpenMode::read_only);
       if (!store) return fail(kExitRuntime, store.error().message);
+      if (!(*store)->scan_days_complete()) {
+        spdlog::warn(
+            "the store has no coverage aggregate yet (written by an older leakwatch): verify "
+            "reads every scan record, which is slow on a big store; any writing command (e.g. "
+            "`leakwatch db compact`) builds it once");
+      }
       auto report = evaluate_verify(**store, **config, *query, now);
       if (!report) {
         return fail(report.error().kind == VerifyErrorKind::store ? kExitRuntime : kExitUsage,

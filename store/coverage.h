@@ -28,7 +28,12 @@ struct SourceCoverage {
   std::string last_error;        // of the newest failed or partial scan
 };
 
+// Folds one scan into its source's row (`c.source` is the caller's to set).
+void add_scan(SourceCoverage& c, const ScanSummary& scan);
+
 // One row per source that has scans in [since, until] (both optional), sorted by source name.
+// Read from the store's coverage aggregate (Store::for_each_scan_summary), never the scan
+// records' JSON.
 Result<std::vector<SourceCoverage>> coverage(Store& store, std::optional<Timestamp> since,
                                              std::optional<Timestamp> until);
 

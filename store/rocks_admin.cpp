@@ -65,6 +65,7 @@ Result<void> Store::check_consistency() {
               (family == kBySource ? " seen by " + std::to_string(expected) + " sources" : ""));
     }
   }
+  check_scan_days(*impl_, ro, problem, failed);
   if (snapshot) impl_->db->ReleaseSnapshot(snapshot);
   if (!failed.ok()) return status_error(impl_->path.string() + ": consistency check", failed);
   if (problems.empty()) return {};

@@ -19,6 +19,10 @@
 //   hook_windows         hook -> HookWindow JSON (rate-limit window of a hook)
 //   sighting_members     dataset \0 locator \0 be64(at ms) -> packed MemberGroup (files, rows)
 //   dataset_shapes       dataset -> packed DatasetShape (file sizes, record rows)
+//   scan_days            source \0 be64(UTC day start ms) -> packed coverage day: what coverage
+//                        reads of each scan record of that source started that day (the same
+//                        batch as the scan record; store/rocks_scan_days.cpp)
+//                        "scan_days_complete" in default: every scan record is in scan_days
 // newest(t) sorts later times first; an index value is the confidence byte + be64(first_seen),
 // so the time and confidence filters run on the index without reading the sighting.
 // Version 3 differs from 2 only in framing the two manifest families (store/value_frame.h); their
@@ -26,6 +30,8 @@
 // Version 4 adds to the sighting JSON its `sources` and confidence `history` (a sighting without
 // them reads as seen by its one source, with no history) and "history_since": a writer upgrading
 // an older database stamps the time, and sightings recorded before it have no exact history.
+// scan_days is built from the scan records the first time a writer opens a database without
+// "scan_days_complete" (any older one); until then readers read the scan records themselves.
 #pragma once
 
 #include <rocksdb/cache.h>
@@ -53,6 +59,7 @@ namespace leakwatch::store {
 
 inline constexpr const char* kSchemaKey = "schema_version";
 inline constexpr const char* kHistorySinceKey = "history_since";
+inline constexpr const char* kScanDaysCompleteKey = "scan_days_complete";
 
 enum Family : std::size_t {
   kDefault,
@@ -70,6 +77,7 @@ enum Family : std::size_t {
   kHookWindows,
   kMembers,
   kShapes,
+  kScanDays,
   kFamilyCount
 };
 
@@ -87,7 +95,8 @@ inline constexpr std::array<const char*, kFamilyCount> kFamilyNames = {"default"
                                                                        "alert_deliveries",
                                                                        "hook_windows",
                                                                        "sighting_members",
-                                                                       "dataset_shapes"};
+                                                                       "dataset_shapes",
+                                                                       "scan_days"};
 
 struct Store::Impl {
   std::filesystem::path path;            // <data dir>/db
@@ -101,6 +110,7 @@ struct Store::Impl {
   std::mutex write_mutex;  // record_fetch reads then writes; one at a time
   std::uint64_t next_outbox_id = 1;
   std::optional<Timestamp> history_since;
+  bool scan_days_complete = false;  // scan_days holds every scan record (see the schema above)
 
   ~Impl();
 
@@ -137,8 +147,40 @@ std::string member_key(std::string_view dataset, std::string_view locator, Times
 std::string pack_members(const std::vector<std::uint32_t>& files,
                          const std::vector<std::uint32_t>& rows);
 Result<MemberGroup> unpack_members(std::string_view key, std::string_view value);
+void put_varint(std::string& out, std::uint64_t v);
+// False at the end of the bytes or on a varint longer than 64 bits.
+bool get_varint(std::string_view& in, std::uint64_t& v);
+
 std::string pack_shape(const DatasetShape& shape);
 Result<DatasetShape> unpack_shape(std::string_view value, std::string_view what);
+
+// The coverage aggregate (store/rocks_scan_days.cpp). Edits load the day records they touch,
+// change them in memory and put them into a batch together.
+class ScanDayEdits {
+ public:
+  explicit ScanDayEdits(Store::Impl& impl);
+  ~ScanDayEdits();
+  ScanDayEdits(const ScanDayEdits&) = delete;
+  ScanDayEdits& operator=(const ScanDayEdits&) = delete;
+  // Adds the scan, or replaces the one of the same source, start and id (a record written again).
+  Result<void> add(const ScanRecord& scan);
+  // Removes the scan with this scan key (source \0 be64(started) scan_id), if it is there.
+  Result<void> remove(std::string_view scan_key);
+  void write(rocksdb::WriteBatch& batch);
+
+  struct Day;
+
+ private:
+  Result<Day*> load(std::string_view source, std::int64_t day_start_ms);
+  Store::Impl& impl_;
+  std::map<std::string, std::unique_ptr<Day>> days_;  // by day key
+};
+// Reads the "scan_days_complete" mark; a writer without it builds scan_days from the scan records
+// (replacing whatever a build cut short left there) and sets it.
+Result<void> open_scan_days(Store::Impl& impl);
+// Part of check_consistency: scan_days says what the scan records say, scan by scan.
+void check_scan_days(Store::Impl& impl, const rocksdb::ReadOptions& ro,
+                     const std::function<void(std::string)>& problem, rocksdb::Status& failed);
 
 // Folds one scan into a source's state (attempt, success, failures, availability history).
 void apply_scan(SourceState& state, const ScanRecord& scan);

@@ -58,6 +58,17 @@ Result<void> open_raw(RawDb& raw, const std::filesystem::path& path,
   return {};
 }
 
+// The coverage aggregate and its mark go, as in a database no writer of schema 4 opened.
+Result<void> drop_scan_days_in(RawDb& raw) {
+  if (auto* family = raw.family("scan_days")) {
+    const auto s = raw.db->DropColumnFamily(family);
+    if (!s.ok()) return Error{s.ToString()};
+  }
+  const auto s = raw.db->Delete(rocksdb::WriteOptions(), "scan_days_complete");
+  if (!s.ok()) return Error{s.ToString()};
+  return {};
+}
+
 }  // namespace
 
 Result<void> write_schema_v1_database(const std::filesystem::path& data_dir,
@@ -135,7 +146,13 @@ Result<void> downgrade_sightings_to_v3(const std::filesystem::path& data_dir) {
   batch.Put("schema_version", "3");
   const auto s = raw.db->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) return Error{s.ToString()};
-  return {};
+  return drop_scan_days_in(raw);
+}
+
+Result<void> drop_scan_days(const std::filesystem::path& data_dir) {
+  RawDb raw;
+  if (auto r = open_raw(raw, data_dir / "db", {"default"}); !r) return r;
+  return drop_scan_days_in(raw);
 }
 
 Result<std::string> raw_value(const std::filesystem::path& data_dir, const std::string& family,

@@ -31,8 +31,12 @@ Result<void> stamp_schema_version(const std::filesystem::path& data_dir, const s
 Result<void> downgrade_manifests_to_v2(const std::filesystem::path& data_dir);
 
 // Rewrites every sighting as schema 3 stored it (no `sources`, no `history`), drops the history
-// start and stamps version 3.
+// start and the coverage aggregate (drop_scan_days) and stamps version 3.
 Result<void> downgrade_sightings_to_v3(const std::filesystem::path& data_dir);
+
+// Drops the coverage aggregate (family scan_days) and its "scan_days_complete" mark, as in a
+// database written before it existed.
+Result<void> drop_scan_days(const std::filesystem::path& data_dir);
 
 // Reads or writes one value of a family directly (as another schema version left it).
 Result<std::string> raw_value(const std::filesystem::path& data_dir, const std::string& family,

@@ -96,8 +96,6 @@ std::string member_key(std::string_view dataset, std::string_view locator, Times
   return key;
 }
 
-namespace {
-
 void put_varint(std::string& out, std::uint64_t v) {
   while (v >= 0x80) {
     out.push_back(static_cast<char>((v & 0x7f) | 0x80));
@@ -106,7 +104,6 @@ void put_varint(std::string& out, std::uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
-// False at the end of the bytes or on a varint longer than 64 bits.
 bool get_varint(std::string_view& in, std::uint64_t& v) {
   v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
@@ -118,6 +115,8 @@ bool get_varint(std::string_view& in, std::uint64_t& v) {
   }
   return false;
 }
+
+namespace {
 
 void put_sorted(std::string& out, const std::vector<std::uint32_t>& values) {
   put_varint(out, values.size());

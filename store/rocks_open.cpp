@@ -282,6 +282,7 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mo
     if (!s.ok()) return status_error(impl->path.string() + ": cannot read database", s);
   }
   if (auto c = check_schema(*impl); !c) return c.error();
+  if (auto d = open_scan_days(*impl); !d) return d.error();
   if (auto o = load_outbox_counter(*impl); !o) return o.error();
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }

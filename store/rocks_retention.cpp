@@ -133,6 +133,12 @@ Result<void> prune_source_scans(Store::Impl& impl, const std::string& source,
           state.scans_pruned_through = batch_through;
         }
         batch.Put(impl.cf[kSources], slice(source), to_json_text(state));
+        // The coverage aggregate loses the same scans in the same batch.
+        ScanDayEdits days(impl);
+        for (std::size_t i = begin; i < end; ++i) {
+          if (auto removed = days.remove(doomed[i]); !removed) return removed;
+        }
+        days.write(batch);
         return {};
       });
   if (!done) return done;

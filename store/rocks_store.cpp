@@ -434,6 +434,9 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
   }
 
   batch.Put(impl_->cf[kScans], scan_key(scan), to_json_text(scan));
+  ScanDayEdits days(*impl_);  // the coverage aggregate changes with the scan record
+  if (auto added = days.add(scan); !added) return with_context(what, added.error());
+  days.write(batch);
 
   auto state = get_record<SourceState>(*impl_, ro, kSources, scan.source, what + ": source state",
                                        source_state_from_json_text);

@@ -57,6 +57,22 @@ struct ScanFilter {
   std::optional<Timestamp> until;  // started <= until
 };
 
+// What coverage reads of one scan record (store/coverage.h): the store keeps these per source and
+// UTC day beside the scan records, written in the same batch, so a window of a million scans is
+// read without parsing a million JSON records. The views live only during the visit.
+struct ScanSummary {
+  std::string_view scan_id;
+  std::string_view source;
+  std::string_view locator;
+  std::string_view proxy;  // empty when direct
+  std::string_view error;
+  Timestamp started{};
+  Timestamp ended{};
+  ScanStatus status = ScanStatus::failed;
+  std::uint64_t entries_seen = 0;
+  bool content_checked = false;
+};
+
 // What the store remembers about a source between runs: HTTP validators for conditional
 // requests, and a short availability history (the newest kSourceHistoryLimit scans).
 struct SourceState {
@@ -242,6 +258,12 @@ class Store {
   // Scans of one source (or all), oldest first within a source.
   Result<void> for_each_scan(const ScanFilter& filter,
                              const std::function<bool(const ScanRecord&)>& visit);
+  // The same scans as for_each_scan, in the same order, as summaries: from the per-day coverage
+  // aggregate, or (a database no writer of this version has opened yet, read-only) from the scan
+  // records themselves, which scan_days_complete() tells.
+  Result<void> for_each_scan_summary(const ScanFilter& filter,
+                                     const std::function<bool(const ScanSummary&)>& visit);
+  bool scan_days_complete() const;
 
   Result<std::optional<SourceState>> get_source_state(std::string_view source);
   Result<std::optional<Manifest>> latest_manifest(std::string_view locator);
@@ -268,7 +290,8 @@ class Store {
   Result<void> update_deliveries(const DeliveryUpdate& update);
 
   // Checks that every sighting has exactly its index entries and every index entry points to a
-  // sighting with the same time and confidence. The error lists the first problems found.
+  // sighting with the same time and confidence, and that the coverage aggregate holds exactly
+  // the scan records. The error lists the first problems found.
   Result<void> check_consistency();
 
   // Operations (`leakwatch db ...`).

@@ -29,8 +29,8 @@ std::string fetch_content_name(config::FetchContent f) {
   return f == config::FetchContent::candidates ? "candidates" : "never";
 }
 
-ScanMark mark_of(const ScanRecord& r) {
-  return {r.started, r.ended, r.status, r.entries_seen, r.error};
+ScanMark mark_of(const store::ScanSummary& r) {
+  return {r.started, r.ended, r.status, r.entries_seen, std::string(r.error)};
 }
 
 // Coverage rows: every configured source (enabled or not) plus unconfigured sources with scans.
@@ -57,32 +57,33 @@ Result<std::vector<SourceCoverageReport>> collect_coverage(store::Store& store,
     if (*state) row.scans_pruned_through = (*state)->scans_pruned_through;
   }
   if (since <= until) {
-    auto summary = store::coverage(store, since, until);
-    if (!summary) return summary.error();
-    for (auto& c : *summary) {
-      auto [it, added] = rows.try_emplace(c.source);
-      auto& row = it->second;
-      if (added) {
-        row.source = c.source;
-        row.configured = false;
-        row.enabled = false;
-        row.required = false;
-      }
-      row.coverage = c;
-      row.covered = c.ok > 0;
-    }
+    // One pass over the store's coverage aggregate (one record per source and day, never the
+    // scan records' JSON): the counts, the marks and what was searched.
     store::ScanFilter filter;
     filter.since = since;
     filter.until = until;
-    auto scanned = store.for_each_scan(filter, [&](const ScanRecord& r) {
-      auto& row = rows[r.source];
-      row.scans.push_back(mark_of(r));
-      if (r.status != ScanStatus::ok) row.failures.push_back(mark_of(r));
-      const auto add_once = [](std::vector<std::string>& list, const std::string& v) {
-        if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
-      };
-      if (!r.locator.empty()) add_once(row.urls_scanned, r.locator);
-      add_once(row.proxies_used, r.proxy);
+    SourceCoverageReport* row = nullptr;  // summaries come source by source
+    const auto add_once = [](std::vector<std::string>& list, std::string_view v) {
+      if (std::find(list.begin(), list.end(), v) == list.end()) list.emplace_back(v);
+    };
+    auto scanned = store.for_each_scan_summary(filter, [&](const store::ScanSummary& r) {
+      if (!row || row->source != r.source) {
+        auto [it, added] = rows.try_emplace(std::string(r.source));
+        row = &it->second;
+        if (added) {
+          row->source = std::string(r.source);
+          row->configured = false;
+          row->enabled = false;
+          row->required = false;
+        }
+        if (row->coverage.scans == 0) row->coverage = store::SourceCoverage{.source = row->source};
+      }
+      store::add_scan(row->coverage, r);
+      row->covered = row->coverage.ok > 0;
+      row->scans.push_back(mark_of(r));
+      if (r.status != ScanStatus::ok) row->failures.push_back(mark_of(r));
+      if (!r.locator.empty()) add_once(row->urls_scanned, r.locator);
+      add_once(row->proxies_used, r.proxy);
       return true;
     });
     if (!scanned) return scanned.error();

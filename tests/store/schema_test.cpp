@@ -272,8 +272,10 @@ TEST(Schema, StatsCountEveryFamily) {
   EXPECT_EQ(keys_in(*stats, "manifests"), 1u);
   EXPECT_EQ(keys_in(*stats, "manifest_history"), 1u);
   EXPECT_EQ(keys_in(*stats, "signatures"), 0u);
-  EXPECT_EQ(keys_in(*stats, "default"), 2u);           // the schema version and the history start
+  // The schema version, the history start and the coverage aggregate's mark.
+  EXPECT_EQ(keys_in(*stats, "default"), 3u);
   EXPECT_EQ(keys_in(*stats, "sighting_members"), 0u);  // these sightings name no members
+  EXPECT_EQ(keys_in(*stats, "scan_days"), 1u);         // alpha's day of its one scan
 }
 
 TEST(Schema, ABackupRestoresToTheStateWhenItWasTaken) {
