@@ -576,6 +576,26 @@ Result<std::optional<SourceState>> Store::get_source_state(std::string_view sour
                                  source_state_from_json_text);
 }
 
+Result<std::optional<Timestamp>> Store::scans_pruned_through(std::string_view source) {
+  rocksdb::PinnableSlice value;
+  const auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kSources], slice(source), &value);
+  if (s.IsNotFound()) return std::optional<Timestamp>{};
+  const std::string what = "state of source '" + std::string(source) + "'";
+  if (!s.ok()) return status_error(what, s);
+  // The state's JSON (to_json_text) names the key once, outside any string (a quote inside a
+  // string value is escaped), and writes null when nothing was pruned.
+  const auto text = value.ToStringView();
+  constexpr std::string_view kKey = "\"scans_pruned_through\"";
+  const auto at = text.find(kKey);
+  if (at == std::string_view::npos) return std::optional<Timestamp>{};  // an older state
+  auto rest = text.substr(at + kKey.size());
+  while (!rest.empty() && (rest.front() == ':' || rest.front() == ' ')) rest.remove_prefix(1);
+  if (rest.starts_with("null")) return std::optional<Timestamp>{};
+  auto state = source_state_from_json_text(text, what);
+  if (!state) return state.error();
+  return state->scans_pruned_through;
+}
+
 Result<std::optional<Manifest>> Store::latest_manifest(std::string_view locator) {
   rocksdb::PinnableSlice value;
   const std::string what = "manifest of " + std::string(locator);

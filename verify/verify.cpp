@@ -52,9 +52,9 @@ Result<std::vector<SourceCoverageReport>> collect_coverage(store::Store& store,
   }
   // Retention: what was removed, per source the store knows (configured ones).
   for (auto& [name, row] : rows) {
-    auto state = store.get_source_state(name);
-    if (!state) return state.error();
-    if (*state) row.scans_pruned_through = (*state)->scans_pruned_through;
+    auto pruned = store.scans_pruned_through(name);
+    if (!pruned) return pruned.error();
+    row.scans_pruned_through = *pruned;
   }
   if (since <= until) {
     // One pass over the store's coverage aggregate (one record per source and day, never the

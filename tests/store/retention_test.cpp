@@ -113,6 +113,10 @@ TEST_F(Retention, AgeLimitRemovesOldScansButKeepsTheSightingsFirstScanAndRemembe
   EXPECT_EQ(*(*state)->scans_pruned_through, now_ - 25h);
   EXPECT_EQ((*state)->consecutive_failures, 5u);
   EXPECT_EQ((*store_->get_source_state("b"))->scans_pruned_through, std::nullopt);
+  // The short way verify asks it gives the same.
+  EXPECT_EQ(*store_->scans_pruned_through("a"), now_ - 25h);
+  EXPECT_EQ(*store_->scans_pruned_through("b"), std::nullopt);
+  EXPECT_EQ(*store_->scans_pruned_through("no-such-source"), std::nullopt);
   // Again: nothing more to remove.
   const auto again = store_->prune({.scan_age = 24h}, now_);
   ASSERT_TRUE(again);
