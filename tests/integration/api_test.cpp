@@ -52,6 +52,7 @@ Sighting sighting(std::string dataset, std::string source, std::string locator, 
   s.dataset_files = 2;
   s.first_seen = first;
   s.last_seen = last;
+  if (c != Confidence::possible) s.matched_files = {0};  // what exposure counts (a union)
   return s;
 }
 
@@ -361,6 +362,39 @@ TEST_F(ApiTest, VerifyGivesTheSameVerdictAsTheCli) {
   const auto early = get("/v1/verify?dataset=payroll&as_of=2026-10-31T12:00:00Z");
   ASSERT_EQ(early.status, 200) << early.body;
   EXPECT_EQ(early.parsed()["verdict"], "insufficient-coverage");
+}
+
+TEST_F(ApiTest, VerifyCarriesTheExposureThatTheCliGives) {
+  // customers: file 0 (100 bytes of the signature's 100) seen confirmed at leak-a's dump1 at
+  // h(0) and again, likely, in leak-c's magnet at h(2): one file, not two; the possible
+  // sighting at dump2 adds nothing.
+  const auto now = get("/v1/verify?dataset=customers");
+  ASSERT_EQ(now.status, 200) << now.body;
+  const auto exposure = now.parsed().at("exposure");
+  EXPECT_EQ(exposure["files"]["seen"], 1);
+  EXPECT_EQ(exposure["files"]["of"], 1);
+  EXPECT_EQ(exposure["files"]["share"], 1.0);
+  EXPECT_EQ(exposure["bytes"]["seen"], 100);
+  EXPECT_EQ(exposure["files"]["first_seen"], "2026-11-01T00:00:00Z");
+  EXPECT_EQ(exposure["sightings"], 2) << "the confirmed and the likely one";
+  ASSERT_FALSE(exposure["series"].empty());
+  EXPECT_EQ(exposure["series"].back()["files"], 1);
+  const auto cli = run_command({LEAKWATCH_BINARY, "--config", config_.string(), "verify",
+                                "--dataset", "customers", "--format", "json"});
+  EXPECT_EQ(json::parse(cli.out).at("exposure"), exposure) << cli.err;
+  const auto command = run_command({LEAKWATCH_BINARY, "--config", config_.string(), "exposure",
+                                    "--dataset", "customers", "--format", "json"});
+  ASSERT_EQ(command.exit_code, 0) << command.err;
+  auto alone = json::parse(command.out);
+  EXPECT_EQ(alone["files"], exposure["files"]);
+  EXPECT_EQ(alone["bytes"], exposure["bytes"]);
+  EXPECT_EQ(alone["sightings"], exposure["sightings"]);
+
+  // As of before the first sighting: nothing exposed yet.
+  const auto before = get("/v1/verify?dataset=customers&as_of=2026-10-31T23:00:00Z");
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_EQ(before.parsed()["exposure"]["files"]["seen"], 0);
+  EXPECT_EQ(before.parsed()["exposure"]["sightings"], 0);
 }
 
 TEST_F(ApiTest, VerifyBadInputGetsAClearJsonError) {
