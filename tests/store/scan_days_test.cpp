@@ -57,7 +57,7 @@ std::vector<ScanFilter> windows() {
   for (const auto& since : times) {
     for (const auto& until : times) {
       if (since && until && *since > *until) continue;
-      for (const std::optional<std::string> source :
+      for (const std::optional<std::string>& source :
            {std::optional<std::string>{}, std::optional<std::string>{"beta"}}) {
         out.push_back({source, since, until});
       }

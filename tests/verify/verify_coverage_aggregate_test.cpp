@@ -86,10 +86,14 @@ TEST(VerifyCoverageAggregate, TheReportIsTheOneTheScanRecordsGive) {
     EXPECT_EQ(rebuilt[i], expected[i]) << "query " << i;
   }
   std::uint64_t truncated = 0;
-  for (const auto& row : nlohmann::json::parse(expected[2]).at("coverage")) {
+  std::string rows;
+  const auto year = nlohmann::json::parse(expected[2]);
+  for (const auto& row : year.at("coverage")) {
     truncated += row.at("timeline_truncated").get<std::uint64_t>();
+    rows += row.at("source").dump() + ": " + row.at("scans").dump() + " scans, " +
+            std::to_string(row.at("timeline").size()) + " marks; ";
   }
-  EXPECT_GT(truncated, 0u) << "the year-long window must cut the timeline";
+  EXPECT_GT(truncated, 0u) << "the year-long window must cut the timeline: " << rows;
 }
 
 }  // namespace
