@@ -368,7 +368,8 @@ TEST_F(ApiTest, VerifyCarriesTheExposureThatTheCliGives) {
   // customers: file 0 (100 bytes of the signature's 100) seen confirmed at leak-a's dump1 at
   // h(0) and again, likely, in leak-c's magnet at h(2): one file, not two; the possible
   // sighting at dump2 adds nothing.
-  const auto now = get("/v1/verify?dataset=customers");
+  // A fixed as-of: the series starts at the window's start, which a default as-of (now) moves.
+  const auto now = get("/v1/verify?dataset=customers&as_of=2026-11-05T00:00:00Z");
   ASSERT_EQ(now.status, 200) << now.body;
   const auto exposure = now.parsed().at("exposure");
   EXPECT_EQ(exposure["files"]["seen"], 1);
@@ -379,16 +380,19 @@ TEST_F(ApiTest, VerifyCarriesTheExposureThatTheCliGives) {
   EXPECT_EQ(exposure["sightings"], 2) << "the confirmed and the likely one";
   ASSERT_FALSE(exposure["series"].empty());
   EXPECT_EQ(exposure["series"].back()["files"], 1);
-  const auto cli = run_command({LEAKWATCH_BINARY, "--config", config_.string(), "verify",
-                                "--dataset", "customers", "--format", "json"});
+  const auto cli =
+      run_command({LEAKWATCH_BINARY, "--config", config_.string(), "verify", "--dataset",
+                   "customers", "--as-of", "2026-11-05T00:00:00Z", "--format", "json"});
   EXPECT_EQ(json::parse(cli.out).at("exposure"), exposure) << cli.err;
-  const auto command = run_command({LEAKWATCH_BINARY, "--config", config_.string(), "exposure",
-                                    "--dataset", "customers", "--format", "json"});
+  const auto command =
+      run_command({LEAKWATCH_BINARY, "--config", config_.string(), "exposure", "--dataset",
+                   "customers", "--as-of", "2026-11-05T00:00:00Z", "--format", "json"});
   ASSERT_EQ(command.exit_code, 0) << command.err;
   auto alone = json::parse(command.out);
   EXPECT_EQ(alone["files"], exposure["files"]);
   EXPECT_EQ(alone["bytes"], exposure["bytes"]);
   EXPECT_EQ(alone["sightings"], exposure["sightings"]);
+  EXPECT_EQ(alone["series"], exposure["series"]);
 
   // As of before the first sighting: nothing exposed yet.
   const auto before = get("/v1/verify?dataset=customers&as_of=2026-10-31T23:00:00Z");
