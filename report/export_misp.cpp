@@ -74,8 +74,9 @@ json misp_events(const std::vector<Sighting>& sightings) {
       const std::string where = std::string(confidence_name(s->confidence)) + " sighting at " +
                                 s->locator + " (source " + s->source + ")";
       const bool web = s->locator.starts_with("http://") || s->locator.starts_with("https://");
-      attributes.push_back(attribute(*s, web ? "url" : "link", s->locator, false,
-                                     "where dataset '" + dataset + "' was seen; " + where));
+      attributes.push_back(attribute(
+          *s, web ? "url" : "link", s->locator, false,
+          std::string("where dataset '").append(dataset).append("' was seen; ").append(where)));
       std::set<std::string> done;
       for (const auto& e : s->evidence) {
         const auto& path = e.remote_path.empty() ? e.file : e.remote_path;
@@ -86,7 +87,7 @@ json misp_events(const std::vector<Sighting>& sightings) {
           type = "filename|" + e.kind;
           value = name + "|" + e.detail;
         }
-        if (!done.insert(type + "\n" + value).second) continue;
+        if (!done.insert(std::string(type).append("\n").append(value)).second) continue;
         attributes.push_back(
             attribute(*s, type, value, type != "filename",
                       e.kind + " match of dataset file '" + e.file + "'; " + where));
