@@ -73,7 +73,7 @@ std::string rfc5322_date(Timestamp t) {
 }  // namespace
 
 std::string mail_header_text(std::string_view value) {
-  const std::string v = valid_utf8(value);
+  std::string v = valid_utf8(value);  // not const: `return v` moves it
   bool plain = v.size() < 900;
   for (const char c : v) {
     const auto u = static_cast<unsigned char>(c);

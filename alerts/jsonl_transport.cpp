@@ -76,7 +76,7 @@ class JsonlTransport final : public Transport {
     return {};
   }
 
-  Result<void> rotate(const fs::path& dir) {
+  Result<void> rotate(const fs::path& dir) const {
     const std::string base = hook_.path.filename().string() + ".";
     unsigned long highest = 0;
     std::error_code ec;

@@ -100,7 +100,7 @@ std::size_t limit_param(const Params& p) {
 }
 
 std::optional<std::string> name_param(const Params& p, const std::string& name) {
-  const auto v = p.get(name);
+  auto v = p.get(name);
   if (v && v->empty()) throw BadParam{name + ": must not be empty"};
   return v;
 }

@@ -39,9 +39,9 @@ struct Person {
 class Generator {
  public:
   explicit Generator(std::uint64_t seed) : rng_(seed) {}
-  std::string pick(std::string_view alphabet, int n) {
+  std::string pick(std::string_view alphabet, std::size_t n) {
     std::string s;
-    for (int i = 0; i < n; ++i) s.push_back(alphabet[rng_() % alphabet.size()]);
+    for (std::size_t i = 0; i < n; ++i) s.push_back(alphabet[rng_() % alphabet.size()]);
     return s;
   }
   Person person() {

@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
   const auto fill_start = Clock::now();
   for (int s = 0; s < w.sources; ++s) {
     const auto name = "source-" + std::to_string(s);
-    toml += "[[source]]\nname = \"" + name + "\"\nurl = \"http://" + name + ".example/\"\n";
+    toml.append("[[source]]\nname = \"").append(name).append("\"\nurl = \"http://");
+    toml.append(name).append(".example/\"\n");
     for (auto t = start; t < kAsOf; t += std::chrono::hours{w.scan_hours}, ++scans) {
       ScanRecord r;
       r.scan_id = "run-" + std::to_string(scans);
@@ -144,9 +145,10 @@ int main(int argc, char** argv) {
   app::VerifyQuery whole{"images", kAsOf, kAsOf - history};
   const auto whole_label = "evaluate, " + std::to_string(w.days) + "-day window";
   std::optional<app::VerifyReport> report;
-  for (const auto& [label, query] : {std::pair{"evaluate, default 30-day window", month},
-                                     std::pair{whole_label.c_str(), whole}}) {
-    time_it(label, w.runs, [&] {
+  for (const auto& run : {std::pair{"evaluate, default 30-day window", month},
+                          std::pair{whole_label.c_str(), whole}}) {
+    const auto& query = run.second;  // clang 14 cannot capture a structured binding
+    time_it(run.first, w.runs, [&] {
       auto r = app::evaluate_verify(store, *config, query, kAsOf);
       if (!r) {
         std::fprintf(stderr, "%s\n", r.error().message.c_str());

@@ -46,7 +46,9 @@ Result<std::vector<Signature>> load_signatures(Context& ctx, bool record) {
 class PassReporter {
  public:
   PassReporter(const SourcePass& pass, bool terminal)
-      : pass_(pass), terminal_(terminal), thread_([this](std::stop_token stop) { report(stop); }) {}
+      : pass_(pass),
+        terminal_(terminal),
+        thread_([this](const std::stop_token& stop) { report(stop); }) {}
   ~PassReporter() {
     thread_.request_stop();
     cv_.notify_all();

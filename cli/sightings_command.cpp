@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <ranges>
 
 #include "cli/commands.h"
 #include "model/json.h"
@@ -89,8 +90,7 @@ int follow_sightings(store::Store& store, store::SightingFilter filter, const st
     });
     if (!polled) return fail(kExitRuntime, polled.error().message);
     // Oldest first within one poll, so the stream reads in the order things were seen.
-    for (auto it = changed.rbegin(); it != changed.rend(); ++it)
-      print_sighting(std::cout, format, *it);
+    for (const auto& s : std::views::reverse(changed)) print_sighting(std::cout, format, s);
     std::cout << std::flush;
     if (!std::cout) return kExitRuntime;  // the reader went away
   }

@@ -74,7 +74,7 @@ struct Coordinator::Impl {
   void take(Delivery delivery);
   void complete(Assembly& assembly);
   bool already_recorded(const std::string& source, const std::string& job,
-                        std::optional<Timestamp> started);
+                        std::optional<Timestamp> started) const;
   void remember(const std::string& job);
   void done(const std::string& source, const std::string& job, daemon::RemoteScanDone d);
 };
@@ -240,7 +240,7 @@ void Coordinator::Impl::take(Delivery delivery) {
 }
 
 bool Coordinator::Impl::already_recorded(const std::string& source, const std::string& job,
-                                         std::optional<Timestamp> started) {
+                                         std::optional<Timestamp> started) const {
   bool found = false;
   store::ScanFilter filter{.source = source};
   if (started) filter.since = *started - std::chrono::hours{1};

@@ -138,6 +138,7 @@ class Validator {
       return std::tie(a.line, a.column) < std::tie(b.line, b.column);
     });
     std::vector<std::string> out;
+    out.reserve(sorted.size());
     for (auto& e : sorted) out.push_back(std::move(e.text));
     return out;
   }

@@ -7,8 +7,8 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config git clang-format
-  # ./run fuzz: clang-14 with libFuzzer and the sanitizer runtimes
-  clang-14 libclang-rt-14-dev
+  # ./run fuzz: clang-14 with libFuzzer and the sanitizer runtimes; ./run tidy: clang-tidy-14
+  clang-14 libclang-rt-14-dev clang-tidy-14
   # libraries (see CMakeLists.txt)
   libcurl4-openssl-dev libtorrent-rasterbar-dev libxxhash-dev librocksdb-dev libspdlog-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev

@@ -39,6 +39,7 @@ Result<std::vector<SourceCoverage>> coverage(Store& store, std::optional<Timesta
   });
   if (!scanned) return scanned.error();
   std::vector<SourceCoverage> out;
+  out.reserve(rows.size());
   for (auto& [name, row] : rows) out.push_back(std::move(row));
   return out;
 }

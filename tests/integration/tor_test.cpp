@@ -79,7 +79,7 @@ class Tor : public ::testing::Test {
   // A config with the dataset's signature imported, in a data folder of its own.
   static std::filesystem::path config(const std::string& name, const std::string& body) {
     const auto& d = shared_->dir;
-    const auto file = d / name / "leakwatch.toml";
+    auto file = d / name / "leakwatch.toml";
     write_file(file, "data_dir = \"data\"\n" + body);
     const auto exported = d / name / "plates.sig";
     auto r = run_command({LEAKWATCH_BINARY, "-q", "--data-dir", (d / "keys").string(), "signatures",

@@ -611,9 +611,9 @@ TEST(Store, ABigManifestIsStoredWholeAndDiffedPathByPath) {
     first.push_back(p);
     if (i % 1000 != 0) second.push_back(p);  // 50 removed
   }
-  second.push_back("new/one");
-  second.push_back("d0/f0");                         // removed above, added back: no change for it
-  second.push_back(std::string("bad\xff\xfename"));  // not UTF-8, as leak sites name files
+  second.emplace_back("new/one");
+  second.emplace_back("d0/f0");            // removed above, added back: no change for it
+  second.emplace_back("bad\xff\xfename");  // not UTF-8, as leak sites name files
   Fetch f{.scan = scan("m", "2026-11-01T00:00:00Z", "s1")};
   f.manifest = manifest(loc, "2026-11-01T00:00:00Z", first);
   ASSERT_TRUE(store.record_fetch(f));

@@ -219,7 +219,7 @@ std::string find_program(const std::string& name) {
     const auto end = path.find(':', start);
     const auto dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (!dir.empty()) {
-      const auto candidate = dir + "/" + name;
+      auto candidate = dir + "/" + name;
       if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     }
     if (end == std::string::npos) break;

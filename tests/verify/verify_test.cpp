@@ -285,7 +285,7 @@ TEST_F(Verify, HostileStringsStayInertInEveryFormat) {
   const auto html = render_html(r);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("<img"), std::string::npos);
-  EXPECT_EQ(html.find("\x1b"), std::string::npos);
+  EXPECT_EQ(html.find('\x1b'), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_NE(html.find("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;\\x1B[31mred"),
             std::string::npos);
@@ -294,7 +294,7 @@ TEST_F(Verify, HostileStringsStayInertInEveryFormat) {
   EXPECT_EQ(md.find("<b>"), std::string::npos);
   EXPECT_NE(md.find("&lt;script&gt;alert(1)&lt;/script&gt;\\|x"), std::string::npos) << md;
   const auto text = render_text(r);
-  EXPECT_EQ(text.find("\x1b"), std::string::npos) << "no terminal escapes from a leak site";
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << "no terminal escapes from a leak site";
   EXPECT_NE(text.find("\\x1B[31mred"), std::string::npos);
   const auto json = *render_report(r, "json");
   EXPECT_EQ(nlohmann::json::parse(json)["sightings"][0]["locator"], s.locator);
