@@ -10,7 +10,7 @@ namespace leakwatch::app {
 
 namespace {
 
-// A source's thread mostly waits for the engine; its own work (gumbo, JSON, Hyperscan, RocksDB
+// A source's thread mostly waits for the engine; its own work (HTML and JSON parsing, Hyperscan, RocksDB
 // writes) needs far less than the 8 MiB default. ASan's red zones make frames several times
 // larger.
 #if defined(__SANITIZE_ADDRESS__)
