@@ -151,6 +151,7 @@ CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::C
     options.probe_budget = source.probe_budget;
   }
   options.linked_text_budget = source.linked_text_budget;
+  options.text_budget = source.text_budget;
   if (source.fetch_content == config::FetchContent::candidates && wants.wants_content) {
     options.wants_content = wants.wants_content;
     options.make_digester = [] { return std::make_unique<matcher::MultiHasher>(); };
