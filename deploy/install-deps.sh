@@ -15,7 +15,7 @@ packages=(
   libcli11-dev libxml2-dev libarchive-dev libssl-dev libsqlite3-dev zlib1g-dev libzstd-dev libicu-dev
   libhyperscan-dev
   # real servers and reference tools used by the tests and the demo
-  nginx-light lighttpd microsocks python3 xxhash zip unzip libarchive-tools coreutils curl mktorrent python3-libtorrent
+  nginx-light lighttpd microsocks strace python3 xxhash zip unzip libarchive-tools coreutils curl mktorrent python3-libtorrent
   # verify's HTML report: rendered in headless Chromium and validated by tidy in the tests
   chromium tidy
   # alert hooks (issue #16): rsyslog with its GnuTLS driver and aiosmtpd as real receivers,

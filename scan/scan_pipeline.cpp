@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "crawler/crawl.h"
@@ -258,6 +259,10 @@ CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::C
   }
   out.problems = std::move(crawl.problems);
   for (const auto& p : out.problems) spdlog::warn("source={} problem: {}", source.name, p);
+  // A failure is logged once: here, unless it was one of the problems above.
+  if (rec.status == ScanStatus::failed && !rec.error.empty() &&
+      std::find(out.problems.begin(), out.problems.end(), rec.error) == out.problems.end())
+    spdlog::warn("source={} failed: {}", source.name, rec.error);
   out.manifest = std::move(crawl.manifest);
   out.torrents = std::move(crawl.torrents);
   return out;
