@@ -183,9 +183,8 @@ TEST(HostileSite, ScanFinishesWithinItsLimitsAndNamesEveryProblem) {
 std::vector<std::string> own_lookups(const std::filesystem::path& trace) {
   static const std::regex port_53(R"(htons\(53\))");
   static const std::regex resolver_file(
-      R"(open(at)?\(.*"/etc/(hosts|resolv\.conf|host\.conf|gai\.conf)") ");
-      std::vector<std::string>
-          found;
+      R"re(open(at)?\(.*"/etc/(hosts|resolv\.conf|host\.conf|gai\.conf)")re");
+  std::vector<std::string> found;
   std::ifstream in(trace);
   for (std::string line; std::getline(in, line);) {
     if (std::regex_search(line, port_53) || std::regex_search(line, resolver_file))
