@@ -148,7 +148,7 @@ TEST(HostileSite, ScanFinishesWithinItsLimitsAndNamesEveryProblem) {
       {"brotli-bomb", "decompression ratio above 200:1"},
       {"redirect-local", "a loopback address, which a direct source never follows"},
       {"redirect-onion", "a .onion address, which a direct source never follows"},
-      {"redirect-file", "only http and https are followed"},
+      {"redirect-file", "redirect to an unusable Location 'file:///etc/passwd'"},
   };
   std::string report;
   for (const auto& [name, s] : scans) {
