@@ -15,6 +15,8 @@
 namespace leakwatch::crawler {
 namespace {
 
+using namespace std::string_view_literals;
+
 std::string repeat(std::string_view piece, std::size_t times) {
   std::string out;
   out.reserve(piece.size() * times);
@@ -111,7 +113,7 @@ TEST(HtmlTree, ReadsAnyBytesAsUtf8) {
   // A Latin-1 byte and a NUL early in the page: libxml2 alone would switch the rest of the page
   // to Latin-1 (é read as Ã©) or stop at the NUL; both become U+FFFD instead.
   const std::string page =
-      std::string("<p>caf\xE9 \0 <a href=\"r\xC3\xA9sum\xC3\xA9.txt\">x</a>", 40) +
+      std::string("<p>caf\xE9 \0 <a href=\"r\xC3\xA9sum\xC3\xA9.txt\">x</a>"sv) +
       "<a href=\"after.txt\">after</a>";
   const auto post = parse_post_page(page);
   ASSERT_TRUE(post.ok()) << post.error().message;
