@@ -70,6 +70,8 @@ struct SourceConfig {
   std::uint64_t probe_budget = 100;
   // Leak posts: bytes of linked same-site text documents read per scan (0: none).
   std::uint64_t linked_text_budget = 8ull << 20;
+  // Leak posts: bytes of page text kept per scan (past it, pages are read for links only).
+  std::uint64_t text_budget = 64ull << 20;
   // kind = "json-tree": key names tried in order for a file's path, size and child list
   // (empty: the crawler's defaults).
   std::vector<std::string> json_path_keys, json_size_keys, json_children_keys;

@@ -46,7 +46,8 @@ void read_source_tables(Validator& v, const toml::table& root, Config& config) {
                   "request_interval",
                   "probe_sizes",
                   "probe_budget",
-                  "linked_text_budget"},
+                  "linked_text_budget",
+                  "text_budget"},
                  sctx);
     if (const auto kind = v.string(*t, "kind", sctx, false)) {
       const auto it = std::find(std::begin(kSourceKinds), std::end(kSourceKinds), *kind);
@@ -141,6 +142,7 @@ void read_source_tables(Validator& v, const toml::table& root, Config& config) {
         static_cast<std::uint64_t>(v.integer(*t, "probe_budget", sctx, 0, 1'000'000)
                                        .value_or(static_cast<std::int64_t>(s.probe_budget)));
     s.linked_text_budget = v.size(*t, "linked_text_budget", sctx).value_or(s.linked_text_budget);
+    s.text_budget = v.size(*t, "text_budget", sctx).value_or(s.text_budget);
     if (const auto* node = t->get("json_keys")) {
       // json_keys = { path = ["fn", "name"], size = "bytes", children = "kids" }
       const auto* keys = node->as_table();

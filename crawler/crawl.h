@@ -117,6 +117,13 @@ CrawlResult crawl_source(HttpClient& client, const CrawlOptions& options);
 // (then examined as below, .torrent files among them), magnet links collected in `magnets`.
 // Pages are always read in full (a post's page can stay the same while what it links changes).
 CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options);
+// A post page read: its links (as written, entities decoded) and its text, one line per text
+// node (scripts and styles left out). An error for a page nested too deep to read whole.
+struct PostPage {
+  std::vector<std::string> hrefs;
+  std::string text;
+};
+Result<PostPage> parse_post_page(std::string_view body);
 // A file name that is a web page (.html, .php, ...), read as a post rather than a file.
 bool is_page_name(std::string_view file_name);
 // What a crawl does with the files it found that have a URL: checksum lists are read and their

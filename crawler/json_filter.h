@@ -14,6 +14,9 @@
 
 namespace leakwatch::crawler {
 
+// Nesting past this is an error (real listings and trees stay far below).
+inline constexpr std::size_t kMaxJsonDepth = 256;
+
 inline constexpr int kJsonSkip = -1;
 
 struct JsonFilter {

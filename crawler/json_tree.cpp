@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "crawler/json_filter.h"
-#include "crawler/nesting.h"
 
 namespace leakwatch::crawler {
 

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "crawler/json_filter.h"
-#include "crawler/nesting.h"
 #include "model/units.h"
 #include "model/url.h"
 

@@ -35,8 +35,8 @@ Result<Listing> parse_nginx_html_listing(std::string_view body, std::size_t max_
 Result<Listing> parse_nginx_json_listing(std::string_view body, std::size_t max_entries);
 // autoindex_format xml: <list><directory ...>NAME</directory><file ... size="N">NAME</file></list>
 Result<Listing> parse_nginx_xml_listing(std::string_view body, std::size_t max_entries);
-// Any HTML listing (parsed with gumbo): each relative link is an entry; its size is read from
-// the table row or the <pre> line it sits in. Pages with no entry links are an error.
+// Any HTML listing (parsed with libxml2, html_tree.h): each relative link is an entry; its size is
+// read from the table row or the <pre> line it sits in. Pages with no entry links are an error.
 Result<Listing> parse_html_listing(std::string_view body, std::size_t max_entries);
 
 // A size column token: exact when it is a plain number, an estimate when it has a unit.

@@ -4,8 +4,6 @@
 // post's folder, files on the same site as entries (checksum lists and zip directories among
 // them are read, .torrent files parsed, candidates hashed), and magnet links collected for the
 // app's torrent session. Everything is bounded by the source's depth, max_pages and max_entries.
-#include <gumbo.h>
-
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -15,8 +13,8 @@
 #include "crawler/checksum_list.h"
 #include "crawler/crawl.h"
 #include "crawler/fetched_documents.h"
+#include "crawler/html_tree.h"
 #include "crawler/listing.h"
-#include "crawler/nesting.h"
 #include "model/text.h"
 #include "model/url.h"
 
@@ -24,55 +22,34 @@ namespace leakwatch::crawler {
 
 namespace {
 
-constexpr int kMaxTreeDepth = 256;  // gumbo nodes deeper than this are ignored
 constexpr std::size_t kMaxMagnets = 1000;
 
-void page_text(const GumboNode* node, std::string& out, int depth = 0) {
-  if (depth > kMaxTreeDepth) return;
-  if (node->type == GUMBO_NODE_TEXT) {
-    out += node->v.text.text;
-    out += '\n';
-    return;
-  }
-  if (node->type != GUMBO_NODE_ELEMENT) return;
-  const auto tag = node->v.element.tag;
-  if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE) return;
-  const GumboVector& children = node->v.element.children;
-  for (unsigned i = 0; i < children.length; ++i)
-    page_text(static_cast<const GumboNode*>(children.data[i]), out, depth + 1);
-}
+}  // namespace
 
-void collect_links(const GumboNode* node, std::vector<std::string>& out, int depth = 0) {
-  if (depth > kMaxTreeDepth || node->type != GUMBO_NODE_ELEMENT) return;
-  if (node->v.element.tag == GUMBO_TAG_A) {
-    if (const GumboAttribute* href = gumbo_get_attribute(&node->v.element.attributes, "href")) {
-      out.emplace_back(href->value);
+Result<PostPage> parse_post_page(std::string_view body) {
+  auto doc = parse_html(body);
+  if (!doc) return doc.error();
+  PostPage page;
+  const xmlNode* root = reinterpret_cast<const xmlNode*>(doc->get());
+  for (const xmlNode* n = root; n;) {
+    bool skip = false;
+    if (n->type == XML_TEXT_NODE && n->content) {
+      const std::string_view text = reinterpret_cast<const char*>(n->content);
+      if (text.find_first_not_of(" \t\r\n\f") != std::string_view::npos) {
+        page.text += text;
+        page.text += '\n';
+      }
+    } else if (is_element(n, "script") || is_element(n, "style")) {
+      skip = true;
+    } else if (is_element(n, "a")) {
+      if (auto href = attribute(n, "href")) page.hrefs.push_back(std::move(*href));
     }
-  }
-  const GumboVector& children = node->v.element.children;
-  for (unsigned i = 0; i < children.length; ++i) {
-    collect_links(static_cast<const GumboNode*>(children.data[i]), out, depth + 1);
-  }
-}
-
-struct ParsedPage {
-  std::vector<std::string> hrefs;
-  std::string text;
-};
-
-// An error for a page nested too deep to hand to gumbo (nesting.h).
-Result<ParsedPage> parse_page(const std::string& body) {
-  if (auto nesting = check_html_nesting(body); !nesting) return nesting.error();
-  ParsedPage page;
-  using Output = std::unique_ptr<GumboOutput, void (*)(GumboOutput*)>;
-  const Output doc(gumbo_parse_with_options(&kGumboDefaultOptions, body.data(), body.size()),
-                   [](GumboOutput* o) { gumbo_destroy_output(&kGumboDefaultOptions, o); });
-  if (doc) {
-    collect_links(doc->root, page.hrefs);
-    page_text(doc->root, page.text);
+    n = next_node(n, root, skip);
   }
   return page;
 }
+
+namespace {
 
 // What a link on a post points at, from its path alone (the post may link anything).
 enum class LinkKind { page, folder, file };
@@ -285,12 +262,12 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
           note_document(result.manifest, "page",
                         response->effective_url.empty() ? requests[i].url : response->effective_url,
                         response->body);
-          auto parsed_page = parse_page(response->body);
+          auto parsed_page = parse_post_page(response->body);
           if (!parsed_page) {
             result.problems.push_back(requests[i].url + ": " + parsed_page.error().message);
             return;
           }
-          ParsedPage& parsed = *parsed_page;
+          PostPage& parsed = *parsed_page;
           if (text_kept + parsed.text.size() > options.text_budget) {
             if (!text_full)
               result.problems.push_back(options.url + ": page text beyond text_budget=" +

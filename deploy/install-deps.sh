@@ -12,10 +12,10 @@ packages=(
   # libraries (see CMakeLists.txt)
   libcurl4-openssl-dev libtorrent-rasterbar-dev libxxhash-dev librocksdb-dev libspdlog-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libtomlplusplus-dev nlohmann-json3-dev
-  libcli11-dev libgumbo-dev libarchive-dev libssl-dev libsqlite3-dev zlib1g-dev libzstd-dev libicu-dev
+  libcli11-dev libxml2-dev libarchive-dev libssl-dev libsqlite3-dev zlib1g-dev libzstd-dev libicu-dev
   libhyperscan-dev
   # real servers and reference tools used by the tests and the demo
-  nginx-light lighttpd microsocks python3 xxhash zip unzip libarchive-tools coreutils curl mktorrent python3-libtorrent python3-jsonschema
+  nginx-light lighttpd microsocks strace python3 xxhash zip unzip libarchive-tools coreutils curl mktorrent python3-libtorrent python3-jsonschema
   # verify's HTML report: rendered in headless Chromium and validated by tidy in the tests
   chromium tidy
   # alert hooks (issue #16): rsyslog with its GnuTLS driver and aiosmtpd as real receivers,

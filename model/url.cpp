@@ -115,6 +115,9 @@ std::optional<Url> parse_url(std::string_view text) {
     port = authority.substr(c + 1);
   }
   if (host.empty()) return std::nullopt;
+  // A colon outside brackets ends the host ("a:b:" is not a host with a port): a host kept
+  // with a colon in it reads back as another URL, so what was checked is not what is fetched.
+  if (!host.starts_with('[') && host.find(':') != std::string_view::npos) return std::nullopt;
   for (const unsigned char c : host) {
     if (c <= ' ' || c == '<' || c == '>' || c == '"' || c == '\\' || c == '%' || c >= 0x7f) {
       return std::nullopt;

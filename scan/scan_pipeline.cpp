@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "crawler/crawl.h"
@@ -151,6 +152,7 @@ CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::C
     options.probe_budget = source.probe_budget;
   }
   options.linked_text_budget = source.linked_text_budget;
+  options.text_budget = source.text_budget;
   if (source.fetch_content == config::FetchContent::candidates && wants.wants_content) {
     options.wants_content = wants.wants_content;
     options.make_digester = [] { return std::make_unique<matcher::MultiHasher>(); };
@@ -270,6 +272,10 @@ CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::C
   }
   out.problems = std::move(crawl.problems);
   for (const auto& p : out.problems) spdlog::warn("source={} problem: {}", source.name, p);
+  // A failure is logged once: here, unless it was one of the problems above.
+  if (rec.status == ScanStatus::failed && !rec.error.empty() &&
+      std::find(out.problems.begin(), out.problems.end(), rec.error) == out.problems.end())
+    spdlog::warn("source={} failed: {}", source.name, rec.error);
   out.manifest = std::move(crawl.manifest);
   out.torrents = std::move(crawl.torrents);
   return out;

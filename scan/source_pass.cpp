@@ -10,9 +10,9 @@ namespace leakwatch::app {
 
 namespace {
 
-// A source's thread mostly waits for the engine; its own work (gumbo, JSON, Hyperscan, RocksDB
-// writes) needs far less than the 8 MiB default. ASan's red zones make frames several times
-// larger.
+// A source's thread mostly waits for the engine; its own work (HTML and JSON parsing,
+// Hyperscan, RocksDB writes) needs far less than the 8 MiB default. ASan's red zones make frames
+// several times larger.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr std::size_t kSourceStack = 8u << 20;
 #else

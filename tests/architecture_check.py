@@ -75,6 +75,7 @@ wrappers = {
     "curl/": r"^net/(http_client\.cpp|curl_exchange\.(h|cpp)|fetch_engine\.cpp)$",
     "rocksdb/": r"^store/rocks\w*\.(cpp|h)$",
     "libtorrent/": r"^crawler/torrent_(session|file)\.cpp$",
+    "libxml/": r"^crawler/html_tree\.(h|cpp)$",
     "microhttpd.h": r"^api/",
     "nats/": r"^cluster/",
     "systemd/": r"^daemon/systemd_notify\.cpp$",

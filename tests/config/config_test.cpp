@@ -170,6 +170,35 @@ TEST(Config, ParsesTheDesignExampleIntoTypedValues) {
   EXPECT_EQ(config->hooks[1].format, "");
 }
 
+TEST(Config, ReadsAPostSourcesTextBudgetsAndRefusesBadOnes) {
+  const auto config = parse_config(R"([[source]]
+name = "post"
+url = "https://a.example/t/1.html"
+kind = "page"
+text_budget = "2MiB"
+linked_text_budget = 4096
+[[source]]
+name = "default"
+url = "https://b.example/t/1.html"
+)",
+                                   kFile);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->find_source("post")->text_budget, 2u << 20);
+  EXPECT_EQ(config->find_source("post")->linked_text_budget, 4096u);
+  EXPECT_EQ(config->find_source("default")->text_budget, 64u << 20);
+  const auto message = error_of(R"([[source]]
+name = "a"
+url = "https://a.example/"
+text_budget = "lots"
+[[source]]
+name = "b"
+url = "https://b.example/"
+text_budget = 0
+)");
+  EXPECT_TRUE(has_error(message, 4, 15, "source 'a'.text_budget", "must be a positive size"));
+  EXPECT_TRUE(has_error(message, 8, 15, "source 'b'.text_budget", "must be a positive size"));
+}
+
 TEST(Config, AnEmptyFileIsValidWithDefaults) {
   const auto config = parse("");
   ASSERT_TRUE(config) << config.error().message;

@@ -1,34 +1,33 @@
-// Fuzz target for the HTML nesting pre-scan (crawler/nesting.h) against gumbo itself: whatever
-// the pre-scan lets through at a limit of 64 must build a gumbo tree of bounded depth (measured
-// here without recursion). A page that gumbo nests far deeper than the estimate is a hole an
-// attacker could use to reach gumbo's recursive cleanup, and traps.
-#include <gumbo.h>
-
+// Fuzz target for HTML pages (crawler/html_tree.h, the post page parser of crawl.h): whatever
+// the bytes, libxml2 keeps its tree at most kMaxHtmlDepth elements deep or the page is refused
+// with an error, and the post page parser agrees. (listing_fuzz feeds parse_listing.) The tree is
+// measured without recursion; a deeper tree traps.
 #include <cstdint>
 #include <string_view>
-#include <utility>
-#include <vector>
 
-#include "crawler/nesting.h"
+#include "crawler/crawl.h"
+#include "crawler/html_tree.h"
 
 namespace {
 
-constexpr std::size_t kLimit = 64;
-// The estimate may undercount a few elements per level (implied html/head/body, cloned
-// formatting elements, a <p> closed by a block): a constant factor, never unbounded.
-constexpr std::size_t kAllowedDepth = 4 * kLimit + 8;
+using leakwatch::crawler::kMaxHtmlDepth;
 
-std::size_t tree_depth(const GumboNode* root) {
+std::size_t tree_depth(const xmlNode* root) {
   std::size_t deepest = 0;
-  std::vector<std::pair<const GumboNode*, std::size_t>> todo{{root, 1}};
-  while (!todo.empty()) {
-    const auto [node, depth] = todo.back();
-    todo.pop_back();
-    deepest = std::max(deepest, depth);
-    if (node->type != GUMBO_NODE_ELEMENT && node->type != GUMBO_NODE_TEMPLATE) continue;
-    const GumboVector& children = node->v.element.children;
-    for (unsigned i = 0; i < children.length; ++i)
-      todo.emplace_back(static_cast<const GumboNode*>(children.data[i]), depth + 1);
+  std::size_t depth = 0;  // of n below root
+  for (const xmlNode* n = root; n;) {
+    if (n->type == XML_ELEMENT_NODE) deepest = std::max(deepest, depth);
+    // next_node's order, with the depth followed along.
+    if ((n == root || n->type == XML_ELEMENT_NODE) && n->children) {
+      n = n->children;
+      ++depth;
+      continue;
+    }
+    while (n && n != root && !n->next) {
+      n = n->parent;
+      --depth;
+    }
+    n = n && n != root ? n->next : nullptr;
   }
   return deepest;
 }
@@ -37,12 +36,14 @@ std::size_t tree_depth(const GumboNode* root) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  if (!leakwatch::crawler::check_html_nesting(text, kLimit)) return 0;
-  GumboOutput* out = gumbo_parse_with_options(&kGumboDefaultOptions, text.data(), text.size());
-  if (!out) return 0;
-  const std::size_t depth = tree_depth(out->root);
-  // Free first only when it is safe to recurse; otherwise trap with the tree still in place.
-  if (depth > kAllowedDepth) __builtin_trap();
-  gumbo_destroy_output(&kGumboDefaultOptions, out);
+  const auto doc = leakwatch::crawler::parse_html(text);
+  const auto post = leakwatch::crawler::parse_post_page(text);
+  if (doc.ok() != post.ok()) __builtin_trap();
+  if (!doc) {
+    if (doc.error().message.empty()) __builtin_trap();
+    return 0;
+  }
+  if (tree_depth(reinterpret_cast<const xmlNode*>(doc->get())) > kMaxHtmlDepth + 1)
+    __builtin_trap();
   return 0;
 }

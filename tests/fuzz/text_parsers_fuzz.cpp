@@ -1,6 +1,7 @@
 // Fuzz targets for text the operator or a leak site supplies outside the crawler: URLs (every
-// href of every page), CSV tables (sign --records), the config file, and the signature inside a
-// bundle another team sends (`signatures import`).
+// href of every page), redirects (a Location resolved against the URL that answered, then the
+// hop-by-hop rules of net/http_client.h), CSV tables (sign --records), the config file, and the
+// signature inside a bundle another team sends (`signatures import`).
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -8,6 +9,9 @@
 
 #if defined(LEAKWATCH_FUZZ_URL)
 #include "model/url.h"
+#elif defined(LEAKWATCH_FUZZ_REDIRECT)
+#include "model/url.h"
+#include "net/http_client.h"
 #elif defined(LEAKWATCH_FUZZ_CSV)
 #include "matcher/records_csv.h"
 #elif defined(LEAKWATCH_FUZZ_CONFIG)
@@ -26,6 +30,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (const auto r = leakwatch::resolve_url(*base, text.substr(nl + 1))) (void)r->str(true);
   }
   (void)leakwatch::percent_decode(text);
+#elif defined(LEAKWATCH_FUZZ_REDIRECT)
+  // Line 1: the URL that answered (also the configured one), line 2: its Location.
+  const auto nl = text.find('\n');
+  if (nl == std::string_view::npos) return 0;
+  const auto from = leakwatch::parse_url(text.substr(0, nl));
+  if (!from) return 0;
+  const auto to = leakwatch::resolve_url(*from, text.substr(nl + 1));
+  if (!to) return 0;
+  // The next hop is requested (and checked again) by its text: it must read back as the URL
+  // that was judged here.
+  const auto again = leakwatch::parse_url(to->str(true));
+  if (!again || again->scheme != to->scheme || again->host != to->host ||
+      again->effective_port() != to->effective_port() || again->path != to->path ||
+      again->query != to->query)
+    __builtin_trap();
+  const bool web = to->scheme == "http" || to->scheme == "https";
+  const bool host_ok = !to->host.empty() && to->host.size() <= 255;
+  // Through a proxy only the scheme and host name are judged; directly, a new host is never a
+  // .onion (it would be resolved locally).
+  if (!leakwatch::crawler::redirect_refused(*from, *to, true) && !(web && host_ok))
+    __builtin_trap();
+  if (!leakwatch::crawler::redirect_refused(*from, *to, false) &&
+      (!web || !host_ok || (to->host != from->host && to->is_onion())))
+    __builtin_trap();
 #elif defined(LEAKWATCH_FUZZ_CSV)
   std::istringstream in{std::string(text)};
   leakwatch::matcher::CsvReader reader(

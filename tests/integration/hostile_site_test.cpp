@@ -2,15 +2,24 @@
 // huge pages, endless listings and redirects, drips, silence, hostile names, lying archives, deep
 // nesting): the scan finishes within its limits, stays under a memory cap, records a problem for
 // each hostile source, still scans the ordinary source beside them, and writes nothing outside
-// its data directory.
+// its data directory. And a .onion source through a real SOCKS5 proxy (microsocks), traced with
+// strace: leakwatch itself makes no DNS lookup (no packet to port 53, no read of the resolver's
+// files, no nscd), the name goes to the proxy.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <sstream>
 
 #include "tests/support/process.h"
 #include "tests/support/support_files.h"
@@ -29,12 +38,33 @@ using testing::write_file;
 constexpr long kMemoryCapKiB = 1'536 * 1024;
 constexpr auto kScanLimit = std::chrono::seconds(150);
 
+// The first IPv4 address of a non-loopback interface, if any: a source there is not on loopback,
+// so a redirect from it to 127.0.0.1 must be refused.
+std::optional<std::string> interface_ipv4() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return std::nullopt;
+  std::optional<std::string> found;
+  for (auto* i = list; i != nullptr && !found; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);  // NOLINT: C API
+    if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) &&
+        !std::string(text).starts_with("127."))
+      found = text;
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
 TEST(HostileSite, ScanFinishesWithinItsLimitsAndNamesEveryProblem) {
   TempDir site_dir;
   const int port = testing::free_port();
-  BackgroundProcess site({testing::kSystemPython, testing::support_file("hostile_site.py"),
-                          std::to_string(port), (site_dir / "requests.log").string()},
-                         site_dir / "site.log");
+  const auto outside = interface_ipv4();
+  std::vector<std::string> site_argv = {testing::kSystemPython,
+                                        testing::support_file("hostile_site.py"),
+                                        std::to_string(port), (site_dir / "requests.log").string()};
+  if (outside) site_argv.push_back(*outside);
+  BackgroundProcess site(site_argv, site_dir / "site.log");
   ASSERT_TRUE(testing::wait_for_port(port, std::chrono::seconds(30)));
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
 
@@ -47,9 +77,10 @@ TEST(HostileSite, ScanFinishesWithinItsLimitsAndNamesEveryProblem) {
   write_file(dir / "dataset" / "plate_1.jpg", plate);
 
   // source name -> (path, kind)
-  const std::map<std::string, std::pair<std::string, std::string>> sources = {
+  std::map<std::string, std::pair<std::string, std::string>> sources = {
       {"normal", {"/normal/", "auto"}},
       {"gzip-bomb", {"/gzip-bomb/", "listing"}},
+      {"brotli-bomb", {"/brotli-bomb/", "listing"}},
       {"one-line", {"/one-line.html", "page"}},
       {"five-million", {"/five-million/", "listing"}},
       {"loop", {"/loop/", "listing"}},
@@ -66,10 +97,15 @@ TEST(HostileSite, ScanFinishesWithinItsLimitsAndNamesEveryProblem) {
       {"deep-json", {"/deep.json", "json-tree"}},
       {"entities", {"/entities.html", "listing"}},
   };
+  // From a source on this machine's other address, a redirect to 127.0.0.1 (where the same
+  // site answers) is refused: a direct source never follows one to loopback from elsewhere.
+  const std::string outside_base = outside ? "http://" + *outside + ":" + std::to_string(port) : "";
+  if (outside) sources["redirect-local"] = {"/redirect-local", "auto"};
   std::string config = "data_dir = \"data\"\n";
   for (const auto& [name, where] : sources) {
-    config += "[[source]]\nname = \"" + name + "\"\nurl = \"" + base + where.first +
-              "\"\nkind = \"" + where.second +
+    config += "[[source]]\nname = \"" + name + "\"\nurl = \"" +
+              (name == "redirect-local" ? outside_base : base) + where.first + "\"\nkind = \"" +
+              where.second +
               "\"\ntimeout = \"15s\"\ndepth = 3\nmax_pages = 50\nmax_entries = 100000\n";
     if (name == "normal") config += "fetch_content = \"candidates\"\n";
   }
@@ -105,9 +141,14 @@ TEST(HostileSite, ScanFinishesWithinItsLimitsAndNamesEveryProblem) {
 
   // Each hostile source: not ok, and the record says why (in the words of its limit).
   const std::map<std::string, std::string> why = {
-      {"deep-html", "nests deeper than 512"},
+      {"deep-html", "nests deeper than 256"},
       {"deep-json", "nests deeper than 256"},
       {"four-billion", "claims 4000000000 entries"},
+      {"gzip-bomb", "decompression ratio above 200:1"},
+      {"brotli-bomb", "decompression ratio above 200:1"},
+      {"redirect-local", "a loopback address, which a direct source never follows"},
+      {"redirect-onion", "a .onion address, which a direct source never follows"},
+      {"redirect-file", "redirect to an unusable Location 'file:///etc/passwd'"},
   };
   std::string report;
   for (const auto& [name, s] : scans) {
@@ -134,6 +175,73 @@ TEST(HostileSite, ScanFinishesWithinItsLimitsAndNamesEveryProblem) {
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "data")) {
     EXPECT_EQ(e.path().filename().string().find(".."), std::string::npos) << e.path();
   }
+}
+
+// The system calls of one traced run that are a DNS lookup of leakwatch's own: a socket to port
+// 53, or a read of the resolver's files (glibc's getaddrinfo reads them on every lookup that is
+// not a numeric address; an nscd socket alone is not one, as passwd lookups use it too).
+std::vector<std::string> own_lookups(const std::filesystem::path& trace) {
+  static const std::regex port_53(R"(htons\(53\))");
+  static const std::regex resolver_file(
+      R"re(open(at)?\(.*"/etc/(hosts|resolv\.conf|host\.conf|gai\.conf)")re");
+  std::vector<std::string> found;
+  std::ifstream in(trace);
+  for (std::string line; std::getline(in, line);) {
+    if (std::regex_search(line, port_53) || std::regex_search(line, resolver_file))
+      found.push_back(line);
+  }
+  return found;
+}
+
+TEST(HostileSite, AnOnionSourceThroughSocksMakesNoDnsLookupOfItsOwn) {
+  const auto strace = testing::find_program("strace");
+  ASSERT_FALSE(strace.empty()) << "strace is installed by deploy/install-deps.sh";
+  const auto microsocks = testing::find_program("microsocks");
+  ASSERT_FALSE(microsocks.empty()) << "microsocks is installed by deploy/install-deps.sh";
+  TempDir dir;
+  const int proxy_port = testing::free_port();
+  BackgroundProcess proxy({microsocks, "-i", "127.0.0.1", "-p", std::to_string(proxy_port)},
+                          dir / "socks.log");
+  ASSERT_TRUE(testing::wait_for_port(proxy_port));
+  const std::string proxy_url = "socks5h://127.0.0.1:" + std::to_string(proxy_port);
+  // microsocks cannot reach a .onion (no Tor here): the proxy resolves the name, fails, and
+  // says so; leakwatch must hand it the name and resolve nothing itself, on redirects neither.
+  write_file(
+      dir / "leakwatch.toml",
+      "data_dir = \"data\"\n[[proxy]]\nname = \"tor\"\nurl = \"" + proxy_url +
+          "\"\n[[source]]\nname = \"onion\"\n"
+          "url = \"http://hostileexampleonionxyzhostileexampleonionxyzabcdefgh.onion/files/\"\n"
+          "proxy = \"tor\"\ntimeout = \"10s\"\n");
+  const auto trace = dir / "scan.trace";
+  auto r = run_command({strace, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,open,openat", "-o",
+                        trace.string(), LEAKWATCH_BINARY, "-q", "--config",
+                        (dir / "leakwatch.toml").string(), "scan", "--format", "json"},
+                       std::chrono::seconds(90));
+  rusage usage{};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  EXPECT_LT(usage.ru_maxrss, kMemoryCapKiB) << "peak resident set, KiB";
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  ASSERT_FALSE(r.out.empty()) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["scans"].size(), 1u) << r.out;
+  EXPECT_EQ(j["scans"][0]["status"], "failed") << r.out;
+  EXPECT_NE(j["scans"][0].value("error", "").find(".onion"), std::string::npos) << r.out;
+  // The trace saw the scan talk to the proxy (so it traced the right process) and nothing that
+  // is a lookup of its own.
+  std::ifstream in(trace);
+  const std::string traced((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(traced.find("htons(" + std::to_string(proxy_port) + ")"), std::string::npos);
+  const auto lookups = own_lookups(trace);
+  EXPECT_TRUE(lookups.empty()) << lookups.front();
+
+  // The check can fail: the same trace of a direct fetch of a name shows its lookup.
+  const auto control = dir / "direct.trace";
+  r = run_command({strace, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,open,openat", "-o",
+                   control.string(), LEAKWATCH_BINARY, "-q", "--data-dir", (dir / "data").string(),
+                   "check", "--no-record", "http://lookup-control.invalid/"},
+                  std::chrono::seconds(90));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(own_lookups(control).empty()) << "a direct fetch of a name must show a lookup";
 }
 
 }  // namespace

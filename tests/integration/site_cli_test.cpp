@@ -158,3 +158,42 @@ TEST(CheckCli, UsesTheConfigsDatasetThresholds) {
 
 }  // namespace
 }  // namespace leakwatch
+
+namespace leakwatch {
+namespace {
+
+TEST(PostTextBudget, IsASourceKeyAndWhatItDropsIsInTheScanRecord) {
+  TempDir dir;
+  // A post and the page it links, 1,500 bytes of text each.
+  const std::string text(1500, 'w');
+  write_file(dir / "site" / "t" / "post.html",
+             "<html><body><p>" + text + "</p><a href=\"page2.html\">next</a></body></html>");
+  write_file(dir / "site" / "t" / "page2.html", "<html><body><p>" + text + "</p></body></html>");
+  testing::PythonHttpServer site(dir / "site");
+  const auto scan = [&](const std::string& extra) {
+    write_file(dir / "leakwatch.toml",
+               "data_dir = \"data\"\n[[source]]\nname = \"post\"\nurl = \"" +
+                   site.url("/t/post.html") + "\"\nkind = \"page\"\ndepth = 2\n" + extra);
+    const auto r = run_command({LEAKWATCH_BINARY, "--config", (dir / "leakwatch.toml").string(),
+                                "scan", "--format", "json"});
+    return std::pair{r, r.out.empty() ? nlohmann::json{} : nlohmann::json::parse(r.out)};
+  };
+  const auto [full_run, full] = scan("");
+  EXPECT_EQ(full_run.exit_code, 0) << full_run.err;
+  EXPECT_EQ(full["scans"][0]["status"], "ok") << full.dump();
+  EXPECT_EQ(full["scans"][0]["pages_fetched"], 2) << full.dump();
+
+  const auto [capped_run, capped] = scan("text_budget = \"2KiB\"\n");
+  EXPECT_EQ(capped["scans"][0]["status"], "partial") << capped.dump();
+  EXPECT_NE(capped["scans"][0].value("error", "").find("page text beyond text_budget=2048 bytes"),
+            std::string::npos)
+      << capped.dump();
+  EXPECT_EQ(capped["scans"][0]["pages_fetched"], 2) << "past the budget pages are still read";
+
+  const auto [bad_run, bad] = scan("text_budget = \"none\"\n");
+  EXPECT_EQ(bad_run.exit_code, 2);
+  EXPECT_NE(bad_run.err.find("text_budget"), std::string::npos) << bad_run.err;
+}
+
+}  // namespace
+}  // namespace leakwatch

@@ -85,6 +85,21 @@ TEST(ParseUrl, RejectsHostsWithCharactersThatCouldSmuggleAnotherHost) {
   EXPECT_FALSE(parse_url("http://exa<mple.com/"));
 }
 
+TEST(ParseUrl, RejectsAColonInAHostOutsideBrackets) {
+  // Found by redirect_fuzz: a Location "http://127.0.0.1:ttp://..." gave the host "127.0.0.1:ttp"
+  // (empty port), which reads back as host 127.0.0.1 with port "ttp": the hop judged was not
+  // the hop requested.
+  EXPECT_FALSE(parse_url("http://127.0.0.1:ttp://127.0.0.1:8080/admin"));
+  EXPECT_FALSE(parse_url("http://a.example:80:/x"));
+  EXPECT_FALSE(parse_url("http://::1/"));
+  const auto base = parse_url("https://leak.example/files/");
+  ASSERT_TRUE(base);
+  EXPECT_FALSE(resolve_url(*base, "http://127.0.0.1:ttp://127.0.0.1:8080/admin"));
+  // An empty port after one colon is still the scheme's (RFC 3986 3.2.3), and IPv6 stays.
+  EXPECT_EQ(parse_url("http://a.example:/x")->host, "a.example");
+  EXPECT_EQ(parse_url("http://[::1]:8080/")->host, "[::1]");
+}
+
 TEST(ParseUrl, TakesTheLastAtSignAsTheEndOfUserinfo) {
   const auto url = parse_url("http://a@b@example.com/");
   ASSERT_TRUE(url);

@@ -2,12 +2,16 @@
 """A leak site that wants leakwatch to fail: every path is one attack (issue 15, "A hostile-site
 suite"). Everything is generated on the fly, nothing is stored on disk.
 
-usage: hostile_site.py PORT LOG        (LOG: one line per request: "METHOD PATH")
+usage: hostile_site.py PORT LOG [ADDRESS]   (LOG: one line per request: "METHOD PATH"; it listens
+       on 127.0.0.1 and, when given, on ADDRESS too: a non-loopback address of this machine, for
+       sources that are not on loopback themselves)
 
 Paths:
   /normal/                  an ordinary nginx-like listing (the source that must still work)
   /normal/plate_1.jpg       its file
-  /gzip-bomb/               a listing sent gzip-encoded: 1 KiB on the wire, 1 GiB decoded
+  /gzip-bomb/               a listing sent gzip-encoded: 1 MiB on the wire, 1 GiB decoded
+  /brotli-bomb/             the same sent brotli-encoded (Content-Encoding: br; Debian's curl
+                            decodes brotli): 650 KiB on the wire, 1 GiB decoded
   /one-line.html            a 50 MB page on one line (no newline, no tags)
   /five-million/            a listing of 5,000,000 entries
   /loop/...                 every folder links a subfolder: an endless tree
@@ -15,6 +19,8 @@ Paths:
   /redirect-file            302 to file:///etc/passwd
   /redirect-onion           302 to http://hostileexampleonion.onion/
   /redirect-local           302 to http://127.0.0.1:PORT/normal/
+  /redirect-escape          302 to a Location holding an ESC sequence and a BEL (remote text
+                            that ends up in errors and log lines)
   /drip/                    one byte a second
   /never/                   accepts, reads the request, never answers
   /chunked-truncated/       a chunked listing cut off mid-chunk
@@ -25,6 +31,7 @@ Paths:
   /deep.json                a JSON tree nested 100,000 deep
   /entities.html            a listing of 32 MiB of '&'
 """
+import ctypes
 import gzip
 import socketserver
 import struct
@@ -58,6 +65,46 @@ def gzip_bomb():
 
 GZIP_BOMB = None
 GZIP_LOCK = threading.Lock()
+
+
+def brotli_bomb(mib=1024):
+    """mib MiB of zeros, brotli-compressed by the system's libbrotlienc (libbrotli1, which curl
+    itself links; quality 0 keeps this to about 2 s)."""
+    lib = ctypes.CDLL("libbrotlienc.so.1")
+    lib.BrotliEncoderCreateInstance.restype = ctypes.c_void_p
+    lib.BrotliEncoderCreateInstance.argtypes = [ctypes.c_void_p] * 3
+    lib.BrotliEncoderSetParameter.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]
+    size_p, void_pp = ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_void_p)
+    lib.BrotliEncoderCompressStream.argtypes = [ctypes.c_void_p, ctypes.c_int, size_p, void_pp,
+                                                size_p, void_pp, ctypes.c_void_p]
+    lib.BrotliEncoderIsFinished.argtypes = [ctypes.c_void_p]
+    lib.BrotliEncoderDestroyInstance.argtypes = [ctypes.c_void_p]
+    state = lib.BrotliEncoderCreateInstance(None, None, None)
+    lib.BrotliEncoderSetParameter(state, 1, 0)  # BROTLI_PARAM_QUALITY
+    zeros = ctypes.create_string_buffer(1 << 20)
+    out = ctypes.create_string_buffer(1 << 20)
+    parts = []
+
+    def run(operation, length):  # BROTLI_OPERATION_PROCESS = 0, FINISH = 2
+        avail_in, next_in = ctypes.c_size_t(length), ctypes.c_void_p(ctypes.addressof(zeros))
+        while True:
+            avail_out, next_out = ctypes.c_size_t(len(out)), ctypes.c_void_p(ctypes.addressof(out))
+            if not lib.BrotliEncoderCompressStream(state, operation, ctypes.byref(avail_in),
+                                                   ctypes.byref(next_in), ctypes.byref(avail_out),
+                                                   ctypes.byref(next_out), None):
+                raise RuntimeError("brotli encoder failed")
+            parts.append(out.raw[:len(out) - avail_out.value])
+            if avail_in.value == 0 and (operation == 0 or lib.BrotliEncoderIsFinished(state)):
+                return
+
+    for _ in range(mib):
+        run(0, 1 << 20)
+    run(2, 0)
+    lib.BrotliEncoderDestroyInstance(state)
+    return b"".join(parts)
+
+
+BROTLI_BOMB = None
 
 
 def four_billion_zip():
@@ -119,6 +166,12 @@ class Handler(BaseHTTPRequestHandler):
                 if GZIP_BOMB is None:
                     GZIP_BOMB = gzip_bomb()
             return self.send(GZIP_BOMB, extra=[("Content-Encoding", "gzip")])
+        if p == "/brotli-bomb/":
+            global BROTLI_BOMB
+            with GZIP_LOCK:
+                if BROTLI_BOMB is None:
+                    BROTLI_BOMB = brotli_bomb()
+            return self.send(BROTLI_BOMB, extra=[("Content-Encoding", "br")])
         if p == "/one-line.html":
             return self.stream(b"x" * (1 << 20) for _ in range(50))
         if p == "/five-million/":
@@ -138,6 +191,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect("file:///etc/passwd")
         if p == "/redirect-onion":
             return self.redirect("http://hostileexampleonion.onion/")
+        if p == "/redirect-escape":
+            return self.redirect(f"http://127.0.0.1:{PORT}/\x1b[2J\x07FAKE-LINE")
         if p == "/redirect-local":
             return self.redirect(f"http://127.0.0.1:{PORT}/normal/")
         if p == "/drip/":
@@ -197,5 +252,8 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     allow_reuse_address = True
 
 
+if len(sys.argv) > 3:
+    other = Server((sys.argv[3], PORT), Handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
 with Server(("127.0.0.1", PORT), Handler) as httpd:
     httpd.serve_forever()
