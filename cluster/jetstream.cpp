@@ -110,6 +110,52 @@ std::string base32_encode(const std::vector<std::uint8_t>& data) {
   return out;
 }
 
+// What a failed connect means for the operator, in the words of [cluster]: the server refused
+// the credentials, does not trust the client certificate, or is not trusted itself.
+std::string connect_failure_reason(const config::ClusterConfig& cluster, natsStatus s,
+                                   const std::string& detail, bool tls) {
+  std::string credentials = "no credentials (none of credentials_file, user, nkey_seed_file)";
+  if (!cluster.credentials_file.empty()) {
+    credentials = "credentials_file " + cluster.credentials_file.string();
+  } else if (!cluster.user.empty()) {
+    credentials =
+        "user '" + cluster.user + "' with password_file " + cluster.password_file.string();
+  } else if (!cluster.nkey_seed_file.empty()) {
+    credentials = "nkey_seed_file " + cluster.nkey_seed_file.string();
+  } else if (!cluster.cert_file.empty()) {
+    credentials = "the TLS client certificate cert_file " + cluster.cert_file.string();
+  }
+  if (s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED) {
+    return "the server refused the credentials of [cluster]: " + credentials;
+  }
+  if (s == NATS_SSL_ERROR) {
+    if (detail.find("certificate verify failed") != std::string::npos ||
+        detail.find("unable to get local issuer") != std::string::npos ||
+        detail.find("self-signed") != std::string::npos ||
+        detail.find("self signed") != std::string::npos ||
+        detail.find("hostname mismatch") != std::string::npos) {
+      return cluster.ca_file.empty()
+                 ? "the server's TLS certificate is not trusted by the system's trust store (set "
+                   "[cluster] ca_file to the CA that signed it)"
+                 : "the server's TLS certificate is not trusted by [cluster] ca_file " +
+                       cluster.ca_file.string() + " or does not name the server's host";
+    }
+    return "the TLS handshake with the server failed";
+  }
+  // With TLS 1.3 a server that rejects the client's certificate closes the connection after the
+  // handshake, so the client only sees the connection end before the first PONG.
+  if (tls && s == NATS_PROTOCOL_ERROR) {
+    return cluster.cert_file.empty()
+               ? "the server closed the connection after the TLS handshake: it wants a TLS "
+                 "client certificate ([cluster] cert_file and key_file), and none is configured"
+               : "the server closed the connection after the TLS handshake: it does not accept "
+                 "the client certificate cert_file " +
+                     cluster.cert_file.string() + " (not signed by a CA it trusts?)";
+  }
+  if (s == NATS_NO_SERVER) return "no server answered";
+  return "the connection failed";
+}
+
 }  // namespace
 
 Result<std::string> nkey_public_from_seed(std::string_view seed) {
@@ -354,7 +400,9 @@ Result<std::unique_ptr<JetStream>> JetStream::connect(const config::ClusterConfi
   std::string list;
   for (const auto& url : cluster.servers) list += (list.empty() ? "" : ",") + url;
   if (auto s = natsConnection_Connect(&impl->connection, o); s != NATS_OK) {
-    return fail("cannot connect to " + list, s);
+    const std::string detail = status_text(s);
+    return Error{"cluster: cannot connect to " + list + ": " +
+                 connect_failure_reason(cluster, s, detail, tls) + " (" + detail + ")"};
   }
   jsOptions jo;
   jsOptions_Init(&jo);

@@ -85,7 +85,33 @@ class ClusterTest : public ::testing::Test {
                            const std::string& extra = "") const {
     return "[cluster]\nservers = " + nats.toml_servers() +
            "\nreplicas = " + std::to_string(replicas) +
-           "\nack_wait = \"3s\"\nheartbeat = \"1s\"\n" + extra;
+           "\nack_wait = \"3s\"\nheartbeat = \"1s\"\n" + cluster_extra_ + extra;
+  }
+
+  // A test CA, a server certificate for 127.0.0.1, and client certificates signed by it
+  // (client.pem) and by a CA nobody trusts (stranger.pem), made by openssl in dir_/certs.
+  std::filesystem::path make_certs() {
+    const auto certs = dir_ / "certs";
+    for (const auto* script : {"make-test-ca.sh", "make-test-client-certs.sh"}) {
+      const auto r = run_command({testing::support_file(script), certs.string()});
+      EXPECT_EQ(r.exit_code, 0) << script << ": " << r.err;
+    }
+    return certs;
+  }
+
+  // A worker's config whose [cluster] authenticates with `auth` (TOML lines).
+  std::filesystem::path auth_worker(const std::string& name, const NatsServers& nats,
+                                    const std::string& auth) {
+    const auto file = dir_ / (name + ".toml");
+    write_file(file, "[daemon]\ngrace = \"2s\"\n[cluster]\nservers = " + nats.toml_servers() +
+                         "\nack_wait = \"3s\"\nheartbeat = \"1s\"\n" + auth);
+    return file;
+  }
+
+  // `leakwatch worker` as the docs show it; one the servers refuse exits at once.
+  testing::CommandResult refused_worker(const std::filesystem::path& config) {
+    return run_command(
+        {LEAKWATCH_BINARY, "--config", config.string(), "worker", "--name", "refused"}, 20s);
   }
 
   // The coordinator's config; its data directory holds the signed dataset.
@@ -188,6 +214,7 @@ class ClusterTest : public ::testing::Test {
   std::optional<testing::NginxServer> site_;
   std::filesystem::path coordinator_ = dir_ / "coordinator.toml";
   int api_port_ = 0;
+  std::string cluster_extra_;  // more [cluster] lines of the coordinator and write_worker()
   mutable std::string last_api_answer_;
 };
 
@@ -322,38 +349,117 @@ TEST_F(ClusterTest, AWorkerWithoutTheJobsProxyRefusesItAndNeverConnects) {
   EXPECT_GT(site_->request_count(), 0u);
 }
 
-TEST_F(ClusterTest, WrongCredentialsAreRefusedByTheServerAndAnNkeySeedIsAccepted) {
-  NatsServers nats({.user = "leakwatch", .password = "right-password"});
-  write_file(dir_ / "wrong.password", "wrong-password\n");
-  write_worker(dir_ / "wrong.toml", nats, 1, "");
-  write_file(dir_ / "wrong.toml", read_file(dir_ / "wrong.toml") +
-                                      "user = \"leakwatch\"\npassword_file = \"wrong.password\"\n");
-  const auto refused = run_command(
-      {LEAKWATCH_BINARY, "--config", (dir_ / "wrong.toml").string(), "worker", "--name", "w"}, 30s);
-  EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_NE(refused.err.find("Authorization Violation"), std::string::npos) << refused.err;
+// nkey pair made by Python's `cryptography` (see tests/cluster/messages_test.cpp).
+constexpr const char* kNkeyPublic = "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RLKK";
+constexpr const char* kNkeySeed = "SUAAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H776Y";
+// A well-formed user seed (checksum right) whose public key the servers do not know.
+constexpr const char* kStrangerSeed = "SUALEU7Q6TCTKZF3FKSBUMMJEKT6DHSK2E4KBNJCVG2VNYCQAQWWGXICZU";
+
+// A server with TLS and two users, one with a password and one with an nkey: the coordinator
+// logs in with the password, the worker with the nkey, and a job goes round end to end over
+// TLS. Wrong passwords, unknown nkeys and an untrusted server certificate are refused.
+TEST_F(ClusterTest, OverTlsAPasswordUserAndAnNkeyUserWorkAndWrongCredentialsAreRefused) {
+  const auto certs = make_certs();
+  make_site({.sources = 2});
+  NatsServers nats(
+      {.user = "coordinator", .password = "right-password", .nkey = kNkeyPublic, .tls_dir = certs});
+  ASSERT_EQ(nats.urls().front().substr(0, 6), "tls://");
   write_file(dir_ / "right.password", "right-password\n");
-  write_file(dir_ / "right.toml",
-             "[cluster]\nservers = " + nats.toml_servers() +
-                 "\nuser = \"leakwatch\"\npassword_file = \"right.password\"\n");
+  write_file(dir_ / "wrong.password", "wrong-password\n");
+  write_file(dir_ / "user.nk", std::string(kNkeySeed) + "\n");
+  write_file(dir_ / "stranger.nk", std::string(kStrangerSeed) + "\n");
+  const std::string ca = "ca_file = \"certs/ca.pem\"\n";
+
+  const auto wrong_password = refused_worker(auth_worker(
+      "wrong-password", nats, ca + "user = \"coordinator\"\npassword_file = \"wrong.password\"\n"));
+  EXPECT_EQ(wrong_password.exit_code, 1);
+  EXPECT_NE(wrong_password.err.find("the server refused the credentials of [cluster]: user "
+                                    "'coordinator' with password_file " +
+                                    (dir_ / "wrong.password").string()),
+            std::string::npos)
+      << wrong_password.err;
+  EXPECT_NE(wrong_password.err.find("Authorization Violation"), std::string::npos);
+  const auto stranger =
+      refused_worker(auth_worker("stranger", nats, ca + "nkey_seed_file = \"stranger.nk\"\n"));
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_NE(stranger.err.find("the server refused the credentials of [cluster]: nkey_seed_file " +
+                              (dir_ / "stranger.nk").string()),
+            std::string::npos)
+      << stranger.err;
+  const auto no_credentials = refused_worker(auth_worker("anonymous", nats, ca));
+  EXPECT_EQ(no_credentials.exit_code, 1);
+  EXPECT_NE(no_credentials.err.find("refused the credentials of [cluster]: no credentials"),
+            std::string::npos)
+      << no_credentials.err;
+  const auto untrusted = refused_worker(auth_worker(
+      "untrusted", nats, "ca_file = \"certs/other-ca.pem\"\nnkey_seed_file = \"user.nk\"\n"));
+  EXPECT_EQ(untrusted.exit_code, 1);
+  EXPECT_NE(untrusted.err.find("the server's TLS certificate is not trusted by [cluster] ca_file " +
+                               (certs / "other-ca.pem").string()),
+            std::string::npos)
+      << untrusted.err;
+
+  cluster_extra_ = ca + "user = \"coordinator\"\npassword_file = \"right.password\"\n";
+  write_coordinator(nats, 1);
+  auto coordinator = start_coordinator();
+  auto worker =
+      BackgroundProcess({LEAKWATCH_BINARY, "-v", "--config",
+                         auth_worker("nk", nats, ca + "nkey_seed_file = \"user.nk\"\n").string(),
+                         "worker", "--name", "nk"},
+                        dir_ / "nk.log");
+  ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "coordinator.log")
+                                 << read_file(dir_ / "nk.log");
+  expect_one_scan_per_source();
+  EXPECT_EQ(sightings(dir_ / "coord").size(), 1u);  // s0 holds the dataset's file
+  EXPECT_NE(read_file(dir_ / "nk.log").find("worker=nk job="), std::string::npos);
   const auto status = run_command(
-      {LEAKWATCH_BINARY, "--config", (dir_ / "right.toml").string(), "cluster", "status"}, 30s);
-  // Connected: the only complaint is that no daemon or worker has made the streams yet.
-  EXPECT_EQ(status.err.find("Authorization"), std::string::npos) << status.err;
-  // An nkey (made by Python's `cryptography`, see tests/cluster/messages_test.cpp).
-  NatsServers keyed({.nkey = "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RLKK"});
-  write_file(dir_ / "user.nk", "SUAAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H776Y\n");
-  write_file(dir_ / "nkey.toml",
-             "[cluster]\nservers = " + keyed.toml_servers() + "\nnkey_seed_file = \"user.nk\"\n");
-  auto worker = BackgroundProcess(
-      {LEAKWATCH_BINARY, "--config", (dir_ / "nkey.toml").string(), "worker", "--name", "nk"},
-      dir_ / "nk.log");
-  ASSERT_TRUE(eventually(
-      [&] { return read_file(dir_ / "nk.log").find("worker nk started") != std::string::npos; },
-      20s))
-      << read_file(dir_ / "nk.log");
+      {LEAKWATCH_BINARY, "-q", "--config", coordinator_.string(), "cluster", "status"}, 20s);
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("  nk  last heartbeat "), std::string::npos) << status.out;
   ::kill(worker.pid(), SIGTERM);
   EXPECT_EQ(worker.stop(), 0);
+  ::kill(coordinator.pid(), SIGTERM);
+  EXPECT_EQ(coordinator.stop(), 0);
+}
+
+// A server that verifies client certificates (tls { verify: true }): a worker without one, or
+// with one signed by another CA, is turned away; coordinator and worker with certificates of
+// the server's CA scan end to end.
+TEST_F(ClusterTest, AServerThatVerifiesClientCertificatesTakesOnlyCertificatesOfItsCa) {
+  const auto certs = make_certs();
+  make_site({.sources = 2});
+  NatsServers nats({.tls_dir = certs, .verify_clients = true});
+  const std::string ca = "ca_file = \"certs/ca.pem\"\n";
+  const auto without = refused_worker(auth_worker("without", nats, ca));
+  EXPECT_EQ(without.exit_code, 1);
+  EXPECT_NE(
+      without.err.find("it wants a TLS client certificate ([cluster] cert_file and key_file), "
+                       "and none is configured"),
+      std::string::npos)
+      << without.err;
+  const auto stranger = refused_worker(
+      auth_worker("stranger", nats,
+                  ca + "cert_file = \"certs/stranger.pem\"\nkey_file = \"certs/stranger.key\"\n"));
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_NE(stranger.err.find("it does not accept the client certificate cert_file " +
+                              (certs / "stranger.pem").string()),
+            std::string::npos)
+      << stranger.err;
+
+  const std::string client =
+      ca + "cert_file = \"certs/client.pem\"\nkey_file = \"certs/client.key\"\n";
+  cluster_extra_ = client;
+  write_coordinator(nats, 1);
+  auto coordinator = start_coordinator();
+  auto worker = start_worker(auth_worker("certified", nats, client), "certified", 2);
+  ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "coordinator.log")
+                                 << read_file(dir_ / "certified.log");
+  expect_one_scan_per_source();
+  EXPECT_EQ(sightings(dir_ / "coord").size(), 1u);
+  ::kill(worker.pid(), SIGTERM);
+  EXPECT_EQ(worker.stop(), 0);
+  ::kill(coordinator.pid(), SIGTERM);
+  EXPECT_EQ(coordinator.stop(), 0);
 }
 
 TEST_F(ClusterTest, AResultLargerThanMaxPayloadArrivesWhole) {
