@@ -200,6 +200,9 @@ std::string ClusterNames::result_subject(std::string_view source) const {
 std::string ClusterNames::heartbeat_subject(std::string_view worker) const {
   return prefix + ".heartbeats." + escape_token(worker);
 }
+std::string ClusterNames::state_subject() const {
+  return prefix + ".state.coordinator";
+}
 std::optional<std::string> ClusterNames::source_of_job_subject(std::string_view subject) const {
   const std::string head = prefix + ".jobs.";
   if (!subject.starts_with(head)) return std::nullopt;
@@ -480,6 +483,7 @@ Result<void> JetStream::ensure_streams() {
   const std::string jobs_subject = n.prefix + ".jobs.>";
   const std::string results_subject = n.prefix + ".results.>";
   const std::string heartbeats_subject = n.prefix + ".heartbeats.>";
+  const std::string state_subject = n.prefix + ".state.>";
   {
     auto cfg = make(n.jobs_stream, js_WorkQueuePolicy);
     const char* subjects[] = {jobs_subject.c_str()};
@@ -496,10 +500,10 @@ Result<void> JetStream::ensure_streams() {
   }
   {
     auto cfg = make(n.heartbeats_stream, js_LimitsPolicy);
-    const char* subjects[] = {heartbeats_subject.c_str()};
+    const char* subjects[] = {heartbeats_subject.c_str(), state_subject.c_str()};
     cfg.Subjects = subjects;
-    cfg.SubjectsLen = 1;
-    cfg.MaxMsgsPerSubject = 1;  // the last heartbeat of each worker
+    cfg.SubjectsLen = 2;
+    cfg.MaxMsgsPerSubject = 1;  // the last heartbeat of each worker, the coordinator's last state
     cfg.MaxAge = kHeartbeatMaxAgeNs;
     if (auto r = ensure_stream(impl_->js, cfg); !r) return r;
   }
@@ -528,9 +532,10 @@ Result<void> JetStream::ensure_streams() {
   return {};
 }
 
-Result<void> JetStream::publish(const std::string& subject, std::string_view data,
-                                const std::string& msg_id, const std::vector<Header>& headers,
-                                milliseconds give_up_after) {
+Result<std::uint64_t> JetStream::publish(const std::string& subject, std::string_view data,
+                                         const std::string& msg_id,
+                                         const std::vector<Header>& headers,
+                                         milliseconds give_up_after) {
   const auto deadline = std::chrono::steady_clock::now() + give_up_after;
   auto wait = milliseconds{100};
   while (true) {
@@ -549,8 +554,9 @@ Result<void> JetStream::publish(const std::string& subject, std::string_view dat
     jsErrCode code = static_cast<jsErrCode>(0);
     const auto s = js_PublishMsg(&ack, impl_->js, msg, &po, &code);
     natsMsg_Destroy(msg);
+    const std::uint64_t seq = ack ? ack->Sequence : 0;
     if (ack) jsPubAck_Destroy(ack);
-    if (s == NATS_OK) return {};
+    if (s == NATS_OK) return seq;
     if (!transient(s, code) || std::chrono::steady_clock::now() + wait > deadline) {
       return Error{"cluster: publish to " + subject + " (id " + msg_id +
                    "): " + status_text(s, code)};
@@ -621,18 +627,32 @@ Result<std::vector<std::string>> JetStream::subjects_with_messages(const std::st
   return out;
 }
 
-Result<std::optional<std::string>> JetStream::last_message(const std::string& stream,
-                                                           const std::string& subject) {
+Result<std::optional<JetStream::StoredMessage>> JetStream::last_message(
+    const std::string& stream, const std::string& subject) {
   natsMsg* msg = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   const auto s = js_GetLastMsg(&msg, impl_->js, stream.c_str(), subject.c_str(), nullptr, &code);
-  if (s == NATS_NOT_FOUND) return std::optional<std::string>{};
+  if (s == NATS_NOT_FOUND) return std::optional<StoredMessage>{};
   if (s != NATS_OK) {
     return Error{"cluster: last message of " + subject + ": " + status_text(s, code)};
   }
-  std::string out(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  StoredMessage out{.data = std::string(natsMsg_GetData(msg),
+                                        static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+                    .seq = natsMsg_GetSequence(msg)};
   natsMsg_Destroy(msg);
-  return std::optional<std::string>{std::move(out)};
+  return std::optional<StoredMessage>{std::move(out)};
+}
+
+Result<bool> JetStream::delete_message(const std::string& stream, std::uint64_t seq) {
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const auto s = js_DeleteMsg(impl_->js, stream.c_str(), seq, nullptr, &code);
+  if (s == NATS_OK) return true;
+  if (s == NATS_NOT_FOUND || code == JSSequenceNotFoundErr || code == JSNoMessageFoundErr ||
+      code == JSStreamMsgDeleteFailed) {
+    return false;
+  }
+  return Error{"cluster: delete message " + std::to_string(seq) + " of " + stream + ": " +
+               status_text(s, code)};
 }
 
 }  // namespace leakwatch::cluster

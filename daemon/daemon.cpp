@@ -204,7 +204,9 @@ Result<void> Daemon::start_api() {
   opts.host = address->host;
   opts.port = address->port;
   opts.require_auth = !options_.no_auth;
-  opts.extras.metrics = [this] { return metrics_.render(); };
+  opts.extras.metrics = [this] {
+    return metrics_.render() + (options_.remote ? options_.remote->metrics_text() : "");
+  };
   opts.extras.health_problem = [this] { return health_problem(); };
   api_config_ = config_;
   auto server = app::ApiServer::start(store_, *api_config_, std::move(auth).value(), opts);

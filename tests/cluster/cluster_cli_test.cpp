@@ -320,16 +320,19 @@ TEST_F(ClusterTest, ResultsPublishedWhileTheCoordinatorIsDownAreRecordedOnce) {
 }
 
 TEST_F(ClusterTest, AWorkerWithoutTheJobsProxyRefusesItAndNeverConnects) {
-  make_site({.sources = 1, .proxy = "witness"});
+  make_site({.sources = 6, .folders = 2, .proxy = "witness"});
   const int socks_port = testing::free_port();
   BackgroundProcess proxy({testing::kSystemPython, testing::support_file("socks5_recorder.py"),
-                           std::to_string(socks_port), (dir_ / "socks.jsonl").string()},
+                           std::to_string(socks_port), (dir_ / "socks.jsonl").string(),
+                           "--delay-ms", "150", "--stats", (dir_ / "socks.stats").string()},
                           dir_ / "socks.log");
   ASSERT_TRUE(testing::wait_for_port(socks_port));
   NatsServers nats;
+  // Two connections at once through it, whatever the worker's --jobs: the cap of the fetch
+  // engine that `scan` uses, shared by all of a worker's jobs.
   const std::string proxies =
       "[[proxy]]\nname = \"witness\"\nurl = \"socks5h://127.0.0.1:" + std::to_string(socks_port) +
-      "\"\n";
+      "\"\nmax_connections = 2\n";
   // The site is named by a made-up host that only the proxy resolves (to 127.0.0.1).
   write_coordinator(nats, 1, proxies, "leaksite.test");
   write_worker(dir_ / "bare.toml", nats, 1);
@@ -343,10 +346,124 @@ TEST_F(ClusterTest, AWorkerWithoutTheJobsProxyRefusesItAndNeverConnects) {
             std::string::npos);
   EXPECT_EQ(site_->request_count(), 0u);
   EXPECT_TRUE(scans_per_source().empty());
-  auto proxied = start_worker(dir_ / "proxied.toml", "proxied", 1);
+  auto proxied = start_worker(dir_ / "proxied.toml", "proxied", 6);
   ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "proxied.log");
+  expect_one_scan_per_source();
   EXPECT_NE(read_file(dir_ / "socks.jsonl").find("leaksite.test"), std::string::npos);
-  EXPECT_GT(site_->request_count(), 0u);
+  EXPECT_GE(site_->request_count(), 18u);  // 6 sources of 3 pages
+  const auto stats = nlohmann::json::parse(read_file(dir_ / "socks.stats"));
+  EXPECT_GE(stats.at("max_open").get<int>(), 1);
+  EXPECT_LE(stats.at("max_open").get<int>(), 2)
+      << "more tunnels open at once than max_connections: the jobs did not share one engine";
+}
+
+// No worker has the job's proxy: every worker refuses it, `cluster status` lists it as waiting
+// for that proxy, and after [cluster] job_deadline the coordinator takes it off the queue and
+// records the scan as failed, naming the proxy. Nothing ever connects to the site or the proxy.
+// The coordinator's /metrics counts it, and Prometheus's linter accepts the exposition.
+TEST_F(ClusterTest, AJobNoWorkerCanTakeIsGivenUpAfterTheDeadlineNamingTheProxy) {
+  make_site({.sources = 1, .proxy = "witness"});
+  const int socks_port = testing::free_port();
+  BackgroundProcess proxy({testing::kSystemPython, testing::support_file("socks5_recorder.py"),
+                           std::to_string(socks_port), (dir_ / "socks.jsonl").string()},
+                          dir_ / "socks.log");
+  ASSERT_TRUE(testing::wait_for_port(socks_port));
+  NatsServers nats;
+  cluster_extra_ = "job_deadline = \"6s\"\n";
+  write_coordinator(nats, 1,
+                    "[[proxy]]\nname = \"witness\"\nurl = \"socks5h://127.0.0.1:" +
+                        std::to_string(socks_port) + "\"\n",
+                    "leaksite.test");
+  cluster_extra_.clear();
+  write_worker(dir_ / "bare.toml", nats, 1);
+  auto coordinator = start_coordinator();
+  auto bare = start_worker(dir_ / "bare.toml", "bare", 1);
+  const auto status = [&] {
+    const auto r = run_command({LEAKWATCH_BINARY, "-q", "--config", coordinator_.string(),
+                                "cluster", "status", "--format", "json"},
+                               20s);
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json{};
+  };
+  // Before the deadline: waiting, and said to wait for its proxy.
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto j = status();
+        return !j.empty() && j.at("workers").size() == 1 &&
+               j.at("jobs_without_proxy").size() == 1 &&
+               j.at("jobs_without_proxy")[0].at("proxy") == "witness" &&
+               j.at("jobs_without_proxy")[0].at("source") == "s0";
+      },
+      5s))
+      << status().dump();
+  EXPECT_TRUE(scans_per_source().empty());
+  // After it: one failed scan record that names the proxy, and the queue is empty.
+  ASSERT_TRUE(all_recorded(20s)) << read_file(dir_ / "coordinator.log");
+  const auto r =
+      run_command({"curl", "-sS", "--max-time", "10", "-H", "Authorization: Bearer " + kToken,
+                   "http://127.0.0.1:" + std::to_string(api_port_) + "/v1/scans?limit=10"},
+                  20s);
+  const auto scan = nlohmann::json::parse(r.out).at("scans").at(0);
+  EXPECT_EQ(scan.at("status"), "failed");
+  const auto error = scan.at("error").get<std::string>();
+  EXPECT_NE(error.find("no worker has proxy 'witness' (workers seen: bare)"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("job_deadline 6s"), std::string::npos) << error;
+  nlohmann::json after;
+  ASSERT_TRUE(eventually(
+      [&] {
+        after = status();
+        return !after.empty() && after.at("jobs_pending") == 0 && after.at("jobs_in_flight") == 0 &&
+               after.at("jobs_without_proxy").empty() && !after.at("coordinator").is_null() &&
+               after.at("coordinator").at("jobs_given_up") == 1;
+      },
+      15s))
+      << after.dump();
+  EXPECT_EQ(after.at("coordinator").at("given_up").at(0).at("reason"), error);
+  const auto text =
+      run_command({LEAKWATCH_BINARY, "-q", "--config", coordinator_.string(), "cluster", "status"});
+  EXPECT_NE(text.out.find("1 jobs given up"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  s0  cluster: no worker has proxy 'witness'"), std::string::npos)
+      << text.out;
+  // The coordinator's metrics, as Prometheus scrapes them.
+  std::string metrics;
+  ASSERT_TRUE(eventually(
+      [&] {
+        metrics =
+            run_command({"curl", "-sS", "--max-time", "10", "-H", "Authorization: Bearer " + kToken,
+                         "http://127.0.0.1:" + std::to_string(api_port_) + "/metrics"},
+                        20s)
+                .out;
+        const std::string refused =
+            "\nleakwatch_cluster_worker_jobs_refused_total{worker=\"bare\"} ";
+        const auto at = metrics.find(refused);
+        return metrics.find("\nleakwatch_cluster_workers_seen 1\n") != std::string::npos &&
+               at != std::string::npos && metrics.substr(at + refused.size(), 2) != "0\n";
+      },
+      15s))
+      << metrics;
+  for (const auto* line :
+       {"\nleakwatch_cluster_jobs_published_total 1\n",
+        "\nleakwatch_cluster_jobs_given_up_total 1\n",
+        "\nleakwatch_cluster_job_publish_failures_total 0\n",
+        "\nleakwatch_cluster_results_recorded_total 0\n", "\nleakwatch_cluster_jobs_pending 0\n",
+        "\nleakwatch_scans_total{source=\"s0\",status=\"failed\"} 1\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << metrics;
+  }
+  if (const auto promtool = testing::find_program("promtool"); !promtool.empty()) {
+    write_file(dir_ / "metrics.prom", metrics);
+    const auto lint = run_command(
+        {"sh", "-c", "\"$0\" check metrics < \"$1\"", promtool, (dir_ / "metrics.prom").string()});
+    EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+    EXPECT_EQ(lint.out + lint.err, "") << "promtool lint findings";
+  } else {
+    ADD_FAILURE() << "promtool (Debian prometheus) not installed";
+  }
+  EXPECT_EQ(site_->request_count(), 0u);
+  EXPECT_TRUE(!std::filesystem::exists(dir_ / "socks.jsonl") ||
+              read_file(dir_ / "socks.jsonl").empty())
+      << "the worker without the proxy never used it";
+  ::kill(coordinator.pid(), SIGTERM);
+  EXPECT_EQ(coordinator.stop(), 0);
 }
 
 // nkey pair made by Python's `cryptography` (see tests/cluster/messages_test.cpp).
