@@ -466,6 +466,42 @@ TEST_F(ClusterTest, AJobNoWorkerCanTakeIsGivenUpAfterTheDeadlineNamingTheProxy) 
   EXPECT_EQ(coordinator.stop(), 0);
 }
 
+// A job that cannot be published (here: larger than the server's max_payload, for the wanted
+// sizes of a dataset of 2,000 files; jobs are not chunked) is a failed scan that says so, not a
+// store problem: /healthz stays 200.
+TEST_F(ClusterTest, AJobThatCannotBePublishedIsAFailedScanNotAStoreError) {
+  for (int i = 0; i < 2000; ++i) {
+    write_file(dir_ / "dataset" / ("f" + std::to_string(i) + ".bin"),
+               std::string(static_cast<std::size_t>(100 + i), 'x'));
+  }
+  write_file(dir_ / "site" / "s0" / "other.bin", "nothing\n");
+  site_.emplace(dir_ / "site");
+  options_.sources = 1;
+  NatsServers nats({.max_payload = 16 * 1024});
+  write_coordinator(nats, 1);
+  auto coordinator = start_coordinator();
+  ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "coordinator.log");
+  const auto r =
+      run_command({"curl", "-sS", "--max-time", "10", "-H", "Authorization: Bearer " + kToken,
+                   "http://127.0.0.1:" + std::to_string(api_port_) + "/v1/scans?limit=10"},
+                  20s);
+  const auto scan = nlohmann::json::parse(r.out).at("scans").at(0);
+  EXPECT_EQ(scan.at("status"), "failed");
+  EXPECT_NE(scan.at("error").get<std::string>().find("cluster: job not published: "),
+            std::string::npos)
+      << scan.dump();
+  EXPECT_NE(scan.at("error").get<std::string>().find("Maximum Payload"), std::string::npos)
+      << scan.dump();
+  const auto health = run_command({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                   "http://127.0.0.1:" + std::to_string(api_port_) + "/healthz"});
+  EXPECT_EQ(health.out, "200");
+  const auto log = read_file(dir_ / "coordinator.log");
+  EXPECT_EQ(log.find("scan not recorded"), std::string::npos) << log;
+  EXPECT_NE(log.find("scan failed source=s0"), std::string::npos) << log;
+  ::kill(coordinator.pid(), SIGTERM);
+  EXPECT_EQ(coordinator.stop(), 0);
+}
+
 // nkey pair made by Python's `cryptography` (see tests/cluster/messages_test.cpp).
 constexpr const char* kNkeyPublic = "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RLKK";
 constexpr const char* kNkeySeed = "SUAAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H776Y";
