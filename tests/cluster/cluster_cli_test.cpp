@@ -467,17 +467,17 @@ TEST_F(ClusterTest, AJobNoWorkerCanTakeIsGivenUpAfterTheDeadlineNamingTheProxy) 
 }
 
 // A job that cannot be published (here: larger than the server's max_payload, for the wanted
-// sizes of a dataset of 2,000 files; jobs are not chunked) is a failed scan that says so, not a
+// sizes of a dataset of 500 files; jobs are not chunked) is a failed scan that says so, not a
 // store problem: /healthz stays 200.
 TEST_F(ClusterTest, AJobThatCannotBePublishedIsAFailedScanNotAStoreError) {
-  for (int i = 0; i < 2000; ++i) {
+  for (int i = 0; i < 500; ++i) {
     write_file(dir_ / "dataset" / ("f" + std::to_string(i) + ".bin"),
                std::string(static_cast<std::size_t>(100 + i), 'x'));
   }
   write_file(dir_ / "site" / "s0" / "other.bin", "nothing\n");
   site_.emplace(dir_ / "site");
   options_.sources = 1;
-  NatsServers nats({.max_payload = 16 * 1024});
+  NatsServers nats({.max_payload = 8 * 1024});
   write_coordinator(nats, 1);
   auto coordinator = start_coordinator();
   ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "coordinator.log");
