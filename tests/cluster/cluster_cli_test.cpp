@@ -273,17 +273,29 @@ TEST_F(ClusterTest, AWorkerKilledMidScanLosesNothingAndDoublesNothing) {
   EXPECT_EQ(sightings(dir_ / "coord"), single_node_sightings());
 }
 
+// SIGKILL of the results stream's leader, then (that server back, so two of three are never
+// down at once) of the jobs stream's leader: the run completes, one record per source.
 TEST_F(ClusterTest, TheRunCompletesWhenTheStreamLeadersServerIsKilled) {
-  make_site({.sources = 20, .folders = 2, .request_interval = "200ms"});
+  make_site({.sources = 24, .folders = 2, .request_interval = "200ms"});
   NatsServers nats({.servers = 3});
   write_coordinator(nats, 3);
   write_worker(dir_ / "w.toml", nats, 3);
   auto coordinator = start_coordinator();
   auto w1 = start_worker(dir_ / "w.toml", "w1", 2);
   ASSERT_TRUE(eventually([&] { return !scans_per_source().empty(); }, 30s));
-  const int leader = nats.stream_leader("leakwatch_results");
-  ASSERT_GE(leader, 0);
-  nats.kill(leader);
+  const int results_leader = nats.stream_leader("leakwatch_results");
+  ASSERT_GE(results_leader, 0);
+  nats.kill(results_leader);
+  const auto before = scans_per_source().size();
+  ASSERT_TRUE(eventually([&] { return scans_per_source().size() > before; }, 30s))
+      << read_file(dir_ / "coordinator.log");
+  nats.start(results_leader);
+  ASSERT_TRUE(nats.wait_ready());
+  const int jobs_leader = nats.stream_leader("leakwatch_jobs");
+  ASSERT_GE(jobs_leader, 0);
+  const auto mid = scans_per_source().size();
+  EXPECT_LT(mid, 24u) << "the run was over before the jobs stream's leader was killed";
+  nats.kill(jobs_leader);
   ASSERT_TRUE(all_recorded(90s)) << read_file(dir_ / "coordinator.log")
                                  << read_file(dir_ / "w1.log");
   expect_one_scan_per_source();
