@@ -22,6 +22,9 @@ constexpr const char* kWorkerFooter =
     "proxy this worker does not have is refused and goes back to the queue; it is never fetched\n"
     "directly. Jobs are acknowledged only after their result is stored in the stream; a worker\n"
     "killed mid-job loses nothing (the job is handed out again after [cluster] ack_wait).\n"
+    "All jobs share one fetch engine, as the sources of `leakwatch scan` do: --max-in-flight\n"
+    "(or [daemon] max_requests_in_flight) requests at once in all, [[proxy]] max_connections\n"
+    "through each proxy.\n"
     "The worker needs no data directory, signatures or [[source]] entries.\n"
     "Signals: SIGTERM or SIGINT stop taking jobs and wait [daemon] grace for those running.\n"
     "See docs/CLUSTER.md.";
@@ -43,6 +46,7 @@ void register_worker(CLI::App& app, Context& ctx, CommandRun& run) {
   struct Args {
     std::string name;
     int jobs = 1;
+    std::size_t max_in_flight = 0;  // 0: [daemon] max_requests_in_flight
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("worker", "Take scan jobs from the cluster ([cluster])");
@@ -50,6 +54,11 @@ void register_worker(CLI::App& app, Context& ctx, CommandRun& run) {
                   "this worker's name in heartbeats and logs (letters, digits, - _; default the "
                   "host name)");
   cmd->add_option("--jobs", a->jobs, "jobs worked at once (default 1)")->check(CLI::Range(1, 256));
+  cmd->add_option("--max-in-flight", a->max_in_flight,
+                  "requests in flight at once across all jobs (default [daemon] "
+                  "max_requests_in_flight, 256); [[proxy]] max_connections caps each proxy "
+                  "within it")
+      ->check(CLI::Range(1, 65536));
   cmd->footer(kWorkerFooter);
   cmd->callback([&ctx, &run, a] {
     run = [&ctx, a]() -> int {
@@ -68,7 +77,12 @@ void register_worker(CLI::App& app, Context& ctx, CommandRun& run) {
       // Before any thread starts: the signals come to the waiter only.
       auto waiter = daemon::LoopWaiter::create();
       if (!waiter) return fail(kExitRuntime, "worker: " + waiter.error().message);
-      auto worker = cluster::Worker::start(**config, {.name = name, .jobs = a->jobs});
+      auto worker = cluster::Worker::start(
+          **config,
+          {.name = name,
+           .jobs = a->jobs,
+           .max_in_flight = a->max_in_flight != 0 ? a->max_in_flight
+                                                  : (*config)->daemon.max_requests_in_flight});
       if (!worker) return fail(kExitRuntime, worker.error().message);
       std::printf("leakwatch worker %s started\n", name.c_str());
       std::fflush(stdout);

@@ -110,6 +110,52 @@ std::string base32_encode(const std::vector<std::uint8_t>& data) {
   return out;
 }
 
+// What a failed connect means for the operator, in the words of [cluster]: the server refused
+// the credentials, does not trust the client certificate, or is not trusted itself.
+std::string connect_failure_reason(const config::ClusterConfig& cluster, natsStatus s,
+                                   const std::string& detail, bool tls) {
+  std::string credentials = "no credentials (none of credentials_file, user, nkey_seed_file)";
+  if (!cluster.credentials_file.empty()) {
+    credentials = "credentials_file " + cluster.credentials_file.string();
+  } else if (!cluster.user.empty()) {
+    credentials =
+        "user '" + cluster.user + "' with password_file " + cluster.password_file.string();
+  } else if (!cluster.nkey_seed_file.empty()) {
+    credentials = "nkey_seed_file " + cluster.nkey_seed_file.string();
+  } else if (!cluster.cert_file.empty()) {
+    credentials = "the TLS client certificate cert_file " + cluster.cert_file.string();
+  }
+  if (s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED) {
+    return "the server refused the credentials of [cluster]: " + credentials;
+  }
+  if (s == NATS_SSL_ERROR) {
+    if (detail.find("certificate verify failed") != std::string::npos ||
+        detail.find("unable to get local issuer") != std::string::npos ||
+        detail.find("self-signed") != std::string::npos ||
+        detail.find("self signed") != std::string::npos ||
+        detail.find("hostname mismatch") != std::string::npos) {
+      return cluster.ca_file.empty()
+                 ? "the server's TLS certificate is not trusted by the system's trust store (set "
+                   "[cluster] ca_file to the CA that signed it)"
+                 : "the server's TLS certificate is not trusted by [cluster] ca_file " +
+                       cluster.ca_file.string() + " or does not name the server's host";
+    }
+    return "the TLS handshake with the server failed";
+  }
+  // With TLS 1.3 a server that rejects the client's certificate closes the connection after the
+  // handshake, so the client only sees the connection end before the first PONG.
+  if (tls && s == NATS_PROTOCOL_ERROR) {
+    return cluster.cert_file.empty()
+               ? "the server closed the connection after the TLS handshake: it wants a TLS "
+                 "client certificate ([cluster] cert_file and key_file), and none is configured"
+               : "the server closed the connection after the TLS handshake: it does not accept "
+                 "the client certificate cert_file " +
+                     cluster.cert_file.string() + " (not signed by a CA it trusts?)";
+  }
+  if (s == NATS_NO_SERVER) return "no server answered";
+  return "the connection failed";
+}
+
 }  // namespace
 
 Result<std::string> nkey_public_from_seed(std::string_view seed) {
@@ -153,6 +199,9 @@ std::string ClusterNames::result_subject(std::string_view source) const {
 }
 std::string ClusterNames::heartbeat_subject(std::string_view worker) const {
   return prefix + ".heartbeats." + escape_token(worker);
+}
+std::string ClusterNames::state_subject() const {
+  return prefix + ".state.coordinator";
 }
 std::optional<std::string> ClusterNames::source_of_job_subject(std::string_view subject) const {
   const std::string head = prefix + ".jobs.";
@@ -354,7 +403,9 @@ Result<std::unique_ptr<JetStream>> JetStream::connect(const config::ClusterConfi
   std::string list;
   for (const auto& url : cluster.servers) list += (list.empty() ? "" : ",") + url;
   if (auto s = natsConnection_Connect(&impl->connection, o); s != NATS_OK) {
-    return fail("cannot connect to " + list, s);
+    const std::string detail = status_text(s);
+    return Error{"cluster: cannot connect to " + list + ": " +
+                 connect_failure_reason(cluster, s, detail, tls) + " (" + detail + ")"};
   }
   jsOptions jo;
   jsOptions_Init(&jo);
@@ -432,6 +483,7 @@ Result<void> JetStream::ensure_streams() {
   const std::string jobs_subject = n.prefix + ".jobs.>";
   const std::string results_subject = n.prefix + ".results.>";
   const std::string heartbeats_subject = n.prefix + ".heartbeats.>";
+  const std::string state_subject = n.prefix + ".state.>";
   {
     auto cfg = make(n.jobs_stream, js_WorkQueuePolicy);
     const char* subjects[] = {jobs_subject.c_str()};
@@ -448,10 +500,10 @@ Result<void> JetStream::ensure_streams() {
   }
   {
     auto cfg = make(n.heartbeats_stream, js_LimitsPolicy);
-    const char* subjects[] = {heartbeats_subject.c_str()};
+    const char* subjects[] = {heartbeats_subject.c_str(), state_subject.c_str()};
     cfg.Subjects = subjects;
-    cfg.SubjectsLen = 1;
-    cfg.MaxMsgsPerSubject = 1;  // the last heartbeat of each worker
+    cfg.SubjectsLen = 2;
+    cfg.MaxMsgsPerSubject = 1;  // the last heartbeat of each worker, the coordinator's last state
     cfg.MaxAge = kHeartbeatMaxAgeNs;
     if (auto r = ensure_stream(impl_->js, cfg); !r) return r;
   }
@@ -480,9 +532,10 @@ Result<void> JetStream::ensure_streams() {
   return {};
 }
 
-Result<void> JetStream::publish(const std::string& subject, std::string_view data,
-                                const std::string& msg_id, const std::vector<Header>& headers,
-                                milliseconds give_up_after) {
+Result<std::uint64_t> JetStream::publish(const std::string& subject, std::string_view data,
+                                         const std::string& msg_id,
+                                         const std::vector<Header>& headers,
+                                         milliseconds give_up_after) {
   const auto deadline = std::chrono::steady_clock::now() + give_up_after;
   auto wait = milliseconds{100};
   while (true) {
@@ -501,8 +554,9 @@ Result<void> JetStream::publish(const std::string& subject, std::string_view dat
     jsErrCode code = static_cast<jsErrCode>(0);
     const auto s = js_PublishMsg(&ack, impl_->js, msg, &po, &code);
     natsMsg_Destroy(msg);
+    const std::uint64_t seq = ack ? ack->Sequence : 0;
     if (ack) jsPubAck_Destroy(ack);
-    if (s == NATS_OK) return {};
+    if (s == NATS_OK) return seq;
     if (!transient(s, code) || std::chrono::steady_clock::now() + wait > deadline) {
       return Error{"cluster: publish to " + subject + " (id " + msg_id +
                    "): " + status_text(s, code)};
@@ -573,18 +627,32 @@ Result<std::vector<std::string>> JetStream::subjects_with_messages(const std::st
   return out;
 }
 
-Result<std::optional<std::string>> JetStream::last_message(const std::string& stream,
-                                                           const std::string& subject) {
+Result<std::optional<JetStream::StoredMessage>> JetStream::last_message(
+    const std::string& stream, const std::string& subject) {
   natsMsg* msg = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   const auto s = js_GetLastMsg(&msg, impl_->js, stream.c_str(), subject.c_str(), nullptr, &code);
-  if (s == NATS_NOT_FOUND) return std::optional<std::string>{};
+  if (s == NATS_NOT_FOUND) return std::optional<StoredMessage>{};
   if (s != NATS_OK) {
     return Error{"cluster: last message of " + subject + ": " + status_text(s, code)};
   }
-  std::string out(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  StoredMessage out{.data = std::string(natsMsg_GetData(msg),
+                                        static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+                    .seq = natsMsg_GetSequence(msg)};
   natsMsg_Destroy(msg);
-  return std::optional<std::string>{std::move(out)};
+  return std::optional<StoredMessage>{std::move(out)};
+}
+
+Result<bool> JetStream::delete_message(const std::string& stream, std::uint64_t seq) {
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const auto s = js_DeleteMsg(impl_->js, stream.c_str(), seq, nullptr, &code);
+  if (s == NATS_OK) return true;
+  if (s == NATS_NOT_FOUND || code == JSSequenceNotFoundErr || code == JSNoMessageFoundErr ||
+      code == JSStreamMsgDeleteFailed) {
+    return false;
+  }
+  return Error{"cluster: delete message " + std::to_string(seq) + " of " + stream + ": " +
+               status_text(s, code)};
 }
 
 }  // namespace leakwatch::cluster

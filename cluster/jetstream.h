@@ -31,6 +31,7 @@ struct ClusterNames {
   std::string job_subject(std::string_view source) const;
   std::string result_subject(std::string_view source) const;
   std::string heartbeat_subject(std::string_view worker) const;
+  std::string state_subject() const;  // the coordinator's counters and jobs given up
   // The source a job subject names (inverse of job_subject); nullopt when it is not one.
   std::optional<std::string> source_of_job_subject(std::string_view subject) const;
 };
@@ -105,8 +106,12 @@ class JetStream {
   // Publishes and waits for the stream's acknowledgement, retrying transient failures (no
   // responders while a stream leader is elected, timeouts, reconnects) with the same msg_id, so
   // the stream stores the message once, until `give_up_after` has passed.
-  Result<void> publish(const std::string& subject, std::string_view data, const std::string& msg_id,
-                       const std::vector<Header>& headers, std::chrono::milliseconds give_up_after);
+  // The answer is the message's sequence number in its stream.
+  Result<std::uint64_t> publish(const std::string& subject, std::string_view data,
+                                const std::string& msg_id, const std::vector<Header>& headers,
+                                std::chrono::milliseconds give_up_after);
+  // Removes message `seq` of `stream`; false when it was not there (already acknowledged).
+  Result<bool> delete_message(const std::string& stream, std::uint64_t seq);
   Result<std::unique_ptr<PullConsumer>> pull(const std::string& stream,
                                              const std::string& consumer);
   Result<ConsumerCounts> consumer_counts(const std::string& stream, const std::string& consumer);
@@ -114,8 +119,12 @@ class JetStream {
   Result<std::vector<std::string>> subjects_with_messages(const std::string& stream,
                                                           const std::string& filter);
   // The last message on `subject`, nullopt when there is none.
-  Result<std::optional<std::string>> last_message(const std::string& stream,
-                                                  const std::string& subject);
+  struct StoredMessage {
+    std::string data;
+    std::uint64_t seq = 0;
+  };
+  Result<std::optional<StoredMessage>> last_message(const std::string& stream,
+                                                    const std::string& subject);
 
  private:
   std::unique_ptr<Impl> impl_;

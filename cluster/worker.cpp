@@ -14,7 +14,9 @@
 #include "cluster/jetstream.h"
 #include "cluster/messages.h"
 #include "model/digest.h"
+#include "net/fetch_engine.h"
 #include "net/http_client.h"
+#include "scan/source_pass.h"
 
 namespace leakwatch::cluster {
 
@@ -72,8 +74,17 @@ bool valid_worker_name(std::string_view name) {
 }
 
 struct Worker::Impl {
+  explicit Impl(const WorkerOptions& o)
+      : options(o),
+        engine(o.max_in_flight),
+        gate(std::max(1u, std::thread::hardware_concurrency())) {}
   config::Config config;
   WorkerOptions options;
+  // Every job's fetches on one loop, with the caps of `scan`; CPU work (parsing, hashing) of
+  // the jobs holds a slot of the gate, a job waiting for the network none. Declared before the
+  // slots, so it outlives every job.
+  crawler::FetchEngine engine;
+  crawler::CpuGate gate;
   std::unique_ptr<JetStream> js;
   std::vector<std::thread> slots;
   std::thread heartbeat;
@@ -131,11 +142,13 @@ void Worker::Impl::work(Delivery& delivery) {
   spdlog::info("worker={} job={} source={} attempt={}", options.name, job->id, source.name,
                delivery.times_delivered());
   KeepAlive alive(delivery, std::max(milliseconds{1000}, config.cluster.ack_wait / 4));
-  crawler::HttpClient client;
-  ScanResult result{
-      .job_id = job->id,
-      .worker = options.name,
-      .crawled = app::crawl_for_scan(source, config, crawl_wants(job->wanted), client, job->id)};
+  ScanResult result{.job_id = job->id, .worker = options.name};
+  {
+    const crawler::CpuGate::Hold working(&gate);
+    crawler::HttpClient client(engine, &gate);
+    result.crawled =
+        app::crawl_for_scan(source, config, crawl_wants(job->wanted), client, job->id, {}, &gate);
+  }
   auto bytes = encode_result(result, config.cluster.max_result_bytes);
   if (!bytes) {
     // Too big to carry: the coordinator records a failed scan that says why.
@@ -189,8 +202,15 @@ void Worker::Impl::work(Delivery& delivery) {
 }
 
 void Worker::Impl::publish_heartbeat() {
+  // What a job's `proxy` may name: a [[proxy]] or a pool of them.
   std::vector<std::string> proxies;
-  for (const auto& p : config.proxies) proxies.push_back(p.name);
+  for (const auto& p : config.proxies) {
+    for (const auto& name : {p.name, p.pool}) {
+      if (!name.empty() && std::find(proxies.begin(), proxies.end(), name) == proxies.end()) {
+        proxies.push_back(name);
+      }
+    }
+  }
   const nlohmann::json beat = {{"worker", options.name},
                                {"time", format_rfc3339(now())},
                                {"jobs_done", jobs_done.load()},
@@ -220,9 +240,9 @@ Result<std::unique_ptr<Worker>> Worker::start(const config::Config& config,
   if (!config.cluster.enabled()) {
     return Error{"worker: no [cluster] in the config (servers to take jobs from)"};
   }
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Impl>(options);
   impl->config = config;
-  impl->options = options;
+  app::apply_proxy_caps(impl->engine, config);
   auto js = JetStream::connect(config.cluster, "leakwatch-worker-" + options.name);
   if (!js) return js.error();
   impl->js = std::move(js).value();
@@ -245,8 +265,8 @@ Result<std::unique_ptr<Worker>> Worker::start(const config::Config& config,
   for (const auto& p : config.proxies) proxies.push_back(p.name);
   std::string proxy_list;
   for (const auto& p : proxies) proxy_list += (proxy_list.empty() ? "" : ",") + p;
-  spdlog::info("worker started name={} jobs={} proxies={}", options.name, options.jobs,
-               proxy_list.empty() ? "none" : proxy_list);
+  spdlog::info("worker started name={} jobs={} max_in_flight={} proxies={}", options.name,
+               options.jobs, options.max_in_flight, proxy_list.empty() ? "none" : proxy_list);
   return std::make_unique<Worker>(std::move(impl));
 }
 

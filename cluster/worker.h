@@ -1,6 +1,8 @@
 // A cluster worker (`leakwatch worker`, docs/CLUSTER.md): takes scan jobs from the jobs stream,
 // crawls each through this machine's own [[proxy]] entries (a job whose proxy this worker lacks
-// is refused and handed back, never fetched directly), publishes the crawl's result in chunks
+// is refused and handed back, never fetched directly) on one fetch engine, the one `scan` and
+// the daemon use (net/fetch_engine.h: max_in_flight requests in all, [[proxy]] max_connections
+// per proxy, fair turns between the jobs), publishes the crawl's result in chunks
 // and acknowledges the job only once every chunk is stored. While it works it keeps the job
 // alive with in-progress acks, and it publishes a heartbeat. A worker never sees signatures or
 // the store: matching and recording stay with the coordinator.
@@ -16,8 +18,9 @@
 namespace leakwatch::cluster {
 
 struct WorkerOptions {
-  std::string name;  // letters, digits, '-', '_'
-  int jobs = 1;      // jobs worked at once
+  std::string name;                 // letters, digits, '-', '_'
+  int jobs = 1;                     // jobs worked at once
+  std::size_t max_in_flight = 256;  // requests on the wire at once, across every job
 };
 
 class Worker {

@@ -23,7 +23,7 @@ std::filesystem::path resolved(const std::filesystem::path& base, const std::str
 }  // namespace
 
 // [cluster] servers, name, credentials_file, user, password_file, nkey_seed_file, ca_file,
-// cert_file, key_file, replicas, ack_wait, heartbeat, max_result_bytes.
+// cert_file, key_file, replicas, ack_wait, heartbeat, job_deadline, max_result_bytes.
 void read_cluster_table(Validator& v, const toml::table& root, const std::filesystem::path& base,
                         ClusterConfig& cluster) {
   const auto* node = root.get("cluster");
@@ -34,11 +34,11 @@ void read_cluster_table(Validator& v, const toml::table& root, const std::filesy
     return;
   }
   cluster.line = static_cast<int>(t->source().begin.line);
-  v.check_keys(
-      *t,
-      {"servers", "name", "credentials_file", "user", "password_file", "nkey_seed_file", "ca_file",
-       "cert_file", "key_file", "replicas", "ack_wait", "heartbeat", "max_result_bytes"},
-      "cluster");
+  v.check_keys(*t,
+               {"servers", "name", "credentials_file", "user", "password_file", "nkey_seed_file",
+                "ca_file", "cert_file", "key_file", "replicas", "ack_wait", "heartbeat",
+                "job_deadline", "max_result_bytes"},
+               "cluster");
   const auto* servers = t->get("servers");
   if (!servers) {
     v.fail(t->source(), "cluster.servers", "required key is missing");
@@ -103,6 +103,10 @@ void read_cluster_table(Validator& v, const toml::table& root, const std::filesy
     v.fail(t->get("ack_wait")->source(), "cluster.ack_wait", "must be at least 2s");
   }
   cluster.heartbeat = v.duration(*t, "heartbeat", "cluster").value_or(cluster.heartbeat);
+  cluster.job_deadline = v.duration(*t, "job_deadline", "cluster").value_or(cluster.job_deadline);
+  if (cluster.job_deadline < std::chrono::seconds{1}) {
+    v.fail(t->get("job_deadline")->source(), "cluster.job_deadline", "must be at least 1s");
+  }
   cluster.max_result_bytes =
       v.size(*t, "max_result_bytes", "cluster").value_or(cluster.max_result_bytes);
 }

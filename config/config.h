@@ -176,6 +176,9 @@ struct ClusterConfig {
   // A job not acknowledged (or kept alive by in-progress acks) within this is redelivered.
   std::chrono::milliseconds ack_wait{std::chrono::seconds{30}};
   std::chrono::milliseconds heartbeat{std::chrono::seconds{5}};  // worker heartbeat interval
+  // A job whose result is not recorded within this of its publishing is given up: taken off the
+  // queue and recorded as a failed scan that says why (e.g. no worker has the job's proxy).
+  std::chrono::milliseconds job_deadline{std::chrono::hours{1}};
   std::uint64_t max_result_bytes = 1ull << 30;  // one result, compressed, before chunking
   int line = 0;                                 // of the [cluster] table, 0 when absent
   bool enabled() const { return !servers.empty(); }

@@ -186,7 +186,9 @@ Result<void> Daemon::start(config::Config config) {
 Result<void> Daemon::start_api() {
   app::ListenRequest request{
       .who = "api", .listen_flag = options_.listen, .no_auth = options_.no_auth};
-  request.extras.metrics = [this] { return metrics_.render(); };
+  request.extras.metrics = [this] {
+    return metrics_.render() + (options_.remote ? options_.remote->metrics_text() : "");
+  };
   request.extras.health_problem = [this] { return health_problem(); };
   api_config_ = config_;
   auto listening = app::start_api_listener(store_, *api_config_, request);

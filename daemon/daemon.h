@@ -56,6 +56,8 @@ class RemoteScanner {
   virtual Result<void> start(RemoteScanHooks hooks) = 0;
   virtual void submit(const config::SourceConfig& source) = 0;
   virtual void stop() = 0;
+  // Its own metric families in the Prometheus text format, appended to GET /metrics.
+  virtual std::string metrics_text() const { return {}; }
 };
 
 struct DaemonOptions {

@@ -85,7 +85,33 @@ class ClusterTest : public ::testing::Test {
                            const std::string& extra = "") const {
     return "[cluster]\nservers = " + nats.toml_servers() +
            "\nreplicas = " + std::to_string(replicas) +
-           "\nack_wait = \"3s\"\nheartbeat = \"1s\"\n" + extra;
+           "\nack_wait = \"3s\"\nheartbeat = \"1s\"\n" + cluster_extra_ + extra;
+  }
+
+  // A test CA, a server certificate for 127.0.0.1, and client certificates signed by it
+  // (client.pem) and by a CA nobody trusts (stranger.pem), made by openssl in dir_/certs.
+  std::filesystem::path make_certs() {
+    const auto certs = dir_ / "certs";
+    for (const auto* script : {"make-test-ca.sh", "make-test-client-certs.sh"}) {
+      const auto r = run_command({testing::support_file(script), certs.string()});
+      EXPECT_EQ(r.exit_code, 0) << script << ": " << r.err;
+    }
+    return certs;
+  }
+
+  // A worker's config whose [cluster] authenticates with `auth` (TOML lines).
+  std::filesystem::path auth_worker(const std::string& name, const NatsServers& nats,
+                                    const std::string& auth) {
+    const auto file = dir_ / (name + ".toml");
+    write_file(file, "[daemon]\ngrace = \"2s\"\n[cluster]\nservers = " + nats.toml_servers() +
+                         "\nack_wait = \"3s\"\nheartbeat = \"1s\"\n" + auth);
+    return file;
+  }
+
+  // `leakwatch worker` as the docs show it; one the servers refuse exits at once.
+  testing::CommandResult refused_worker(const std::filesystem::path& config) {
+    return run_command(
+        {LEAKWATCH_BINARY, "--config", config.string(), "worker", "--name", "refused"}, 20s);
   }
 
   // The coordinator's config; its data directory holds the signed dataset.
@@ -188,6 +214,7 @@ class ClusterTest : public ::testing::Test {
   std::optional<testing::NginxServer> site_;
   std::filesystem::path coordinator_ = dir_ / "coordinator.toml";
   int api_port_ = 0;
+  std::string cluster_extra_;  // more [cluster] lines of the coordinator and write_worker()
   mutable std::string last_api_answer_;
 };
 
@@ -246,17 +273,29 @@ TEST_F(ClusterTest, AWorkerKilledMidScanLosesNothingAndDoublesNothing) {
   EXPECT_EQ(sightings(dir_ / "coord"), single_node_sightings());
 }
 
+// SIGKILL of the results stream's leader, then (that server back, so two of three are never
+// down at once) of the jobs stream's leader: the run completes, one record per source.
 TEST_F(ClusterTest, TheRunCompletesWhenTheStreamLeadersServerIsKilled) {
-  make_site({.sources = 20, .folders = 2, .request_interval = "200ms"});
+  make_site({.sources = 24, .folders = 2, .request_interval = "200ms"});
   NatsServers nats({.servers = 3});
   write_coordinator(nats, 3);
   write_worker(dir_ / "w.toml", nats, 3);
   auto coordinator = start_coordinator();
   auto w1 = start_worker(dir_ / "w.toml", "w1", 2);
   ASSERT_TRUE(eventually([&] { return !scans_per_source().empty(); }, 30s));
-  const int leader = nats.stream_leader("leakwatch_results");
-  ASSERT_GE(leader, 0);
-  nats.kill(leader);
+  const int results_leader = nats.stream_leader("leakwatch_results");
+  ASSERT_GE(results_leader, 0);
+  nats.kill(results_leader);
+  const auto before = scans_per_source().size();
+  ASSERT_TRUE(eventually([&] { return scans_per_source().size() > before; }, 30s))
+      << read_file(dir_ / "coordinator.log");
+  nats.start(results_leader);
+  ASSERT_TRUE(nats.wait_ready());
+  const int jobs_leader = nats.stream_leader("leakwatch_jobs");
+  ASSERT_GE(jobs_leader, 0);
+  const auto mid = scans_per_source().size();
+  EXPECT_LT(mid, 24u) << "the run was over before the jobs stream's leader was killed";
+  nats.kill(jobs_leader);
   ASSERT_TRUE(all_recorded(90s)) << read_file(dir_ / "coordinator.log")
                                  << read_file(dir_ / "w1.log");
   expect_one_scan_per_source();
@@ -293,16 +332,19 @@ TEST_F(ClusterTest, ResultsPublishedWhileTheCoordinatorIsDownAreRecordedOnce) {
 }
 
 TEST_F(ClusterTest, AWorkerWithoutTheJobsProxyRefusesItAndNeverConnects) {
-  make_site({.sources = 1, .proxy = "witness"});
+  make_site({.sources = 6, .folders = 2, .proxy = "witness"});
   const int socks_port = testing::free_port();
   BackgroundProcess proxy({testing::kSystemPython, testing::support_file("socks5_recorder.py"),
-                           std::to_string(socks_port), (dir_ / "socks.jsonl").string()},
+                           std::to_string(socks_port), (dir_ / "socks.jsonl").string(),
+                           "--delay-ms", "150", "--stats", (dir_ / "socks.stats").string()},
                           dir_ / "socks.log");
   ASSERT_TRUE(testing::wait_for_port(socks_port));
   NatsServers nats;
+  // Two connections at once through it, whatever the worker's --jobs: the cap of the fetch
+  // engine that `scan` uses, shared by all of a worker's jobs.
   const std::string proxies =
       "[[proxy]]\nname = \"witness\"\nurl = \"socks5h://127.0.0.1:" + std::to_string(socks_port) +
-      "\"\n";
+      "\"\nmax_connections = 2\n";
   // The site is named by a made-up host that only the proxy resolves (to 127.0.0.1).
   write_coordinator(nats, 1, proxies, "leaksite.test");
   write_worker(dir_ / "bare.toml", nats, 1);
@@ -316,44 +358,273 @@ TEST_F(ClusterTest, AWorkerWithoutTheJobsProxyRefusesItAndNeverConnects) {
             std::string::npos);
   EXPECT_EQ(site_->request_count(), 0u);
   EXPECT_TRUE(scans_per_source().empty());
-  auto proxied = start_worker(dir_ / "proxied.toml", "proxied", 1);
+  auto proxied = start_worker(dir_ / "proxied.toml", "proxied", 6);
   ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "proxied.log");
+  expect_one_scan_per_source();
   EXPECT_NE(read_file(dir_ / "socks.jsonl").find("leaksite.test"), std::string::npos);
-  EXPECT_GT(site_->request_count(), 0u);
+  EXPECT_GE(site_->request_count(), 18u);  // 6 sources of 3 pages
+  const auto stats = nlohmann::json::parse(read_file(dir_ / "socks.stats"));
+  EXPECT_GE(stats.at("max_open").get<int>(), 1);
+  EXPECT_LE(stats.at("max_open").get<int>(), 2)
+      << "more tunnels open at once than max_connections: the jobs did not share one engine";
 }
 
-TEST_F(ClusterTest, WrongCredentialsAreRefusedByTheServerAndAnNkeySeedIsAccepted) {
-  NatsServers nats({.user = "leakwatch", .password = "right-password"});
-  write_file(dir_ / "wrong.password", "wrong-password\n");
-  write_worker(dir_ / "wrong.toml", nats, 1, "");
-  write_file(dir_ / "wrong.toml", read_file(dir_ / "wrong.toml") +
-                                      "user = \"leakwatch\"\npassword_file = \"wrong.password\"\n");
-  const auto refused = run_command(
-      {LEAKWATCH_BINARY, "--config", (dir_ / "wrong.toml").string(), "worker", "--name", "w"}, 30s);
-  EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_NE(refused.err.find("Authorization Violation"), std::string::npos) << refused.err;
-  write_file(dir_ / "right.password", "right-password\n");
-  write_file(dir_ / "right.toml",
-             "[cluster]\nservers = " + nats.toml_servers() +
-                 "\nuser = \"leakwatch\"\npassword_file = \"right.password\"\n");
-  const auto status = run_command(
-      {LEAKWATCH_BINARY, "--config", (dir_ / "right.toml").string(), "cluster", "status"}, 30s);
-  // Connected: the only complaint is that no daemon or worker has made the streams yet.
-  EXPECT_EQ(status.err.find("Authorization"), std::string::npos) << status.err;
-  // An nkey (made by Python's `cryptography`, see tests/cluster/messages_test.cpp).
-  NatsServers keyed({.nkey = "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RLKK"});
-  write_file(dir_ / "user.nk", "SUAAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H776Y\n");
-  write_file(dir_ / "nkey.toml",
-             "[cluster]\nservers = " + keyed.toml_servers() + "\nnkey_seed_file = \"user.nk\"\n");
-  auto worker = BackgroundProcess(
-      {LEAKWATCH_BINARY, "--config", (dir_ / "nkey.toml").string(), "worker", "--name", "nk"},
-      dir_ / "nk.log");
+// No worker has the job's proxy: every worker refuses it, `cluster status` lists it as waiting
+// for that proxy, and after [cluster] job_deadline the coordinator takes it off the queue and
+// records the scan as failed, naming the proxy. Nothing ever connects to the site or the proxy.
+// The coordinator's /metrics counts it, and Prometheus's linter accepts the exposition.
+TEST_F(ClusterTest, AJobNoWorkerCanTakeIsGivenUpAfterTheDeadlineNamingTheProxy) {
+  make_site({.sources = 1, .proxy = "witness"});
+  const int socks_port = testing::free_port();
+  BackgroundProcess proxy({testing::kSystemPython, testing::support_file("socks5_recorder.py"),
+                           std::to_string(socks_port), (dir_ / "socks.jsonl").string()},
+                          dir_ / "socks.log");
+  ASSERT_TRUE(testing::wait_for_port(socks_port));
+  NatsServers nats;
+  cluster_extra_ = "job_deadline = \"6s\"\n";
+  write_coordinator(nats, 1,
+                    "[[proxy]]\nname = \"witness\"\nurl = \"socks5h://127.0.0.1:" +
+                        std::to_string(socks_port) + "\"\n",
+                    "leaksite.test");
+  cluster_extra_.clear();
+  write_worker(dir_ / "bare.toml", nats, 1);
+  auto coordinator = start_coordinator();
+  auto bare = start_worker(dir_ / "bare.toml", "bare", 1);
+  const auto status = [&] {
+    const auto r = run_command({LEAKWATCH_BINARY, "-q", "--config", coordinator_.string(),
+                                "cluster", "status", "--format", "json"},
+                               20s);
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json{};
+  };
+  // Before the deadline: waiting, and said to wait for its proxy.
   ASSERT_TRUE(eventually(
-      [&] { return read_file(dir_ / "nk.log").find("worker nk started") != std::string::npos; },
-      20s))
-      << read_file(dir_ / "nk.log");
+      [&] {
+        const auto j = status();
+        return !j.empty() && j.at("workers").size() == 1 &&
+               j.at("jobs_without_proxy").size() == 1 &&
+               j.at("jobs_without_proxy")[0].at("proxy") == "witness" &&
+               j.at("jobs_without_proxy")[0].at("source") == "s0";
+      },
+      5s))
+      << status().dump();
+  EXPECT_TRUE(scans_per_source().empty());
+  // After it: one failed scan record that names the proxy, and the queue is empty.
+  ASSERT_TRUE(all_recorded(20s)) << read_file(dir_ / "coordinator.log");
+  const auto r =
+      run_command({"curl", "-sS", "--max-time", "10", "-H", "Authorization: Bearer " + kToken,
+                   "http://127.0.0.1:" + std::to_string(api_port_) + "/v1/scans?limit=10"},
+                  20s);
+  const auto scan = nlohmann::json::parse(r.out).at("scans").at(0);
+  EXPECT_EQ(scan.at("status"), "failed");
+  const auto error = scan.at("error").get<std::string>();
+  EXPECT_NE(error.find("no worker has proxy 'witness' (workers seen: bare)"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("job_deadline 6s"), std::string::npos) << error;
+  nlohmann::json after;
+  ASSERT_TRUE(eventually(
+      [&] {
+        after = status();
+        return !after.empty() && after.at("jobs_pending") == 0 && after.at("jobs_in_flight") == 0 &&
+               after.at("jobs_without_proxy").empty() && !after.at("coordinator").is_null() &&
+               after.at("coordinator").at("jobs_given_up") == 1;
+      },
+      15s))
+      << after.dump();
+  EXPECT_EQ(after.at("coordinator").at("given_up").at(0).at("reason"), error);
+  const auto text =
+      run_command({LEAKWATCH_BINARY, "-q", "--config", coordinator_.string(), "cluster", "status"});
+  EXPECT_NE(text.out.find("1 jobs given up"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  s0  cluster: no worker has proxy 'witness'"), std::string::npos)
+      << text.out;
+  // The coordinator's metrics, as Prometheus scrapes them.
+  std::string metrics;
+  ASSERT_TRUE(eventually(
+      [&] {
+        metrics =
+            run_command({"curl", "-sS", "--max-time", "10", "-H", "Authorization: Bearer " + kToken,
+                         "http://127.0.0.1:" + std::to_string(api_port_) + "/metrics"},
+                        20s)
+                .out;
+        const std::string refused =
+            "\nleakwatch_cluster_worker_jobs_refused_total{worker=\"bare\"} ";
+        const auto at = metrics.find(refused);
+        return metrics.find("\nleakwatch_cluster_workers_seen 1\n") != std::string::npos &&
+               at != std::string::npos && metrics.substr(at + refused.size(), 2) != "0\n";
+      },
+      15s))
+      << metrics;
+  for (const auto* line :
+       {"\nleakwatch_cluster_jobs_published_total 1\n",
+        "\nleakwatch_cluster_jobs_given_up_total 1\n",
+        "\nleakwatch_cluster_job_publish_failures_total 0\n",
+        "\nleakwatch_cluster_results_recorded_total 0\n", "\nleakwatch_cluster_jobs_pending 0\n",
+        "\nleakwatch_scans_total{source=\"s0\",status=\"failed\"} 1\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << metrics;
+  }
+  if (const auto promtool = testing::find_program("promtool"); !promtool.empty()) {
+    write_file(dir_ / "metrics.prom", metrics);
+    const auto lint = run_command(
+        {"sh", "-c", "\"$0\" check metrics < \"$1\"", promtool, (dir_ / "metrics.prom").string()});
+    EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+    EXPECT_EQ(lint.out + lint.err, "") << "promtool lint findings";
+  } else {
+    ADD_FAILURE() << "promtool (Debian prometheus) not installed";
+  }
+  EXPECT_EQ(site_->request_count(), 0u);
+  EXPECT_TRUE(!std::filesystem::exists(dir_ / "socks.jsonl") ||
+              read_file(dir_ / "socks.jsonl").empty())
+      << "the worker without the proxy never used it";
+  ::kill(coordinator.pid(), SIGTERM);
+  EXPECT_EQ(coordinator.stop(), 0);
+}
+
+// A job that cannot be published (here: larger than the server's max_payload, for the wanted
+// sizes of a dataset of 500 files; jobs are not chunked) is a failed scan that says so, not a
+// store problem: /healthz stays 200.
+TEST_F(ClusterTest, AJobThatCannotBePublishedIsAFailedScanNotAStoreError) {
+  for (int i = 0; i < 500; ++i) {
+    write_file(dir_ / "dataset" / ("f" + std::to_string(i) + ".bin"),
+               std::string(static_cast<std::size_t>(100 + i), 'x'));
+  }
+  write_file(dir_ / "site" / "s0" / "other.bin", "nothing\n");
+  site_.emplace(dir_ / "site");
+  options_.sources = 1;
+  NatsServers nats({.max_payload = 8 * 1024});
+  write_coordinator(nats, 1);
+  auto coordinator = start_coordinator();
+  ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "coordinator.log");
+  const auto r =
+      run_command({"curl", "-sS", "--max-time", "10", "-H", "Authorization: Bearer " + kToken,
+                   "http://127.0.0.1:" + std::to_string(api_port_) + "/v1/scans?limit=10"},
+                  20s);
+  const auto scan = nlohmann::json::parse(r.out).at("scans").at(0);
+  EXPECT_EQ(scan.at("status"), "failed");
+  EXPECT_NE(scan.at("error").get<std::string>().find("cluster: job not published: "),
+            std::string::npos)
+      << scan.dump();
+  EXPECT_NE(scan.at("error").get<std::string>().find("Maximum Payload"), std::string::npos)
+      << scan.dump();
+  const auto health = run_command({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                   "http://127.0.0.1:" + std::to_string(api_port_) + "/healthz"});
+  EXPECT_EQ(health.out, "200");
+  const auto log = read_file(dir_ / "coordinator.log");
+  EXPECT_EQ(log.find("scan not recorded"), std::string::npos) << log;
+  EXPECT_NE(log.find("scan failed source=s0"), std::string::npos) << log;
+  ::kill(coordinator.pid(), SIGTERM);
+  EXPECT_EQ(coordinator.stop(), 0);
+}
+
+// nkey pair made by Python's `cryptography` (see tests/cluster/messages_test.cpp).
+constexpr const char* kNkeyPublic = "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RLKK";
+constexpr const char* kNkeySeed = "SUAAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H776Y";
+// A well-formed user seed (checksum right) whose public key the servers do not know.
+constexpr const char* kStrangerSeed = "SUALEU7Q6TCTKZF3FKSBUMMJEKT6DHSK2E4KBNJCVG2VNYCQAQWWGXICZU";
+
+// A server with TLS and two users, one with a password and one with an nkey: the coordinator
+// logs in with the password, the worker with the nkey, and a job goes round end to end over
+// TLS. Wrong passwords, unknown nkeys and an untrusted server certificate are refused.
+TEST_F(ClusterTest, OverTlsAPasswordUserAndAnNkeyUserWorkAndWrongCredentialsAreRefused) {
+  const auto certs = make_certs();
+  make_site({.sources = 2});
+  NatsServers nats(
+      {.user = "coordinator", .password = "right-password", .nkey = kNkeyPublic, .tls_dir = certs});
+  ASSERT_EQ(nats.urls().front().substr(0, 6), "tls://");
+  write_file(dir_ / "right.password", "right-password\n");
+  write_file(dir_ / "wrong.password", "wrong-password\n");
+  write_file(dir_ / "user.nk", std::string(kNkeySeed) + "\n");
+  write_file(dir_ / "stranger.nk", std::string(kStrangerSeed) + "\n");
+  const std::string ca = "ca_file = \"certs/ca.pem\"\n";
+
+  const auto wrong_password = refused_worker(auth_worker(
+      "wrong-password", nats, ca + "user = \"coordinator\"\npassword_file = \"wrong.password\"\n"));
+  EXPECT_EQ(wrong_password.exit_code, 1);
+  EXPECT_NE(wrong_password.err.find("the server refused the credentials of [cluster]: user "
+                                    "'coordinator' with password_file " +
+                                    (dir_ / "wrong.password").string()),
+            std::string::npos)
+      << wrong_password.err;
+  EXPECT_NE(wrong_password.err.find("Authorization Violation"), std::string::npos);
+  const auto stranger =
+      refused_worker(auth_worker("stranger", nats, ca + "nkey_seed_file = \"stranger.nk\"\n"));
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_NE(stranger.err.find("the server refused the credentials of [cluster]: nkey_seed_file " +
+                              (dir_ / "stranger.nk").string()),
+            std::string::npos)
+      << stranger.err;
+  const auto no_credentials = refused_worker(auth_worker("anonymous", nats, ca));
+  EXPECT_EQ(no_credentials.exit_code, 1);
+  EXPECT_NE(no_credentials.err.find("refused the credentials of [cluster]: no credentials"),
+            std::string::npos)
+      << no_credentials.err;
+  const auto untrusted = refused_worker(auth_worker(
+      "untrusted", nats, "ca_file = \"certs/other-ca.pem\"\nnkey_seed_file = \"user.nk\"\n"));
+  EXPECT_EQ(untrusted.exit_code, 1);
+  EXPECT_NE(untrusted.err.find("the server's TLS certificate is not trusted by [cluster] ca_file " +
+                               (certs / "other-ca.pem").string()),
+            std::string::npos)
+      << untrusted.err;
+
+  cluster_extra_ = ca + "user = \"coordinator\"\npassword_file = \"right.password\"\n";
+  write_coordinator(nats, 1);
+  auto coordinator = start_coordinator();
+  auto worker =
+      BackgroundProcess({LEAKWATCH_BINARY, "-v", "--config",
+                         auth_worker("nk", nats, ca + "nkey_seed_file = \"user.nk\"\n").string(),
+                         "worker", "--name", "nk"},
+                        dir_ / "nk.log");
+  ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "coordinator.log")
+                                 << read_file(dir_ / "nk.log");
+  expect_one_scan_per_source();
+  EXPECT_EQ(sightings(dir_ / "coord").size(), 1u);  // s0 holds the dataset's file
+  EXPECT_NE(read_file(dir_ / "nk.log").find("worker=nk job="), std::string::npos);
+  const auto status = run_command(
+      {LEAKWATCH_BINARY, "-q", "--config", coordinator_.string(), "cluster", "status"}, 20s);
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("  nk  last heartbeat "), std::string::npos) << status.out;
   ::kill(worker.pid(), SIGTERM);
   EXPECT_EQ(worker.stop(), 0);
+  ::kill(coordinator.pid(), SIGTERM);
+  EXPECT_EQ(coordinator.stop(), 0);
+}
+
+// A server that verifies client certificates (tls { verify: true }): a worker without one, or
+// with one signed by another CA, is turned away; coordinator and worker with certificates of
+// the server's CA scan end to end.
+TEST_F(ClusterTest, AServerThatVerifiesClientCertificatesTakesOnlyCertificatesOfItsCa) {
+  const auto certs = make_certs();
+  make_site({.sources = 2});
+  NatsServers nats({.tls_dir = certs, .verify_clients = true});
+  const std::string ca = "ca_file = \"certs/ca.pem\"\n";
+  const auto without = refused_worker(auth_worker("without", nats, ca));
+  EXPECT_EQ(without.exit_code, 1);
+  EXPECT_NE(
+      without.err.find("it wants a TLS client certificate ([cluster] cert_file and key_file), "
+                       "and none is configured"),
+      std::string::npos)
+      << without.err;
+  const auto stranger = refused_worker(
+      auth_worker("stranger", nats,
+                  ca + "cert_file = \"certs/stranger.pem\"\nkey_file = \"certs/stranger.key\"\n"));
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_NE(stranger.err.find("it does not accept the client certificate cert_file " +
+                              (certs / "stranger.pem").string()),
+            std::string::npos)
+      << stranger.err;
+
+  const std::string client =
+      ca + "cert_file = \"certs/client.pem\"\nkey_file = \"certs/client.key\"\n";
+  cluster_extra_ = client;
+  write_coordinator(nats, 1);
+  auto coordinator = start_coordinator();
+  auto worker = start_worker(auth_worker("certified", nats, client), "certified", 2);
+  ASSERT_TRUE(all_recorded(30s)) << read_file(dir_ / "coordinator.log")
+                                 << read_file(dir_ / "certified.log");
+  expect_one_scan_per_source();
+  EXPECT_EQ(sightings(dir_ / "coord").size(), 1u);
+  ::kill(worker.pid(), SIGTERM);
+  EXPECT_EQ(worker.stop(), 0);
+  ::kill(coordinator.pid(), SIGTERM);
+  EXPECT_EQ(coordinator.stop(), 0);
 }
 
 TEST_F(ClusterTest, AResultLargerThanMaxPayloadArrivesWhole) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster/jetstream.h"
+#include "cluster/status.h"
 #include "tests/support/temp_dir.h"
 
 namespace leakwatch::cluster {
@@ -172,6 +173,40 @@ TEST(NKeys, DerivesThePublicKeyOfAUserSeed) {
   EXPECT_EQ(*pub, "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RLKK");
   EXPECT_FALSE(nkey_public_from_seed("SUAAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H776A"));
   EXPECT_FALSE(nkey_public_from_seed("not a seed"));
+}
+
+// The coordinator's state as `cluster status` reads it back from the heartbeats stream.
+TEST(CoordinatorState, RoundTripsAndRefusesWhatIsNotOne) {
+  const CoordinatorState state{.time = "2026-12-01T19:00:00Z",
+                               .jobs_published = 7,
+                               .job_publish_failures = 1,
+                               .jobs_given_up = 2,
+                               .results_recorded = 4,
+                               .results_duplicate = 3,
+                               .given_up = {{.source = "s0",
+                                             .job = "j1",
+                                             .time = "2026-12-01T18:59:00Z",
+                                             .reason = "cluster: no worker has proxy 'tor'"}}};
+  const auto back = decode_coordinator_state(encode_coordinator_state(state));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->jobs_published, 7u);
+  EXPECT_EQ(back->job_publish_failures, 1u);
+  EXPECT_EQ(back->jobs_given_up, 2u);
+  EXPECT_EQ(back->results_recorded, 4u);
+  EXPECT_EQ(back->results_duplicate, 3u);
+  ASSERT_EQ(back->given_up.size(), 1u);
+  EXPECT_EQ(back->given_up[0].reason, "cluster: no worker has proxy 'tor'");
+  for (const auto* bad : {"", "{", "[]", "{\"jobs_published\": 1}", "{\"time\": 5}",
+                          "{\"time\": \"t\", \"jobs_published\": \"many\"}"}) {
+    EXPECT_FALSE(decode_coordinator_state(bad)) << bad;
+  }
+}
+
+TEST(CoordinatorState, AWorkerHasAProxyByNameOrPool) {
+  const WorkerSeen w{.name = "w1", .proxies = {"tor-a", "tor"}};
+  EXPECT_TRUE(worker_has_proxy(w, "tor"));
+  EXPECT_TRUE(worker_has_proxy(w, "tor-a"));
+  EXPECT_FALSE(worker_has_proxy(w, "tor-b"));
 }
 
 }  // namespace

@@ -397,6 +397,7 @@ key_file = "client.key"
 replicas = 3
 ack_wait = "45s"
 heartbeat = "10s"
+job_deadline = "6h"
 max_result_bytes = "256MiB"
 )");
   ASSERT_TRUE(config) << config.error().message;
@@ -412,12 +413,14 @@ max_result_bytes = "256MiB"
   EXPECT_EQ(c.replicas, 3);
   EXPECT_EQ(c.ack_wait, std::chrono::seconds{45});
   EXPECT_EQ(c.heartbeat, std::chrono::seconds{10});
+  EXPECT_EQ(c.job_deadline, std::chrono::hours{6});
   EXPECT_EQ(c.max_result_bytes, 256ull << 20);
   const auto defaults = parse("[cluster]\nservers = [\"nats://127.0.0.1:4222\"]\n");
   ASSERT_TRUE(defaults) << defaults.error().message;
   EXPECT_EQ(defaults->cluster.name, "leakwatch");
   EXPECT_EQ(defaults->cluster.replicas, 1);
   EXPECT_EQ(defaults->cluster.ack_wait, std::chrono::seconds{30});
+  EXPECT_EQ(defaults->cluster.job_deadline, std::chrono::hours{1});
 }
 
 TEST(Config, RefusesBadClusterValuesNamingLineAndKey) {
@@ -430,7 +433,9 @@ credentials_file = "nats.creds"
 nkey_seed_file = "seed.nk"
 cert_file = "client.crt"
 colour = "red"
+job_deadline = "500ms"
 )");
+  EXPECT_TRUE(has_error(message, 10, 16, "cluster.job_deadline", "at least 1s")) << message;
   EXPECT_TRUE(has_error(message, 2, 12, "cluster.servers", "nats://HOST:PORT")) << message;
   EXPECT_TRUE(has_error(message, 2, 37, "cluster.servers", "user:password@")) << message;
   EXPECT_EQ(message.find("secret"), std::string::npos) << "a password is never echoed";

@@ -25,11 +25,24 @@ NatsServers::NatsServers(const NatsOptions& options) : options_(options) {
                        "\nhttp: 127.0.0.1:" + std::to_string(s.http_port) +
                        "\njetstream { store_dir: \"" + (dir_ / s.name).string() + "\" }\n";
     if (options.max_payload) text += "max_payload: " + std::to_string(*options.max_payload) + "\n";
-    if (!options.user.empty()) {
-      text += "authorization { users: [ { user: \"" + options.user + "\", password: \"" +
-              options.password + "\" } ] }\n";
-    } else if (!options.nkey.empty()) {
-      text += "authorization { users: [ { nkey: " + options.nkey + " } ] }\n";
+    if (!options.user.empty() || !options.nkey.empty()) {
+      text += "authorization { users: [";
+      if (!options.user.empty()) {
+        text += " { user: \"" + options.user + "\", password: \"" + options.password + "\" }";
+      }
+      if (!options.nkey.empty()) {
+        text += std::string(options.user.empty() ? "" : ",") + " { nkey: " + options.nkey + " }";
+      }
+      text += " ] }\n";
+    }
+    if (!options.tls_dir.empty()) {
+      const auto& d = options.tls_dir;
+      text += "tls { cert_file: \"" + (d / "server.pem").string() + "\"\n key_file: \"" +
+              (d / "server.key").string() + "\"\n";
+      if (options.verify_clients) {
+        text += " ca_file: \"" + (d / "ca.pem").string() + "\"\n verify: true\n";
+      }
+      text += " timeout: 5 }\n";
     }
     if (servers_.size() > 1) {
       text +=
@@ -73,7 +86,8 @@ void NatsServers::kill(int i) {
 
 std::vector<std::string> NatsServers::urls() const {
   std::vector<std::string> out;
-  for (const auto& s : servers_) out.push_back("nats://127.0.0.1:" + std::to_string(s.port));
+  const std::string scheme = options_.tls_dir.empty() ? "nats://" : "tls://";
+  for (const auto& s : servers_) out.push_back(scheme + "127.0.0.1:" + std::to_string(s.port));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Real nats-server processes with JetStream on 127.0.0.1 (OS-chosen ports) for the cluster
 // tests: one server, or three joined by cluster routes, each with its own JetStream folder,
-// optionally with a user and password and a smaller max_payload. Servers can be SIGKILLed and
+// optionally with a user and password and/or an nkey user, TLS (a client certificate required
+// or not) and a smaller max_payload. Servers can be SIGKILLed and
 // started again; everything is stopped when the object goes away.
 #pragma once
 
@@ -18,7 +19,11 @@ struct NatsOptions {
   int servers = 1;  // 1 or 3
   std::string user, password;
   std::optional<std::size_t> max_payload;
-  std::string nkey;  // a user's public nkey (U...) allowed instead of user/password
+  std::string nkey;  // a user's public nkey (U...), allowed beside user/password
+  // TLS for clients: the server.pem and server.key that tests/support/make-test-ca.sh made in
+  // this folder; with verify_clients, clients must present a certificate signed by its ca.pem.
+  std::filesystem::path tls_dir;
+  bool verify_clients = false;
 };
 
 class NatsServers {
@@ -27,7 +32,7 @@ class NatsServers {
   explicit NatsServers(const NatsOptions& options = {});
   ~NatsServers();
 
-  std::vector<std::string> urls() const;  // nats://127.0.0.1:PORT of each
+  std::vector<std::string> urls() const;  // nats:// (tls:// with tls_dir) 127.0.0.1:PORT of each
   // TOML array text of urls(): ["nats://...", ...]
   std::string toml_servers() const;
   void kill(int i);   // SIGKILL
