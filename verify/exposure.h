@@ -1,6 +1,6 @@
-// Exposure (DESIGN.md, "Verify"): how much of a dataset was seen, as of a time. The distinct
-// files, bytes and record rows of the dataset in sightings that were confirmed or likely at the
-// time, as a union across sources and locators (a file seen both loose and inside a zip, or
+// Exposure (docs/CONTRACTS.md, "Verify"): how much of a dataset was seen, as of a time. The
+// distinct files, bytes and record rows of the dataset in sightings that were confirmed or likely
+// at the time, as a union across sources and locators (a file seen both loose and inside a zip, or
 // rows repeated by several dumps, count once), each with its share of the dataset, when the
 // first was seen, and how it grew over the window. Reads the store; prints nothing.
 #pragma once

@@ -102,7 +102,7 @@ TEST(Cli, DbStatsBackupAndCompactWorkOnARealDatabase) {
   ASSERT_EQ(leakwatch(dir, {"sign", "--dataset", "hr", (dir / "one.csv").string()}).exit_code, 0);
   const auto stats = leakwatch(dir, {"db", "stats"});
   EXPECT_EQ(stats.exit_code, 0) << stats.err;
-  EXPECT_NE(stats.out.find("schema version 3"), std::string::npos) << stats.out;
+  EXPECT_NE(stats.out.find("schema version 4"), std::string::npos) << stats.out;
   EXPECT_TRUE(std::regex_search(stats.out, std::regex("\\nsignatures +1 "))) << stats.out;
   EXPECT_NE(stats.out.find("retention: scan records kept of any age, any number per source"),
             std::string::npos)
