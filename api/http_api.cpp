@@ -245,15 +245,24 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
     {
       // Catch up with the writer (a running scan) before answering, at most once per
       // kApiRefreshInterval: a catch-up costs milliseconds (it reads the writer's manifest and
-      // log), so a burst of requests shares one.
-      std::unique_lock lock(store_mutex_);
+      // log), so a burst of requests shares one. The catch-up needs the store to itself: while
+      // long answers are being built from it, a request is answered from the view they read
+      // instead of waiting for all of them, unless that view is older than kApiMaxStaleness.
+      std::unique_lock lock(store_mutex_, std::try_to_lock);
       const auto started = std::chrono::steady_clock::now();
-      if (!last_refresh_ || started - *last_refresh_ >= kApiRefreshInterval) {
+      if (!lock.owns_lock() &&
+          started - std::chrono::steady_clock::time_point(
+                        std::chrono::steady_clock::duration(last_refresh_ticks_.load())) >=
+              kApiMaxStaleness) {
+        lock.lock();
+      }
+      if (lock.owns_lock() && (!last_refresh_ || started - *last_refresh_ >= kApiRefreshInterval)) {
         if (auto caught = store_.refresh(); !caught) {
           spdlog::error("api store catch-up failed: {}", caught.error().message);
           return error(503, caught.error().message);
         }
         last_refresh_ = started;
+        last_refresh_ticks_ = started.time_since_epoch().count();
       }
     }
     std::shared_lock lock(store_mutex_);

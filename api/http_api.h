@@ -5,6 +5,7 @@
 // the API serves while `scan` runs.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -34,6 +35,8 @@ inline constexpr std::size_t kDefaultApiLimit = 1000;
 inline constexpr std::size_t kMaxApiLimit = 10000;
 // An answer includes everything the writer had committed this long before the request.
 inline constexpr std::chrono::milliseconds kApiRefreshInterval{50};
+// How old the store's view may get while long answers keep the catch-up from its lock.
+inline constexpr std::chrono::seconds kApiMaxStaleness{5};
 
 // What the daemon adds to the API: GET /metrics (Prometheus text 0.0.4, behind the token like
 // the rest) and the reason GET /healthz (no token) answers 503. Unset: /metrics is 404 (`serve`
@@ -68,6 +71,7 @@ class ApiService {
   ApiExtras extras_;
   std::shared_mutex store_mutex_;
   std::optional<std::chrono::steady_clock::time_point> last_refresh_;  // under store_mutex_
+  std::atomic<std::chrono::steady_clock::rep> last_refresh_ticks_{0};  // the same, lock-free
 };
 
 // The HTTP server and the API service together: what `serve` and the daemon run.
