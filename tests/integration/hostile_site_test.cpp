@@ -7,7 +7,6 @@
 // files, no nscd), the name goes to the proxy.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 
@@ -38,28 +37,10 @@ using testing::write_file;
 constexpr long kMemoryCapKiB = 1'536 * 1024;
 constexpr auto kScanLimit = std::chrono::seconds(150);
 
-// The first IPv4 address of a non-loopback interface, if any: a source there is not on loopback,
-// so a redirect from it to 127.0.0.1 must be refused.
-std::optional<std::string> interface_ipv4() {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return std::nullopt;
-  std::optional<std::string> found;
-  for (auto* i = list; i != nullptr && !found; i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
-    char text[INET_ADDRSTRLEN];
-    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);  // NOLINT: C API
-    if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) &&
-        !std::string(text).starts_with("127."))
-      found = text;
-  }
-  ::freeifaddrs(list);
-  return found;
-}
-
 TEST(HostileSite, ScanFinishesWithinItsLimitsAndNamesEveryProblem) {
   TempDir site_dir;
   const int port = testing::free_port();
-  const auto outside = interface_ipv4();
+  const auto outside = testing::interface_ipv4();
   std::vector<std::string> site_argv = {testing::kSystemPython,
                                         testing::support_file("hostile_site.py"),
                                         std::to_string(port), (site_dir / "requests.log").string()};

@@ -5,7 +5,6 @@
 // hop's host name), and HEAD answers carry their Content-Length.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -26,23 +25,6 @@ using testing::NginxOptions;
 using testing::NginxServer;
 using testing::TempDir;
 using testing::write_file;
-
-// The first IPv4 address of a non-loopback interface, if any.
-std::optional<std::string> interface_ipv4() {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return std::nullopt;
-  std::optional<std::string> found;
-  for (auto* i = list; i != nullptr && !found; i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
-    char text[INET_ADDRSTRLEN];
-    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);  // NOLINT: C API
-    if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) &&
-        !std::string(text).starts_with("127."))
-      found = text;
-  }
-  ::freeifaddrs(list);
-  return found;
-}
 
 // This machine's host name when the system resolver (/etc/hosts) gives a loopback address for it.
 std::optional<std::string> host_name_resolving_to_loopback() {
@@ -200,7 +182,7 @@ TEST_P(Redirects, AProxiedSourceKeepsItsProxyOnEveryHop) {
 // non-loopback address, a redirect to this machine's own host name (which /etc/hosts maps to
 // 127.0.0.1 on Debian) is refused after the connection and before any request is sent to it.
 TEST_P(Redirects, ANameResolvedToLoopbackIsRefusedBeforeTheRequest) {
-  const auto address = interface_ipv4();
+  const auto address = testing::interface_ipv4();
   const auto name = host_name_resolving_to_loopback();
   if (!address || !name) {
     GTEST_SKIP() << "needs a non-loopback IPv4 interface and a host name that resolves to 127.x";

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -226,6 +227,22 @@ std::string find_program(const std::string& name) {
     start = end + 1;
   }
   return {};
+}
+
+std::optional<std::string> interface_ipv4() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return std::nullopt;
+  std::optional<std::string> found;
+  for (auto* i = list; i != nullptr && !found; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);  // NOLINT: C API
+    if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) &&
+        !std::string(text).starts_with("127."))
+      found = text;
+  }
+  ::freeifaddrs(list);
+  return found;
 }
 
 }  // namespace leakwatch::testing

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ class BackgroundProcess {
 int free_port();
 // Waits until something accepts connections on 127.0.0.1:port.
 bool wait_for_port(int port, std::chrono::milliseconds limit = std::chrono::seconds{10});
+// The first IPv4 address of a non-loopback interface, if any (a site there is not on
+// loopback: what redirect tests point at).
+std::optional<std::string> interface_ipv4();
 // Full path of a program, or empty when it is not installed (looks in PATH and sbin folders).
 std::string find_program(const std::string& name);
 
