@@ -186,6 +186,12 @@ std::optional<HttpResponse> ApiService::unknown_source(const std::string& source
   return std::nullopt;
 }
 
+bool ApiService::reads_store(const HttpRequest& request) {
+  return request.method == "GET" &&
+         (request.path == "/v1/sightings" || request.path == "/v1/verify" ||
+          request.path == "/v1/sources" || request.path == "/v1/scans");
+}
+
 HttpResponse ApiService::handle(const HttpRequest& request) {
   HttpResponse response;
   // Probes (systemd, Kubernetes, load balancers) carry no token; the answer tells nothing but
@@ -241,35 +247,20 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
       response.content_type = "text/plain; version=0.0.4; charset=utf-8";
       response.body = extras_.metrics();
     }
-  } else {
-    {
-      // Catch up with the writer (a running scan) before answering, at most once per
-      // kApiRefreshInterval: a catch-up costs milliseconds (it reads the writer's manifest and
-      // log), so a burst of requests shares one. The catch-up needs the store to itself: while
-      // long answers are being built from it, a request is answered from the view they read
-      // instead of waiting for all of them, unless that view is older than kApiMaxStaleness.
-      std::unique_lock lock(store_mutex_, std::try_to_lock);
-      const auto started = std::chrono::steady_clock::now();
-      if (!lock.owns_lock() &&
-          started - std::chrono::steady_clock::time_point(
-                        std::chrono::steady_clock::duration(last_refresh_ticks_.load())) >=
-              kApiMaxStaleness) {
-        lock.lock();
-      }
-      if (lock.owns_lock() && (!last_refresh_ || started - *last_refresh_ >= kApiRefreshInterval)) {
-        if (auto caught = store_.refresh(); !caught) {
-          spdlog::error("api store catch-up failed: {}", caught.error().message);
-          return error(503, caught.error().message);
-        }
-        last_refresh_ = started;
-        last_refresh_ticks_ = started.time_since_epoch().count();
-      }
+  } else if (route->path == "/v1/health") {
+    // Liveness: never waits for the store. It catches up when nothing else holds the store, so
+    // a store the writer left unreadable shows here.
+    if (auto failed = catch_up(false)) return *failed;
+    try {
+      response = health(request);
+    } catch (const BadParam& bad) {
+      response = error(400, bad.message);
     }
+  } else {
+    if (auto failed = catch_up(true)) return *failed;
     std::shared_lock lock(store_mutex_);
     try {
-      if (route->path == "/v1/health") {
-        response = health(request);
-      } else if (route->path == "/v1/sightings") {
+      if (route->path == "/v1/sightings") {
         response = sightings(request);
       } else if (route->path == "/v1/verify") {
         response = verify(request);
@@ -284,6 +275,31 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
   }
   spdlog::debug("api method={} path={} status={}", request.method, request.path, response.status);
   return response;
+}
+
+// Catches up with the writer (a running scan) before answering, at most once per
+// kApiRefreshInterval: a catch-up costs milliseconds (it reads the writer's manifest and log),
+// so a burst of requests shares one. The catch-up needs the store to itself: while long answers
+// are being built from it, a request is answered from the view they read instead of waiting
+// for all of them, unless that view is older than kApiMaxStaleness (and `may_wait`).
+std::optional<HttpResponse> ApiService::catch_up(bool may_wait) {
+  std::unique_lock lock(store_mutex_, std::try_to_lock);
+  const auto started = std::chrono::steady_clock::now();
+  if (!lock.owns_lock() && may_wait &&
+      started - std::chrono::steady_clock::time_point(
+                    std::chrono::steady_clock::duration(last_refresh_ticks_.load())) >=
+          kApiMaxStaleness) {
+    lock.lock();
+  }
+  if (lock.owns_lock() && (!last_refresh_ || started - *last_refresh_ >= kApiRefreshInterval)) {
+    if (auto caught = store_.refresh(); !caught) {
+      spdlog::error("api store catch-up failed: {}", caught.error().message);
+      return error(503, caught.error().message);
+    }
+    last_refresh_ = started;
+    last_refresh_ticks_ = started.time_since_epoch().count();
+  }
+  return std::nullopt;
 }
 
 HttpResponse ApiService::health(const HttpRequest& request) {
@@ -472,7 +488,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(store::Store& store,
   auto* service = server->service_.get();
   auto http = HttpServer::listen(
       options.host, options.port, options.limits,
-      [service](const HttpRequest& r) { return service->handle(r); }, options.tls);
+      [service](const HttpRequest& r) { return service->handle(r); }, options.tls,
+      &ApiService::reads_store);
   if (!http) return http.error();
   server->server_ = std::move(http).value();
   return server;

@@ -55,8 +55,12 @@ class ApiService {
              ApiExtras extras = {});
 
   HttpResponse handle(const HttpRequest& request);
+  // True for the requests that read the store (their answers may take seconds); probes,
+  // /v1/health, /metrics and refusals are answered without it.
+  static bool reads_store(const HttpRequest& request);
 
  private:
+  std::optional<HttpResponse> catch_up(bool may_wait);
   HttpResponse health(const HttpRequest& request);
   HttpResponse sightings(const HttpRequest& request);
   HttpResponse verify(const HttpRequest& request);

@@ -13,6 +13,11 @@
 //   encrypted); there its head is checked again after parsing (on_request).
 // - libmicrohttpd's thread pool (epoll) reads heads, calls on_request, writes answers, within
 //   its memory limit per connection and its own connection limits (a backstop above ours).
+//   A quick request is answered there at once. A long one (is_long) is suspended and queued
+//   for the builders, `workers` threads of our own, in arrival order; the builder that takes it
+//   calls the handler, keeps the answer in the request's state and resumes the connection,
+//   whose I/O thread then queues the answer. So no I/O thread ever waits for a handler, and a
+//   connection sharing its I/O thread with one whose answer takes seconds is not held up.
 // - deadlines: libmicrohttpd's timeout is an idle timeout, reset by every byte. When a deadline
 //   from accept passes, the loop closes a connection it still screens, or shuts down the socket
 //   of one libmicrohttpd holds, which then closes it on its next event.
@@ -34,11 +39,15 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace leakwatch::app {
@@ -58,8 +67,17 @@ std::string json_error(std::string_view message) {
 
 // One request's state, from its request line (the URI log callback) to its completion.
 struct RequestState {
-  std::string target;  // the request-target exactly as sent
-  bool answered = false;
+  std::string target;     // the request-target exactly as sent
+  bool answered = false;  // handled (answered, or queued for a builder): the I/O thread's
+  HttpRequest request;    // for the builder
+  HttpResponse response;  // the builder's, once built is set
+  std::atomic<bool> built{false};
+};
+
+// A long request waiting for a builder: its connection is suspended until the answer is built.
+struct Job {
+  MHD_Connection* connection = nullptr;
+  RequestState* state = nullptr;  // libmicrohttpd's until completion, which waits for the resume
 };
 
 // An accepted connection, with its deadlines: screened by the accept loop, then held by
@@ -126,7 +144,15 @@ struct HttpServer::Impl {
   std::mutex mutex;
   std::unordered_map<int, Connection> connections;  // by descriptor, under mutex
 
+  HttpServer::IsLong is_long;
+  std::mutex jobs_mutex;
+  std::condition_variable jobs_ready;
+  std::deque<Job> jobs;   // under jobs_mutex
+  bool stopping = false;  // under jobs_mutex: builders answer what waits 503 and exit
+  std::vector<std::thread> builders;
+
   ~Impl() {
+    stop_builders();
     if (daemon) MHD_stop_daemon(daemon);
     for (const auto& [fd, c] : connections) {
       if (c.screening) ::close(fd);
@@ -145,6 +171,8 @@ struct HttpServer::Impl {
   void arm_listen(bool on);
   Clock::time_point enforce_deadlines();
   void head_received(MHD_Connection* connection);
+  void build_loop();
+  void stop_builders();
   void closed(MHD_Connection* connection);
   MHD_Result on_request(MHD_Connection* connection, const char* method, const char* version,
                         size_t* upload_data_size, void** request_cls);
@@ -219,6 +247,15 @@ struct HeaderCollector {
   std::string head;
 };
 
+HttpResponse call_handler(const HttpServer::Handler& handler, const HttpRequest& request) {
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    return HttpResponse{.status = 500,
+                        .body = json_error(std::string("internal error: ") + e.what())};
+  }
+}
+
 extern "C" MHD_Result collect_header(void* cls, MHD_ValueKind /*kind*/, const char* key,
                                      size_t key_size, const char* value, size_t value_size) {
   auto& head = static_cast<HeaderCollector*>(cls)->head;
@@ -235,7 +272,11 @@ MHD_Result HttpServer::Impl::on_request(MHD_Connection* connection, const char* 
   auto* state = static_cast<RequestState*>(*request_cls);
   if (!state) return MHD_NO;  // no request line seen: cannot happen, close
   if (state->answered) {
-    *upload_data_size = 0;  // a body after the 413: discard
+    // Resumed by the builder: its answer is ready. Or a body after the 413: discard.
+    if (state->built.exchange(false, std::memory_order_acquire)) {
+      return queue(connection, state->response);
+    }
+    *upload_data_size = 0;
     return MHD_YES;
   }
   state->answered = true;
@@ -248,15 +289,53 @@ MHD_Result HttpServer::Impl::on_request(MHD_Connection* connection, const char* 
   collector.head += "\r\n";
   auto parsed = parse_request_head(collector.head, limits);
   if (auto* refused = std::get_if<HttpResponse>(&parsed)) return queue(connection, *refused);
-  const auto& request = std::get<HttpRequest>(parsed);
-  HttpResponse response;
-  try {
-    response = handler(request);
-  } catch (const std::exception& e) {
-    response =
-        HttpResponse{.status = 500, .body = json_error(std::string("internal error: ") + e.what())};
+  auto& request = std::get<HttpRequest>(parsed);
+  if (!is_long || is_long(request)) {
+    state->request = std::move(request);
+    {
+      const std::lock_guard lock(jobs_mutex);
+      if (!stopping) {
+        MHD_suspend_connection(connection);
+        jobs.push_back(Job{connection, state});
+        jobs_ready.notify_one();
+        return MHD_YES;
+      }
+    }
+    return queue(connection, HttpResponse{.status = 503, .body = json_error("shutting down")});
   }
-  return queue(connection, response);
+  return queue(connection, call_handler(handler, request));
+}
+
+void HttpServer::Impl::build_loop() {
+  while (true) {
+    Job job;
+    bool answer = true;
+    {
+      std::unique_lock lock(jobs_mutex);
+      jobs_ready.wait(lock, [&] { return stopping || !jobs.empty(); });
+      if (jobs.empty()) return;
+      job = jobs.front();
+      jobs.pop_front();
+      answer = !stopping;
+    }
+    job.state->response = answer ? call_handler(handler, job.state->request)
+                                 : HttpResponse{.status = 503, .body = json_error("shutting down")};
+    job.state->built.store(true, std::memory_order_release);
+    // From here the state is libmicrohttpd's again (it may complete and free it at once).
+    MHD_resume_connection(job.connection);
+  }
+}
+
+// Every builder finishes the answer it is building; what still waits is answered 503. All
+// connections are resumed before this returns, as MHD_stop_daemon needs.
+void HttpServer::Impl::stop_builders() {
+  {
+    const std::lock_guard lock(jobs_mutex);
+    stopping = true;
+  }
+  jobs_ready.notify_all();
+  for (auto& t : builders) t.join();
+  builders.clear();
 }
 
 void HttpServer::Impl::head_received(MHD_Connection* connection) {
@@ -517,14 +596,15 @@ void HttpServer::stop() {
 
 void HttpServer::run() {
   impl_->accept_loop();
-  // Closes every connection and joins the pool after the handlers running have returned.
+  impl_->stop_builders();
+  // Closes every connection and joins the I/O threads.
   if (impl_->daemon) MHD_stop_daemon(impl_->daemon);
   impl_->daemon = nullptr;
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::listen(const std::string& host, int port,
                                                        HttpServerLimits limits, Handler handler,
-                                                       std::optional<HttpTls> tls) {
+                                                       std::optional<HttpTls> tls, IsLong is_long) {
   const std::string where = host + ":" + std::to_string(port);
   if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
     return Error{"listen " + where + ": this libmicrohttpd has no TLS support"};
@@ -532,6 +612,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen(const std::string& host, 
   auto impl = std::make_unique<Impl>();
   impl->limits = limits;
   impl->handler = std::move(handler);
+  impl->is_long = std::move(is_long);
   impl->tls = tls.has_value();
 
   addrinfo hints{};
@@ -583,15 +664,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen(const std::string& host, 
   // Per connection: the read buffer holds the largest head we accept (so an oversized one gets
   // our 431, not a cut), plus room for the answer's headers.
   const auto memory = static_cast<size_t>(2 * limits.max_head_bytes + 16 * 1024);
-  const auto workers = static_cast<unsigned>(std::max<std::size_t>(1, limits.workers));
+  const auto io_threads = static_cast<unsigned>(std::max<std::size_t>(1, limits.io_threads));
   // libmicrohttpd's own idle timeout, a backstop behind the deadlines from accept.
   const auto idle = static_cast<unsigned>(std::max<long>(
       1, std::chrono::ceil<std::chrono::seconds>(limits.connection_timeout).count()));
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
-                   MHD_USE_ITC | MHD_USE_ERROR_LOG;
+                   MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
   if (tls) flags |= MHD_USE_TLS;
   std::vector<MHD_OptionItem> options = {
-      {MHD_OPTION_THREAD_POOL_SIZE, workers, nullptr},
+      {MHD_OPTION_THREAD_POOL_SIZE, io_threads, nullptr},
       // Backstops: the accept loop counts at accept, and a connection closing is off its books
       // a moment before it is off libmicrohttpd's.
       {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(limits.max_connections + 16), nullptr},
@@ -616,6 +697,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen(const std::string& host, 
     return Error{
         "listen " + where + ": libmicrohttpd did not start" +
         (tls ? " (is cert_file a PEM certificate and key_file its PEM private key?)" : "")};
+  }
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, limits.workers); ++i) {
+    impl->builders.emplace_back([raw = impl.get()] { raw->build_loop(); });
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

@@ -2,10 +2,12 @@
 // stays in http_server.cpp). It knows nothing of leakwatch: it accepts connections itself (so an
 // exhausted file table backs off instead of spinning), hands them to libmicrohttpd's thread pool
 // (epoll: a slow client costs a socket and a buffer, never a worker), checks every request head
-// with parse_request_head, calls the handler, writes the answer and closes. Limits are counted
-// from accept: total and per-address connections, the request deadline (head, TLS handshake
-// included) and the connection deadline (the answer included: a slow reader is cut off), head
-// size and header count. Optional TLS through libmicrohttpd's GnuTLS support.
+// with parse_request_head, calls the handler, writes the answer and closes. Answers that may take
+// long are built on a pool of their own while libmicrohttpd's threads go on with other
+// connections, so a quick request (a health probe) is answered beside any number of long ones.
+// Limits are counted from accept: total and per-address connections, the request deadline (head,
+// TLS handshake included) and the connection deadline (the answer included: a slow reader is cut
+// off), head size and header count. Optional TLS through libmicrohttpd's GnuTLS support.
 #pragma once
 
 #include <chrono>
@@ -49,7 +51,8 @@ struct HttpServerLimits {
   // From accept: the connection is closed by then, whatever it is doing (a slow reader of the
   // answer included).
   std::chrono::milliseconds connection_timeout{60'000};
-  std::size_t workers = 4;            // requests handled at once (libmicrohttpd thread pool)
+  std::size_t workers = 4;            // long answers built at once (more wait their turn in order)
+  std::size_t io_threads = 2;         // libmicrohttpd's thread pool: reads heads, writes answers
   std::size_t max_connections = 256;  // open at once; more wait in the listen backlog
   std::size_t max_per_address = 32;   // open at once from one client address; more are closed
 };
@@ -76,12 +79,17 @@ std::variant<HttpRequest, HttpResponse> parse_request_head(std::string_view head
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // True for a request whose answer may take long (a store query): the handler runs for it on
+  // the pool of `workers`. The rest are answered at once on the I/O thread. Unset: every
+  // request is long.
+  using IsLong = std::function<bool(const HttpRequest&)>;
 
   // Binds and listens on host:port (port 0: the OS picks one; see port()). host is an IP
   // literal or "localhost". With `tls`, serves HTTPS only.
   static Result<std::unique_ptr<HttpServer>> listen(const std::string& host, int port,
                                                     HttpServerLimits limits, Handler handler,
-                                                    std::optional<HttpTls> tls = std::nullopt);
+                                                    std::optional<HttpTls> tls = std::nullopt,
+                                                    IsLong is_long = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -90,7 +98,8 @@ class HttpServer {
   // Accepts and serves until stop(); returns after every connection is closed and every
   // handler has returned.
   void run();
-  // Thread-safe, also before run(); makes run() return. Requests being handled finish first.
+  // Thread-safe, also before run(); makes run() return. Answers being built finish first; long
+  // requests still waiting for a worker are answered 503.
   void stop();
 
   struct Impl;  // libmicrohttpd's daemon and the connection deadlines (http_server.cpp)

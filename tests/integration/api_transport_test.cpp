@@ -132,6 +132,38 @@ class ApiTransport : public ::testing::Test {
     return testing::wait_for_port(port_);
   }
 
+  // 2000 confirmed sightings of about 5 KB each: /v1/sightings?limit=10000 answers 11 MB.
+  void fill_large_store() {
+    auto store = store::Store::open(dir_ / "data", store::OpenMode::read_write);
+    ASSERT_TRUE(store) << store.error().message;
+    Signature sig;
+    sig.dataset = "customers";
+    sig.created = *parse_rfc3339("2026-11-01T00:00:00Z");
+    sig.files = {{"db/customers.csv", 100, {}, {}}};
+    ASSERT_TRUE((*store)->put_signature(sig));
+    ScanRecord scan;
+    scan.scan_id = "big";
+    scan.source = "leak";
+    scan.locator = "http://leak.example/";
+    scan.started = sig.created;
+    scan.ended = sig.created + std::chrono::seconds{1};
+    std::vector<Sighting> sightings;
+    for (int i = 0; i < 2000; ++i) {
+      Sighting s;
+      s.dataset = "customers";
+      s.source = "leak";
+      s.locator = "http://leak.example/" + std::string(5000, 'x') + std::to_string(i);
+      s.confidence = Confidence::confirmed;
+      s.evidence = {
+          Evidence{"sha256", "db/customers.csv", "dump/customers.csv", std::string(64, 'e')}};
+      s.files_matched = 1;
+      s.dataset_files = 1;
+      s.first_seen = s.last_seen = sig.created;
+      sightings.push_back(std::move(s));
+    }
+    ASSERT_TRUE((*store)->record_fetch(scan, sightings));
+  }
+
   TempDir dir_;
   std::filesystem::path config_ = dir_ / "leakwatch.toml";
   int port_ = 0;
@@ -222,36 +254,7 @@ TEST_F(ApiTransport, MalformedHeadsAreRefused) {
 // 100 ms) is cut off at connection_timeout after accept; the old server's write timeout was per
 // send, so each such client held one of its 4 workers for as long as it kept reading.
 TEST_F(ApiTransport, SlowReadersOfALargeAnswerAreCutOffAtTheDeadline) {
-  {
-    auto store = store::Store::open(dir_ / "data", store::OpenMode::read_write);
-    ASSERT_TRUE(store) << store.error().message;
-    Signature sig;
-    sig.dataset = "customers";
-    sig.created = *parse_rfc3339("2026-11-01T00:00:00Z");
-    sig.files = {{"db/customers.csv", 100, {}, {}}};
-    ASSERT_TRUE((*store)->put_signature(sig));
-    ScanRecord scan;
-    scan.scan_id = "big";
-    scan.source = "leak";
-    scan.locator = "http://leak.example/";
-    scan.started = sig.created;
-    scan.ended = sig.created + std::chrono::seconds{1};
-    std::vector<Sighting> sightings;
-    for (int i = 0; i < 2000; ++i) {
-      Sighting s;
-      s.dataset = "customers";
-      s.source = "leak";
-      s.locator = "http://leak.example/" + std::string(5000, 'x') + std::to_string(i);
-      s.confidence = Confidence::confirmed;
-      s.evidence = {
-          Evidence{"sha256", "db/customers.csv", "dump/customers.csv", std::string(64, 'e')}};
-      s.files_matched = 1;
-      s.dataset_files = 1;
-      s.first_seen = s.last_seen = sig.created;
-      sightings.push_back(std::move(s));
-    }
-    ASSERT_TRUE((*store)->record_fetch(scan, sightings));
-  }
+  fill_large_store();
   ASSERT_TRUE(start(
       "request_timeout = \"5s\"\nconnection_timeout = \"5s\"\n[[source]]\nname = \"leak\"\nurl = "
       "\"http://leak.example/\"\n"))
@@ -312,6 +315,58 @@ TEST_F(ApiTransport, SlowReadersOfALargeAnswerAreCutOffAtTheDeadline) {
     EXPECT_LT(got[i], full) << "reader " << i << " got the whole answer";
     ::close(readers[i]);
   }
+  EXPECT_TRUE(server_.running());
+}
+
+// Ten long answers asked for at once (11 MB each, built from the store by 4 workers) hold up no
+// probe: the old server built answers on its I/O threads, so /v1/health queued behind the
+// answers ahead of it on its thread (CI saw no answer within 4 s).
+TEST_F(ApiTransport, AHealthProbeIsAnsweredWhileLongAnswersAreBeingBuilt) {
+  fill_large_store();
+  if (::testing::Test::HasFatalFailure()) return;
+  ASSERT_TRUE(start("[[source]]\nname = \"leak\"\nurl = \"http://leak.example/\"\n"))
+      << testing::read_file(dir_ / "serve.log");
+  const std::string request =
+      "GET /v1/sightings?limit=10000 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      kToken + "\r\n\r\n";
+  constexpr std::size_t kLong = 10;
+  std::vector<int> fds;
+  for (std::size_t i = 0; i < kLong; ++i) {
+    const int fd = connect_from("127.0.0.1", port_);
+    ASSERT_GE(fd, 0);
+    ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    fds.push_back(fd);
+  }
+  std::vector<std::atomic<Clock::rep>> first_byte(kLong);
+  std::vector<long> got(kLong);
+  std::vector<std::thread> readers;
+  for (std::size_t i = 0; i < kLong; ++i) {
+    readers.emplace_back([&, i] {
+      char c;
+      timeval tv{60, 0};
+      ::setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      const auto n = ::recv(fds[i], &c, 1, 0);
+      first_byte[i] = Clock::now().time_since_epoch().count();
+      got[i] = n <= 0 ? n : 1 + read_until_closed(fds[i], std::chrono::seconds{60});
+    });
+  }
+  const auto asked = Clock::now();
+  EXPECT_EQ(status_of(port_, "/v1/health", 30), "200");
+  const auto answered = Clock::now();
+  for (auto& t : readers) t.join();
+  std::size_t before = 0;
+  for (std::size_t i = 0; i < kLong; ++i) {
+    if (first_byte[i].load() < answered.time_since_epoch().count()) ++before;
+    EXPECT_GT(got[i], 8 << 20) << "long answer " << i;
+    ::close(fds[i]);
+  }
+  std::cerr << "health answered in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(answered - asked).count()
+            << " ms, after " << before << " of " << kLong << " long answers had started\n";
+  // Four workers build four answers at a time: the probe is answered before the first round is
+  // out (the old server: after 4 to 10 of them).
+  EXPECT_LE(before, 2u);
   EXPECT_TRUE(server_.running());
 }
 
