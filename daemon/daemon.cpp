@@ -187,7 +187,12 @@ Result<void> Daemon::start_api() {
   app::ListenRequest request{
       .who = "api", .listen_flag = options_.listen, .no_auth = options_.no_auth};
   request.extras.metrics = [this] {
-    return metrics_.render() + (options_.remote ? options_.remote->metrics_text() : "");
+    const auto memory = store_.memory();
+    metrics_.set_store_memory({{"memtables", memory.memtables},
+                               {"block_cache", memory.block_cache},
+                               {"table_readers", memory.table_readers}});
+    return metrics_.render() + render_process_metrics() +
+           (options_.remote ? options_.remote->metrics_text() : "");
   };
   request.extras.health_problem = [this] { return health_problem(); };
   api_config_ = config_;

@@ -1,8 +1,11 @@
 #include "daemon/metrics.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 namespace leakwatch::daemon {
@@ -218,6 +221,41 @@ std::string Metrics::render() const {
   {
     Family f(out, "leakwatch_proxy_up", "gauge", "1 when the proxy's last health check passed.");
     for (const auto& [proxy, up] : proxies_) f.sample(label("proxy", proxy), up ? 1 : 0);
+  }
+  if (!store_memory_.empty()) {
+    Family f(out, "leakwatch_store_memory_bytes", "gauge",
+             "Memory the store (RocksDB) holds, by part: memtables, block_cache, table_readers.");
+    for (const auto& [part, bytes] : store_memory_) {
+      f.sample(label("part", part), static_cast<double>(bytes));
+    }
+  }
+  return out;
+}
+
+void Metrics::set_store_memory(std::map<std::string, std::uint64_t> parts) {
+  const std::lock_guard lock(mutex_);
+  store_memory_ = std::move(parts);
+}
+
+std::string render_process_metrics() {
+  std::string out;
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0, resident = 0;
+  if (statm >> pages >> resident) {
+    Family f(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    f.sample("",
+             static_cast<double>(resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE))));
+  }
+  std::error_code ec;
+  std::uint64_t fds = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++fds;
+  }
+  if (!ec) {
+    Family f(out, "process_open_fds", "gauge", "Number of open file descriptors.");
+    // Less the one the listing itself held open.
+    f.sample("", static_cast<double>(fds > 0 ? fds - 1 : 0));
   }
   return out;
 }

@@ -43,6 +43,9 @@ class Metrics {
   void set_sightings(const std::map<std::string, std::map<Confidence, std::uint64_t>>& counts);
   void record_alert_pass(const std::vector<HookDeliveryCounts>& hooks);
   void set_proxy_up(const std::string& proxy, bool up);
+  // The store's memory by part ("memtables", "block_cache", "table_readers"), sampled when
+  // /metrics is asked for.
+  void set_store_memory(std::map<std::string, std::uint64_t> parts);
   // Sources and hooks no longer configured stop being reported (after a reload).
   void retain(const std::vector<std::string>& sources, const std::vector<std::string>& hooks,
               const std::vector<std::string>& proxies);
@@ -71,7 +74,12 @@ class Metrics {
   std::map<std::string, std::map<Confidence, std::uint64_t>> sightings_;
   std::map<std::string, HookMetrics> hooks_;
   std::map<std::string, bool> proxies_;
+  std::map<std::string, std::uint64_t> store_memory_;
 };
+
+// The process's resident memory and open descriptors (Prometheus' standard
+// process_resident_memory_bytes and process_open_fds), from /proc/self; empty when unreadable.
+std::string render_process_metrics();
 
 // A label value escaped for the text format: backslash, double quote and newline.
 std::string escape_label_value(std::string_view value);

@@ -93,6 +93,17 @@ Result<StoreStats> Store::stats() {
   return out;
 }
 
+StoreMemory Store::memory() {
+  StoreMemory out;
+  auto& db = *impl_->db;
+  db.GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &out.memtables);
+  db.GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem,
+                              &out.table_readers);
+  // One cache shared by every family: read once.
+  db.GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage, &out.block_cache);
+  return out;
+}
+
 Result<void> Store::backup(const std::filesystem::path& dir) {
   if (impl_->read_only) {
     return Error{impl_->path.string() + ": backup needs the database lock (stop the daemon)"};

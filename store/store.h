@@ -216,6 +216,15 @@ struct FamilyStats {
   std::uint64_t memtable_bytes = 0;
 };
 
+// What the database holds in memory now (RocksDB's own accounting), for /metrics: the
+// memtables (bounded by a 16 MiB budget for all families), the block cache (8 MiB, index and
+// filter blocks included) and the table readers outside it.
+struct StoreMemory {
+  std::uint64_t memtables = 0;
+  std::uint64_t block_cache = 0;
+  std::uint64_t table_readers = 0;
+};
+
 struct StoreStats {
   std::filesystem::path path;
   int schema_version = 0;
@@ -299,6 +308,8 @@ class Store {
 
   // Operations (`leakwatch db ...`).
   Result<StoreStats> stats();
+  // Cheap (a few property reads), thread-safe.
+  StoreMemory memory();
   // A RocksDB checkpoint in `dir` (which must not exist): a complete database; restore by
   // moving it to <data dir>/db while no leakwatch runs. Needs the writer (read_write).
   Result<void> backup(const std::filesystem::path& dir);

@@ -182,6 +182,16 @@ TEST_F(DaemonTest, ARealPrometheusScrapesTheMetricsWithTheBearerToken) {
                            .out;
   EXPECT_NE(targets.find(R"("value":[)"), std::string::npos) << targets;
   EXPECT_TRUE(std::regex_search(targets, std::regex(R"("value":\[[0-9.]+,"1"\])"))) << targets;
+  // The store's memtables hold the scans written, and the process reports its own memory.
+  for (const std::string query : {"leakwatch_store_memory_bytes%7Bpart%3D%22memtables%22%7D",
+                                  "process_resident_memory_bytes", "process_open_fds"}) {
+    const auto got = run_command({"curl", "-sS", "--max-time", "5",
+                                  "http://127.0.0.1:" + std::to_string(prom_port) +
+                                      "/api/v1/query?query=" + query})
+                         .out;
+    EXPECT_TRUE(std::regex_search(got, std::regex(R"("value":\[[0-9.]+,"[1-9][0-9]*"\])")))
+        << query << ": " << got;
+  }
   prom.stop();
   ::kill(daemon.pid(), SIGTERM);
   EXPECT_EQ(wait_exit(daemon, 10s), 0);

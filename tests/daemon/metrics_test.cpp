@@ -3,6 +3,7 @@
 #include "daemon/metrics.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -92,13 +93,41 @@ TEST(Metrics, AReloadDropsSourcesAndHooksNoLongerConfigured) {
   EXPECT_TRUE(has_line(text, "leakwatch_scans_total{source=\"dump\",status=\"ok\"} 2"));
 }
 
+// The store's memory by part, and the process's own RSS and descriptors (read from /proc/self:
+// this test process has at least its three standard descriptors and some resident memory).
+TEST(Metrics, StoreMemoryAndTheProcessResidentMemoryAndDescriptors) {
+  Metrics m("0.1.0");
+  EXPECT_EQ(m.render().find("leakwatch_store_memory_bytes"), std::string::npos)
+      << "no store sampled yet: no family";
+  m.set_store_memory({{"memtables", 1048576}, {"block_cache", 4096}, {"table_readers", 12}});
+  const auto text = m.render();
+  EXPECT_TRUE(has_line(text, "leakwatch_store_memory_bytes{part=\"memtables\"} 1048576")) << text;
+  EXPECT_TRUE(has_line(text, "leakwatch_store_memory_bytes{part=\"block_cache\"} 4096")) << text;
+  EXPECT_TRUE(has_line(text, "leakwatch_store_memory_bytes{part=\"table_readers\"} 12")) << text;
+  // A sample's value, or -1 when the text has none.
+  const auto value = [](const std::string& text, const std::string& name) {
+    const std::string key = "\n" + name + " ";
+    const auto at = text.find(key);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + key.size()));
+  };
+  const auto process = render_process_metrics();
+  const std::vector<int> more = {::dup(0), ::dup(0), ::dup(0)};
+  const auto with_more = render_process_metrics();
+  for (const int fd : more) ::close(fd);
+  EXPECT_GT(value(process, "process_resident_memory_bytes"), 1 << 20) << process;
+  EXPECT_GE(value(process, "process_open_fds"), 3) << process;
+  EXPECT_EQ(value(with_more, "process_open_fds"), value(process, "process_open_fds") + 3)
+      << "three more descriptors open";
+}
+
 TEST(Metrics, PromtoolAcceptsTheExposition) {
   const auto promtool = testing::find_program("promtool");
   if (promtool.empty()) GTEST_SKIP() << "promtool (Debian prometheus) not installed";
   testing::TempDir dir;
   Metrics full("0.1.0");
   populate(full);
-  for (const auto& [name, text] : {std::pair{"full.prom", full.render()},
+  full.set_store_memory({{"memtables", 1048576}, {"block_cache", 4096}, {"table_readers", 12}});
+  for (const auto& [name, text] : {std::pair{"full.prom", full.render() + render_process_metrics()},
                                    std::pair{"empty.prom", Metrics("0.1.0").render()}}) {
     testing::write_file(dir / name, text);
     const auto r = testing::run_command(
