@@ -61,18 +61,24 @@ token=soak-token-0123456789abcdef
 pid=$!
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$api_port/healthz" >/dev/null && break; sleep 0.1; done
 
-scans() {
+# From /metrics: scans so far, and the store's memtables and block cache in KiB (RocksDB's own
+# accounting: RSS less these is what the daemon holds besides the store's bounded buffers).
+from_metrics() {
   curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$api_port/metrics" |
-    awk '/^leakwatch_scans_total/ {s += $2} END {print s + 0}'
+    awk '/^leakwatch_scans_total/ {s += $2}
+         /^leakwatch_store_memory_bytes\{part="memtables"\}/ {m = $2}
+         /^leakwatch_store_memory_bytes\{part="block_cache"\}/ {c = $2}
+         END {printf "%d %d %d", s, m / 1024, c / 1024}'
 }
 sample() {
   local rss fds store
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
   fds=$(ls "/proc/$pid/fd" | wc -l)
   store=$(du -sk "$work/data/db" | cut -f1)
-  echo "$1 $rss $fds $store $(scans)"
+  read -r scans memtables cache <<<"$(from_metrics)"
+  echo "$1 $rss $fds $store $scans $memtables $cache $((rss - memtables - cache))"
 }
-echo "t_s rss_kib fds store_kib scans"
+echo "t_s rss_kib fds store_kib scans memtables_kib block_cache_kib rss_less_store_kib"
 start=$(date +%s)
 first=""
 while true; do
@@ -85,8 +91,9 @@ while true; do
 done
 kill -TERM "$pid"
 wait "$pid" && echo "daemon exited 0" || echo "daemon exited $?"
-read -r _ rss1 fds1 store1 scans1 <<<"$first"
-read -r _ rss2 fds2 store2 scans2 <<<"$line"
-echo "after 1 min: rss ${rss1} KiB, fds $fds1, store ${store1} KiB, scans $scans1"
-echo "at the end:  rss ${rss2} KiB, fds $fds2, store ${store2} KiB, scans $scans2"
+read -r _ rss1 fds1 store1 scans1 mem1 cache1 rest1 <<<"$first"
+read -r _ rss2 fds2 store2 scans2 mem2 cache2 rest2 <<<"$line"
+echo "after 1 min: rss ${rss1} KiB, fds $fds1, store ${store1} KiB, scans $scans1, memtables ${mem1} KiB, block cache ${cache1} KiB"
+echo "at the end:  rss ${rss2} KiB, fds $fds2, store ${store2} KiB, scans $scans2, memtables ${mem2} KiB, block cache ${cache2} KiB"
 awk -v a="$rss1" -v b="$rss2" 'BEGIN {printf "rss change: %+.1f%%\n", (b - a) * 100 / a}'
+awk -v a="$rest1" -v b="$rest2" 'BEGIN {printf "rss less the store'"'"'s memtables and cache: %+.1f%%\n", (b - a) * 100 / a}'
