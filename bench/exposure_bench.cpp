@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/cpu_time.h"
 #include "verify/exposure.h"
 
 namespace {
@@ -20,13 +21,7 @@ namespace {
 using namespace leakwatch;
 using Clock = std::chrono::steady_clock;
 
-// CPU time of this process: on a machine shared with other builds the wall time mostly waits for
-// a core, so both are printed.
-double cpu_ms() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
+using bench::cpu_ms;
 
 const Timestamp kAsOf = from_unix_ms(1'798'761'600'000);  // 2027-01-01
 constexpr auto kYear = std::chrono::hours{24 * 365};
