@@ -141,7 +141,9 @@ void read_source_tables(Validator& v, const toml::table& root, Config& config) {
     s.probe_budget =
         static_cast<std::uint64_t>(v.integer(*t, "probe_budget", sctx, 0, 1'000'000)
                                        .value_or(static_cast<std::int64_t>(s.probe_budget)));
-    s.linked_text_budget = v.size(*t, "linked_text_budget", sctx).value_or(s.linked_text_budget);
+    // 0: the post's linked text documents are not read.
+    s.linked_text_budget =
+        v.size(*t, "linked_text_budget", sctx, true).value_or(s.linked_text_budget);
     s.text_budget = v.size(*t, "text_budget", sctx).value_or(s.text_budget);
     if (const auto* node = t->get("json_keys")) {
       // json_keys = { path = ["fn", "name"], size = "bytes", children = "kids" }

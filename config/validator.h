@@ -97,18 +97,23 @@ class Validator {
     return i->get();
   }
 
-  // Sizes may be written as integers (bytes) or strings ("64MiB").
+  // Sizes may be written as integers (bytes) or strings ("64MiB"); 0 only where it means
+  // "none" (`zero_allowed`).
   std::optional<std::uint64_t> size(const toml::table& t, std::string_view key,
-                                    std::string_view context) {
+                                    std::string_view context, bool zero_allowed = false) {
     const auto* node = t.get(key);
     if (!node) return std::nullopt;
-    if (const auto* i = node->as_integer(); i && i->get() > 0)
+    const std::int64_t least = zero_allowed ? 0 : 1;
+    if (const auto* i = node->as_integer(); i && i->get() >= least)
       return static_cast<std::uint64_t>(i->get());
     if (const auto* s = node->as_string()) {
-      if (const auto v = parse_size(s->get()); v && *v > 0) return v;
+      if (const auto v = parse_size(s->get()); v && *v >= static_cast<std::uint64_t>(least)) {
+        return v;
+      }
     }
     fail(node->source(), qualified(context, key),
-         "must be a positive size in bytes or with a unit (\"64MiB\", \"2 GB\")");
+         zero_allowed ? "must be a size in bytes or with a unit (\"64MiB\", \"2 GB\"), or 0"
+                      : "must be a positive size in bytes or with a unit (\"64MiB\", \"2 GB\")");
     return std::nullopt;
   }
 

@@ -197,6 +197,22 @@ text_budget = 0
 )");
   EXPECT_TRUE(has_error(message, 4, 15, "source 'a'.text_budget", "must be a positive size"));
   EXPECT_TRUE(has_error(message, 8, 15, "source 'b'.text_budget", "must be a positive size"));
+  // linked_text_budget = 0 means none (docs/CONTRACTS.md); below that it is an error.
+  const auto none = parse_config(R"([[source]]
+name = "post"
+url = "https://a.example/t/1.html"
+kind = "page"
+linked_text_budget = 0
+)",
+                                 kFile);
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_EQ(none->find_source("post")->linked_text_budget, 0u);
+  const auto negative = error_of(R"([[source]]
+name = "post"
+url = "https://a.example/t/1.html"
+linked_text_budget = -1
+)");
+  EXPECT_TRUE(has_error(negative, 4, 22, "source 'post'.linked_text_budget", "or 0")) << negative;
 }
 
 TEST(Config, AnEmptyFileIsValidWithDefaults) {
