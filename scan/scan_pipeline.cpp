@@ -234,8 +234,13 @@ CrawledSource crawl_for_scan(const config::SourceConfig& source, const config::C
       crawl = fetch();
     }
   }
-  out.etag = crawl.etag;
-  out.last_modified = crawl.last_modified;
+  // A 304 is scored again from the stored manifest, which keeps no text bodies (never hoard) and
+  // not the torrents and magnets the index linked to: a source whose crawl found any of them is
+  // asked in full next time (no validators kept), or their sightings would not be re-seen.
+  const bool replayable =
+      crawl.manifest.texts.empty() && crawl.torrents.empty() && crawl.magnets.empty();
+  out.etag = replayable ? crawl.etag : std::string();
+  out.last_modified = replayable ? crawl.last_modified : std::string();
   rec.ended = now();
   rec.status = crawl.status;
   rec.error = crawl.error;
