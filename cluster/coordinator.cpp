@@ -554,6 +554,14 @@ void Coordinator::Impl::done(const std::string& source, const std::string& job,
     if (it != outstanding.end() && (it->second.job.empty() || it->second.job == job)) {
       outstanding.erase(it);
     }
+    // A scan of this source asked for before this result was recorded is answered by it: the
+    // daemon takes this as the end of that scan. Published as well, it would scan the source
+    // twice (a restarted coordinator's first due sources, whose jobs from before the restart
+    // finish while they wait here).
+    if (std::erase_if(queue, [&](const config::SourceConfig& s) { return s.name == source; }) > 0) {
+      spdlog::info("source={} job={} recorded while a scan of it waited: not publishing another",
+                   source, job);
+    }
   }
   hooks.done(std::move(d));
 }
