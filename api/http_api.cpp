@@ -283,21 +283,19 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
 // are being built from it, a request is answered from the view they read instead of waiting
 // for all of them, unless that view is older than kApiMaxStaleness (and `may_wait`).
 std::optional<HttpResponse> ApiService::catch_up(bool may_wait) {
+  using SteadyClock = std::chrono::steady_clock;
   std::unique_lock lock(store_mutex_, std::try_to_lock);
-  const auto started = std::chrono::steady_clock::now();
-  if (!lock.owns_lock() && may_wait &&
-      started - std::chrono::steady_clock::time_point(
-                    std::chrono::steady_clock::duration(last_refresh_ticks_.load())) >=
-          kApiMaxStaleness) {
-    lock.lock();
-  }
-  if (lock.owns_lock() && (!last_refresh_ || started - *last_refresh_ >= kApiRefreshInterval)) {
+  const auto started = SteadyClock::now();
+  const auto since_last = [&] {
+    return started - SteadyClock::time_point(SteadyClock::duration(last_refresh_.load()));
+  };
+  if (!lock.owns_lock() && may_wait && since_last() >= kApiMaxStaleness) lock.lock();
+  if (lock.owns_lock() && since_last() >= kApiRefreshInterval) {
     if (auto caught = store_.refresh(); !caught) {
       spdlog::error("api store catch-up failed: {}", caught.error().message);
       return error(503, caught.error().message);
     }
-    last_refresh_ = started;
-    last_refresh_ticks_ = started.time_since_epoch().count();
+    last_refresh_ = started.time_since_epoch().count();
   }
   return std::nullopt;
 }

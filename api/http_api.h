@@ -74,8 +74,9 @@ class ApiService {
   bool require_auth_;
   ApiExtras extras_;
   std::shared_mutex store_mutex_;
-  std::optional<std::chrono::steady_clock::time_point> last_refresh_;  // under store_mutex_
-  std::atomic<std::chrono::steady_clock::rep> last_refresh_ticks_{0};  // the same, lock-free
+  // The last catch-up's steady_clock ticks (0: none yet); written under store_mutex_, read
+  // without it to judge how stale the view is.
+  std::atomic<std::chrono::steady_clock::rep> last_refresh_{0};
 };
 
 // The HTTP server and the API service together: what `serve` and the daemon run.

@@ -247,6 +247,11 @@ struct HeaderCollector {
   std::string head;
 };
 
+// The answer to a long request that arrives, or still waits for a builder, while the server stops.
+HttpResponse shutting_down() {
+  return HttpResponse{.status = 503, .body = json_error("shutting down")};
+}
+
 HttpResponse call_handler(const HttpServer::Handler& handler, const HttpRequest& request) {
   try {
     return handler(request);
@@ -301,7 +306,7 @@ MHD_Result HttpServer::Impl::on_request(MHD_Connection* connection, const char* 
         return MHD_YES;
       }
     }
-    return queue(connection, HttpResponse{.status = 503, .body = json_error("shutting down")});
+    return queue(connection, shutting_down());
   }
   return queue(connection, call_handler(handler, request));
 }
@@ -318,8 +323,7 @@ void HttpServer::Impl::build_loop() {
       jobs.pop_front();
       answer = !stopping;
     }
-    job.state->response = answer ? call_handler(handler, job.state->request)
-                                 : HttpResponse{.status = 503, .body = json_error("shutting down")};
+    job.state->response = answer ? call_handler(handler, job.state->request) : shutting_down();
     job.state->built.store(true, std::memory_order_release);
     // From here the state is libmicrohttpd's again (it may complete and free it at once).
     MHD_resume_connection(job.connection);
