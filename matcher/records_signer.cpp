@@ -59,8 +59,8 @@ Result<RecordSignReport> sign_records(const std::filesystem::path& csv, const Re
     }
     columns.push_back(std::move(c));
   }
-  for (const auto& [name, pattern] : options.patterns) {
-    (void)pattern;
+  for (const auto& entry : options.patterns) {
+    const auto& name = entry.first;  // clang 14 (the fuzz build) cannot capture a binding
     if (std::none_of(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; }))
       return Error{"sign --pattern " + name + "=...: '" + name + "' is not one of --columns"};
   }
