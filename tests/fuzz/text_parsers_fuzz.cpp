@@ -1,7 +1,8 @@
 // Fuzz targets for text the operator or a leak site supplies outside the crawler: URLs (every
 // href of every page), redirects (a Location resolved against the URL that answered, then the
 // hop-by-hop rules of net/http_client.h), CSV tables (sign --records), the config file, and the
-// signature inside a bundle another team sends (`signatures import`).
+// signature inside a bundle another team sends (`signatures import`), and the request heads and
+// queries any client of the HTTP API sends.
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -19,6 +20,11 @@
 #elif defined(LEAKWATCH_FUZZ_BUNDLE)
 #include "model/dataset_name.h"
 #include "model/signature_bundle.h"
+#elif defined(LEAKWATCH_FUZZ_HTTP_REQUEST)
+#include <nlohmann/json.hpp>
+
+#include "api/http_server.h"
+#include "model/json.h"
 #endif
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -72,6 +78,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!f.original_path.empty()) __builtin_trap();
     }
     (void)leakwatch::write_signature_bundle(bundle->signature, bundle->record_key_hex, {});
+  }
+#elif defined(LEAKWATCH_FUZZ_HTTP_REQUEST)
+  // What the routes rely on: a request that passes has a visible-ASCII absolute path, token
+  // header names, values without CR, LF or NUL, no body; a refusal's body is JSON; a query error
+  // (which quotes decoded, so attacker-chosen, bytes) still makes a JSON error body.
+  const leakwatch::app::HttpServerLimits limits{.max_head_bytes = 8192, .max_headers = 32};
+  const auto parsed = leakwatch::app::parse_request_head(text, limits);
+  if (const auto* refused = std::get_if<leakwatch::app::HttpResponse>(&parsed)) {
+    if (refused->status < 400 || !nlohmann::json::accept(refused->body)) __builtin_trap();
+    return 0;
+  }
+  const auto& request = std::get<leakwatch::app::HttpRequest>(parsed);
+  if (text.size() > limits.max_head_bytes || request.headers.size() > limits.max_headers ||
+      request.path.empty() || request.path[0] != '/')
+    __builtin_trap();
+  for (const char c : request.target) {
+    if (c <= 0x20 || c >= 0x7f) __builtin_trap();
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (name.empty() || value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+      __builtin_trap();
+  }
+  if (request.header("transfer-encoding")) __builtin_trap();
+  const auto query = leakwatch::app::parse_query(request.query);
+  if (!query) {
+    const auto body = leakwatch::dump_json(nlohmann::json{{"error", query.error().message}});
+    if (!nlohmann::json::accept(body)) __builtin_trap();
+  } else if (query->size() > 32) {
+    __builtin_trap();
   }
 #else
 #error "define one LEAKWATCH_FUZZ_* target"
