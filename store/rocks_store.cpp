@@ -76,6 +76,11 @@ std::vector<std::string_view> sorted_paths(const Manifest& m, std::deque<std::st
 // Paths packed in one buffer: 8 bytes of bookkeeping a path, where a std::string costs 32 plus
 // its heap block.
 class PathSet {
+  struct Span {  // declared before views() uses it: clang 14 takes no later declaration there
+    std::uint32_t offset;
+    std::uint32_t size;
+  };
+
  public:
   // Room for about this many paths of this many bytes in all (a guess: the last manifest of a
   // source is usually near the size of this one), so neither buffer doubles past it.
@@ -104,10 +109,6 @@ class PathSet {
   }
 
  private:
-  struct Span {
-    std::uint32_t offset;
-    std::uint32_t size;
-  };
   std::string_view view(Span s) const { return {bytes_.data() + s.offset, s.size}; }
 
   std::string bytes_;

@@ -226,9 +226,10 @@ Result<std::vector<std::vector<FetchedDocument>>> documents_behind(store::Store&
   for (const auto& s : r.sightings) {
     for (const auto& seen : s.sources) newest.try_emplace(seen.source);
   }
-  for (auto& [source, record] : newest) {
+  for (auto& entry : newest) {
+    auto& record = entry.second;  // clang 14 (the fuzz build) cannot capture a binding
     store::ScanFilter filter;
-    filter.source = source;
+    filter.source = entry.first;
     filter.since = r.since;
     filter.until = r.as_of;
     auto scanned = store.for_each_scan(filter, [&](const ScanRecord& scan) {
