@@ -2,8 +2,8 @@
 // and the signature_history family put_signature writes in the replacement's batch.
 #include <algorithm>
 #include <map>
-#include <stdexcept>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "model/json.h"
 #include "store/rocks_db.h"
@@ -30,7 +30,6 @@ std::uint64_t bytes_of(const Signature& s) {
   for (const auto& f : s.files) total += f.size;
   return total;
 }
-
 
 nlohmann::json ref_json(const SignatureFileRef& r) {
   return {{"path", r.path}, {"size", r.size}, {"digest", r.digest}};
