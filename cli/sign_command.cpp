@@ -130,7 +130,9 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
                 "unaligned can be checked against the local original (docs/MATCHING.md)");
   cmd->add_flag("--replace", args->replace,
                 "replace the signature of a dataset that is already signed (its creation time\n"
-                "and coverage window start again)");
+                "and coverage window start again; the old version stays on record with what\n"
+                "changed: `signatures history NAME`, and verify --as-of before the replacement\n"
+                "uses it)");
   cmd->add_option("PATH", args->paths, "files or folders to sign");
   cmd->callback([&ctx, &run, args] {
     run = [&ctx, args]() -> int {
@@ -237,9 +239,11 @@ void register_sign(CLI::App& app, Context& ctx, CommandRun& run) {
       }
       const auto& sig = report->signature;
       if (*existing) {
-        spdlog::warn("sign dataset={} replaced the signature created {} ({} files) with {} files",
-                     name, format_rfc3339((*existing)->created), (*existing)->files.size(),
-                     sig.files.size());
+        spdlog::warn(
+            "sign dataset={} replaced the signature created {} ({} files) with {} files; the old "
+            "version is kept (leakwatch signatures history {})",
+            name, format_rfc3339((*existing)->created), (*existing)->files.size(), sig.files.size(),
+            name);
       }
       std::cout << "signed dataset '" << sig.dataset << "': " << sig.files.size() << " files, "
                 << format_size(total_size(sig)) << " in " << std::fixed << std::setprecision(1)

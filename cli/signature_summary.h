@@ -2,9 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "model/signature.h"
+#include "store/store.h"
 
 namespace leakwatch::app {
 
@@ -12,5 +16,10 @@ namespace leakwatch::app {
 std::string records_summary(const RecordSet& r);
 // The signed files' bytes, all together.
 std::uint64_t total_size(const Signature& s);
+// `signatures history`: the replaced versions (oldest first) and the current signature, as
+// "text" or "json" (docs/CONTRACTS.md).
+void print_signature_history(std::ostream& out, const Signature& current,
+                             const std::vector<store::SignatureVersion>& history,
+                             std::string_view format);
 
 }  // namespace leakwatch::app

@@ -1,5 +1,5 @@
-// `leakwatch signatures list|show|export|import|remove`: the stored signatures, and bundles
-// (model/signature_bundle.h) to share them with another team.
+// `leakwatch signatures list|show|history|export|import|remove`: the stored signatures, their
+// replaced versions, and bundles (model/signature_bundle.h) to share them with another team.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -22,7 +22,9 @@ namespace leakwatch::app {
 
 void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
   auto* group =
-      app.add_subcommand("signatures", "List, show, export, import or remove dataset signatures");
+      app.add_subcommand("signatures",
+                         "List, show, export, import or remove dataset signatures, or show a "
+                         "signature's replaced versions (history)");
   group->require_subcommand(1);
 
   auto* list = group->add_subcommand("list", "List the stored signatures");
@@ -106,6 +108,30 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
     };
   });
 
+  auto* hist = group->add_subcommand(
+      "history",
+      "Show every version of a signature: the replaced ones (sign --replace, signatures import\n"
+      "over a signed name), oldest first, with when each was replaced and what the replacement\n"
+      "changed, then the current one");
+  auto hist_name = std::make_shared<std::string>();
+  auto hist_format = std::make_shared<std::string>("text");
+  hist->add_option("NAME", *hist_name, "dataset name")->required();
+  hist->add_option("--format", *hist_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  hist->callback([&ctx, &run, hist_name, hist_format] {
+    run = [&ctx, hist_name, hist_format]() -> int {
+      auto store = ctx.store(store::OpenMode::read_only);
+      if (!store) return fail(kExitRuntime, store.error().message);
+      auto sig = (*store)->get_signature(*hist_name);
+      if (!sig) return fail(kExitRuntime, sig.error().message);
+      if (!*sig) return fail(kExitRuntime, "no signature named '" + *hist_name + "'");
+      auto history = (*store)->signature_history(*hist_name);
+      if (!history) return fail(kExitRuntime, history.error().message);
+      print_signature_history(std::cout, **sig, *history, *hist_format);
+      return kExitOk;
+    };
+  });
+
   auto* exp = group->add_subcommand("export",
                                     "Write one signature to a bundle file another team can import");
   auto exp_args = std::make_shared<std::pair<std::string, std::string>>();
@@ -146,7 +172,9 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
   });
 
   auto* imp = group->add_subcommand(
-      "import", "Import a signature bundle (replaces a signature of the same name)");
+      "import",
+      "Import a signature bundle (replaces a signature of the same name; the replaced one is\n"
+      "kept in `signatures history NAME`)");
   auto imp_file = std::make_shared<std::string>();
   imp->add_option("FILE", *imp_file, "bundle file")->required();
   imp->callback([&ctx, &run, imp_file] {
@@ -172,8 +200,16 @@ void register_signatures(CLI::App& app, Context& ctx, CommandRun& run) {
       sig->imported = now();
       auto store = ctx.store(store::OpenMode::read_write);
       if (!store) return fail(kExitRuntime, store.error().message);
+      auto existing = (*store)->get_signature(sig->dataset);
+      if (!existing) return fail(kExitRuntime, existing.error().message);
       if (auto put = (*store)->put_signature(*sig); !put)
         return fail(kExitRuntime, put.error().message);
+      if (*existing) {
+        std::cerr << "leakwatch: note: replaced the signature of '" << sig->dataset << "' created "
+                  << format_rfc3339((*existing)->created) << " (" << (*existing)->files.size()
+                  << " files); the old version is kept (leakwatch signatures history "
+                  << sig->dataset << ")\n";
+      }
       const auto data_dir = ctx.data_dir();
       if (!data_dir) return fail(kExitRuntime, data_dir.error().message);
       const auto key_file = matcher::record_key_path(*data_dir, sig->dataset);

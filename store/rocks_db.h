@@ -23,6 +23,10 @@
 //                        reads of each scan record of that source started that day (the same
 //                        batch as the scan record; store/rocks_scan_days.cpp)
 //                        "scan_days_complete" in default: every scan record is in scan_days
+//   signature_history    dataset \0 be64(replaced ms) -> SignatureVersion JSON: a replaced
+//                        signature's times, counts and what its replacement changed (same batch
+//                        as the replacement; at most kSignatureHistoryLimit per dataset; added
+//                        in version 4 without a version change: absent reads as no history)
 // newest(t) sorts later times first; an index value is the confidence byte + be64(first_seen),
 // so the time and confidence filters run on the index without reading the sighting.
 // Version 3 differs from 2 only in framing the two manifest families (store/value_frame.h); their
@@ -78,6 +82,7 @@ enum Family : std::size_t {
   kMembers,
   kShapes,
   kScanDays,
+  kSignatureHistory,
   kFamilyCount
 };
 
@@ -96,7 +101,8 @@ inline constexpr std::array<const char*, kFamilyCount> kFamilyNames = {"default"
                                                                        "hook_windows",
                                                                        "sighting_members",
                                                                        "dataset_shapes",
-                                                                       "scan_days"};
+                                                                       "scan_days",
+                                                                       "signature_history"};
 
 struct Store::Impl {
   std::filesystem::path path;            // <data dir>/db
@@ -140,6 +146,11 @@ std::string index_value(const Sighting& s);
 // Adds (or, with remove, deletes) the three index entries of `s` to the batch.
 void put_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s);
 void delete_index_entries(Store::Impl& impl, rocksdb::WriteBatch& batch, const Sighting& s);
+
+std::string signature_history_key(std::string_view dataset, Timestamp replaced);
+std::string to_json_text(const SignatureVersion& v);
+Result<SignatureVersion> signature_version_from_json_text(std::string_view text,
+                                                          std::string_view what);
 
 std::string member_key(std::string_view dataset, std::string_view locator, Timestamp at);
 // Counts and sorted numbers as LEB128 varints, the numbers delta-coded: 100,000 indices of a

@@ -223,15 +223,7 @@ DatasetShape shape_of(const Signature& signature) {
   return shape;
 }
 
-Result<void> Store::put_signature(const Signature& signature) {
-  if (auto w = impl_->writable("put_signature"); !w) return w.error();
-  rocksdb::WriteBatch batch;
-  batch.Put(impl_->cf[kSignatures], signature.dataset, to_json_text(signature));
-  batch.Put(impl_->cf[kShapes], signature.dataset, pack_shape(shape_of(signature)));
-  const auto s = impl_->db->Write(impl_->write_options(), &batch);
-  if (!s.ok()) return status_error("signature '" + signature.dataset + "'", s);
-  return {};
-}
+// put_signature and the replaced versions: store/rocks_signature_history.cpp.
 
 Result<std::optional<Signature>> Store::get_signature(std::string_view dataset) {
   const std::string what = "stored signature '" + std::string(dataset) + "'";
@@ -261,6 +253,11 @@ Result<bool> Store::remove_signature(std::string_view dataset) {
   rocksdb::WriteBatch batch;
   batch.Delete(impl_->cf[kSignatures], slice(dataset));
   batch.Delete(impl_->cf[kShapes], slice(dataset));
+  std::string prefix(dataset);
+  prefix += '\0';
+  std::string end = prefix;
+  end.back() = '\1';  // every key of this dataset, nothing of another
+  batch.DeleteRange(impl_->cf[kSignatureHistory], prefix, end);
   const auto s = impl_->db->Write(impl_->write_options(), &batch);
   if (!s.ok()) return status_error("removing signature '" + std::string(dataset) + "'", s);
   return true;

@@ -209,6 +209,82 @@ struct DatasetShape {
 };
 DatasetShape shape_of(const Signature& signature);
 
+// One file of a signature as a change summary names it: its path, size and one digest
+// ("sha256:<hex>", or the first kind it has; empty when it has none). Hashes only, never data.
+struct SignatureFileRef {
+  std::string path;
+  std::uint64_t size = 0;
+  std::string digest;
+
+  friend bool operator==(const SignatureFileRef&, const SignatureFileRef&) = default;
+};
+
+// A file under the same path in both versions whose size or digests differ.
+struct SignatureFileChange {
+  SignatureFileRef before;
+  SignatureFileRef after;
+
+  friend bool operator==(const SignatureFileChange&, const SignatureFileChange&) = default;
+};
+
+// What a replacement changed, old signature -> new. The counts are exact; the path lists hold at
+// most kMaxSignatureChangePaths each (the first by path), so a version of a million-file dataset
+// stays small.
+struct SignatureChange {
+  std::uint64_t files_added = 0;
+  std::uint64_t files_removed = 0;
+  std::uint64_t files_changed = 0;
+  std::vector<SignatureFileRef> added;
+  std::vector<SignatureFileRef> removed;
+  std::vector<SignatureFileChange> changed;
+  // The new signature's figures (the old ones are the version's own).
+  Timestamp created_after{};
+  std::optional<Timestamp> imported_after;
+  std::string description_after;
+  std::uint64_t files_after = 0;
+  std::uint64_t bytes_after = 0;
+  std::uint64_t records_after = 0;
+  std::uint64_t honeytokens_after = 0;
+  std::uint64_t name_patterns_after = 0;
+
+  friend bool operator==(const SignatureChange&, const SignatureChange&) = default;
+};
+inline constexpr std::size_t kMaxSignatureChangePaths = 1000;
+
+// A signature that was replaced (`sign --replace`, `signatures import` over a signed name): what
+// it was, when it was replaced and what the replacement changed. Kept in the same batch as the
+// replacement; hashes and counts only (its file hashes are not kept: nothing matches against an
+// earlier version, verify only needs its times and counts).
+struct SignatureVersion {
+  std::string dataset;
+  std::string description;
+  Timestamp created{};
+  std::optional<Timestamp> imported;
+  Timestamp replaced{};  // strictly increasing within a dataset
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t records = 0;  // record rows fingerprinted
+  std::uint64_t honeytokens = 0;
+  std::uint64_t name_patterns = 0;
+  std::string record_key_id;
+  SignatureChange change;
+
+  // As Signature::matchable_since: the later of created and imported.
+  Timestamp matchable_since() const {
+    return imported && *imported > created ? *imported : created;
+  }
+  friend bool operator==(const SignatureVersion&, const SignatureVersion&) = default;
+};
+// How many replaced versions a dataset keeps (the newest). A replacement is a person's deliberate
+// act (`--replace`), so 100 covers years of re-signing; the bound only stops a script that
+// replaces in a loop from growing the store without end. Verify at a time before the oldest kept
+// version was created finds no version in force then and answers insufficient-coverage.
+inline constexpr std::size_t kSignatureHistoryLimit = 100;
+
+// The version `old` becomes when `replacement` replaces it at `replaced` (the diff by path).
+SignatureVersion replaced_version(const Signature& old, const Signature& replacement,
+                                  Timestamp replaced);
+
 struct FamilyStats {
   std::string name;
   std::uint64_t keys = 0;
@@ -241,9 +317,18 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  Result<void> put_signature(const Signature& signature);
+  // Stores the signature. Over an existing one of the same dataset, the old one is kept as a
+  // SignatureVersion (replaced at `replaced_at`, default now; moved 1 ms past the previous
+  // version's if not later) in the same synced batch, and the oldest beyond
+  // kSignatureHistoryLimit are dropped in it.
+  Result<void> put_signature(const Signature& signature,
+                             std::optional<Timestamp> replaced_at = std::nullopt);
+  // The replaced versions of a dataset, oldest first; empty when it was never replaced (or the
+  // store predates the history).
+  Result<std::vector<SignatureVersion>> signature_history(std::string_view dataset);
   Result<std::optional<Signature>> get_signature(std::string_view dataset);
   Result<std::vector<Signature>> list_signatures();
+  // Removes the signature and its replaced versions (its sightings stay).
   Result<bool> remove_signature(std::string_view dataset);
 
   // One fetch, atomically: scan record, source state, manifest (latest + change record),

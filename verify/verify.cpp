@@ -143,6 +143,22 @@ void add_limitations(VerifyReport& report, const config::Config& config) {
             format_rfc3339(*report.signature_imported) +
             ": this store's scans before the import could not have matched it.");
   }
+  if (report.signature_replaced) {
+    add("replaced", "",
+        "The signature was replaced at " + format_rfc3339(*report.signature_replaced) +
+            ", after the as-of time: this report uses the version in force then (version " +
+            std::to_string(report.signature_version) + " of " +
+            std::to_string(report.signature_versions) + ", created " +
+            format_rfc3339(report.signature_created) + ", " + std::to_string(report.dataset_files) +
+            " files); see `leakwatch signatures history " + report.dataset + "`.");
+  } else if (report.last_replaced) {
+    add("replaced", "",
+        "The signature in force at the as-of time replaced an earlier version at " +
+            format_rfc3339(*report.last_replaced) +
+            "; coverage counts from the current version's creation. See `leakwatch signatures "
+            "history " +
+            report.dataset + "`.");
+  }
   for (const auto& row : report.coverage) {
     const auto& c = row.coverage;
     if (!row.configured) {
@@ -360,17 +376,38 @@ Result<VerifyReport, VerifyError> evaluate_verify(store::Store& store, const con
   auto sig = store.get_signature(query.dataset);
   if (!sig) return VerifyError{VerifyErrorKind::store, sig.error().message};
   const Signature& signature = **sig;
+  auto history = store.signature_history(query.dataset);
+  if (!history) return VerifyError{VerifyErrorKind::store, history.error().message};
 
   VerifyReport r;
   r.dataset = query.dataset;
+  r.as_of = query.as_of.value_or(now);
   r.description = signature.description;
   r.signature_created = signature.created;
   r.signature_imported = signature.imported;
   r.matchable_since = signature.matchable_since();
-  r.history_since = store.history_since();
   r.dataset_files = signature.files.size();
+  r.signature_versions = history->size() + 1;
+  r.signature_version = r.signature_versions;
+  // The version in force at as_of: the oldest one replaced after it, else the current one.
+  for (std::size_t i = 0; i < history->size(); ++i) {
+    const auto& v = (*history)[i];
+    if (v.replaced <= r.as_of) {
+      r.last_replaced = v.replaced;
+      continue;
+    }
+    r.description = v.description;
+    r.signature_created = v.created;
+    r.signature_imported = v.imported;
+    r.matchable_since = v.matchable_since();
+    r.dataset_files = v.files;
+    r.signature_replaced = v.replaced;
+    r.signature_version = i + 1;
+    r.current_signature_created = signature.created;
+    break;
+  }
+  r.history_since = store.history_since();
   r.generated = now;
-  r.as_of = query.as_of.value_or(now);
   if (query.since) {
     if (*query.since > r.as_of) {
       return VerifyError{VerifyErrorKind::bad_query,

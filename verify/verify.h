@@ -98,7 +98,7 @@ inline constexpr std::size_t kMaxFailures = 20;
 
 // Something the verdict cannot show. kind: no-sources | disabled | never-scanned | unreachable
 // | partial-only | name-only | no-entries | before-signature | unconfigured | later-evidence
-// | pruned | before-history | imported.
+// | pruned | before-history | imported | replaced.
 struct Limitation {
   std::string kind;
   std::string source;  // empty when it is about the whole report
@@ -112,6 +112,17 @@ struct VerifyReport {
   std::optional<Timestamp> signature_imported;  // `signatures import` into this store
   Timestamp matchable_since{};                  // the later of the two: the window's floor
   std::uint64_t dataset_files = 0;
+  // Which version of the signature the report used: the one in force at as_of. A signature
+  // replaced (`sign --replace`) after as_of is evaluated as it was then: the replaced version's
+  // times and counts above, and signature_replaced says when it was replaced (nullopt: the
+  // current signature). Versions count 1 (oldest kept) .. signature_versions (the current).
+  std::optional<Timestamp> signature_replaced;
+  std::uint64_t signature_version = 1;
+  std::uint64_t signature_versions = 1;
+  // The current signature's creation time when another version was used (else nullopt), and the
+  // last replacement at or before as_of (nullopt: none), for the words.
+  std::optional<Timestamp> current_signature_created;
+  std::optional<Timestamp> last_replaced;
   // From when this store keeps each sighting's confidence changes (nullopt: not yet, an older
   // store read as it is): before it, a sighting's confidence at as_of is the one it had then.
   std::optional<Timestamp> history_since;

@@ -452,6 +452,8 @@ std::string render_html(const VerifyReport& r) {
   out << "<dt>Signature</dt><dd>" << r.dataset_files << " file(s), created "
       << format_rfc3339(r.signature_created);
   if (r.signature_imported) out << ", imported " << format_rfc3339(*r.signature_imported);
+  if (r.signature_replaced) out << ", replaced " << format_rfc3339(*r.signature_replaced);
+  out << " (version " << r.signature_version << " of " << r.signature_versions << ")";
   out << "</dd>\n";
   out << "<dt>Generated</dt><dd>" << format_rfc3339(r.generated) << "</dd>\n</dl>\n";
 

@@ -54,6 +54,9 @@ nlohmann::json to_json(const VerifyReport& r) {
   j["signature_imported"] = opt_time(r.signature_imported);
   j["history_since"] = opt_time(r.history_since);
   j["dataset_files"] = r.dataset_files;
+  j["signature_replaced"] = opt_time(r.signature_replaced);
+  j["signature_version"] = r.signature_version;
+  j["signature_versions"] = r.signature_versions;
   j["claim"] = r.claim;
   j["window"] = {{"since", format_rfc3339(r.since)},
                  {"as_of", format_rfc3339(r.as_of)},

@@ -104,6 +104,11 @@ std::string render_text(const VerifyReport& r) {
   if (r.coverage_since != r.since)
     out << "          coverage counted from " << format_rfc3339(r.coverage_since)
         << " (signature created)\n";
+  out << "Signature: version " << r.signature_version << " of " << r.signature_versions
+      << ", created " << format_rfc3339(r.signature_created);
+  if (r.signature_imported) out << ", imported " << format_rfc3339(*r.signature_imported);
+  if (r.signature_replaced) out << ", replaced " << format_rfc3339(*r.signature_replaced);
+  out << " (" << r.dataset_files << " files)\n";
   out << "Verdict:  " << ascii_upper(verdict_name(r.verdict)) << " (exit "
       << verdict_exit_code(r.verdict) << ")\n";
   out << "          " << display_text(r.verdict_reason) << "\n";
@@ -197,6 +202,11 @@ std::string render_markdown(const VerifyReport& r) {
   if (r.coverage_since != r.since)
     out << "- **Coverage counted from:** " << format_rfc3339(r.coverage_since)
         << " (signature created)\n";
+  out << "- **Signature:** version " << r.signature_version << " of " << r.signature_versions
+      << ", created " << format_rfc3339(r.signature_created);
+  if (r.signature_imported) out << ", imported " << format_rfc3339(*r.signature_imported);
+  if (r.signature_replaced) out << ", replaced " << format_rfc3339(*r.signature_replaced);
+  out << " (" << r.dataset_files << " files)\n";
   out << "- **Verdict:** **" << ascii_upper(verdict_name(r.verdict)) << "** (exit code "
       << verdict_exit_code(r.verdict) << "): " << md(r.verdict_reason) << "\n";
   out << "- **Generated:** " << format_rfc3339(r.generated) << "\n\n";

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <string>
@@ -128,6 +129,41 @@ TEST(Crash, EveryAcknowledgedSightingSurvivesASigkillMidRun) {
   EXPECT_GE(stored, acked.size());
   EXPECT_EQ(stored % 25, 0u) << "a partial fetch was recorded";
   EXPECT_LE(stored, acked.size() + 25);
+}
+
+// A replaced signature and its kept version are one batch: killed mid-run, the store holds every
+// acknowledged replacement, and the history has exactly one version per replacement (the newest
+// kSignatureHistoryLimit), each the one just before the next.
+TEST(Crash, EveryAcknowledgedSignatureReplacementKeepsItsVersion) {
+  TempDir dir;
+  const auto data = dir / "data";
+  Writer writer(data, dir / "acked.txt", {"--replace-signatures", "1000000"});
+  ASSERT_GT(writer.pid(), 0);
+  ASSERT_TRUE(writer.wait_for([](const auto& lines) { return lines.size() >= 150; }))
+      << "the writer did not get going";
+  ASSERT_TRUE(writer.alive()) << "the writer finished before it could be killed";
+  writer.kill();
+  const auto acked = writer.lines();
+  ASSERT_GE(acked.size(), 150u);
+
+  auto opened = Store::open(data, OpenMode::read_only);
+  ASSERT_TRUE(opened) << opened.error().message;
+  const auto current = (*opened)->get_signature("ds");
+  ASSERT_TRUE(current && *current);
+  const auto n = std::stoul((*current)->description.substr(1));
+  EXPECT_GE(n + 1, acked.size()) << "an acknowledged replacement was lost";
+  EXPECT_LE(n + 1, acked.size() + 1);
+  EXPECT_EQ((*current)->files.size(), n + 1);
+  const auto history = (*opened)->signature_history("ds");
+  ASSERT_TRUE(history) << history.error().message;
+  ASSERT_EQ(history->size(), std::min<std::size_t>(n, kSignatureHistoryLimit));
+  for (std::size_t i = 0; i < history->size(); ++i) {
+    const auto version = n - history->size() + i;
+    EXPECT_EQ((*history)[i].description, "v" + std::to_string(version));
+    EXPECT_EQ((*history)[i].files, version + 1);
+    EXPECT_EQ((*history)[i].change.description_after, "v" + std::to_string(version + 1));
+    EXPECT_EQ((*history)[i].change.files_added, 1u);
+  }
 }
 
 TEST(Crash, ReadersWorkWhileAWriterProcessHoldsTheDatabase) {

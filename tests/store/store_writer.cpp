@@ -2,6 +2,9 @@
 // BATCH, and prints "dataset<TAB>locator" for each one only after record_fetch has returned, so
 // every printed line is an acknowledged sighting. With --hold it then prints "holding" and waits
 // (holding the database) until killed.
+// `store_writer DATA_DIR --replace-signatures COUNT` instead signs dataset "ds" COUNT times, the
+// i-th time with description "v<i>" and i files, and prints "v<i>" after each put_signature has
+// returned (the kill test of the signature history).
 #include <unistd.h>
 
 #include <cstdio>
@@ -30,6 +33,26 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string data_dir = argv[1];
+  if (std::string(argv[2]) == "--replace-signatures") {
+    auto store = store::Store::open(data_dir, store::OpenMode::read_write);
+    if (!store) {
+      std::fprintf(stderr, "%s\n", store.error().message.c_str());
+      return 1;
+    }
+    Signature sig;
+    sig.dataset = "ds";
+    sig.created = from_unix_ms(1'793'000'000'000);
+    for (long i = 0; i < std::atol(argv[3]); ++i) {
+      sig.description = "v" + std::to_string(i);
+      sig.files.push_back({.path = "f" + std::to_string(i), .size = 1});
+      if (auto put = (*store)->put_signature(sig); !put) {
+        std::fprintf(stderr, "%s\n", put.error().message.c_str());
+        return 1;
+      }
+      write_all(sig.description + "\n");
+    }
+    return 0;
+  }
   const long count = std::atol(argv[2]);
   const long batch = std::max(1L, std::atol(argv[3]));
   const bool hold = argc > 4 && std::string(argv[4]) == "--hold";

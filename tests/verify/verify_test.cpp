@@ -235,6 +235,60 @@ TEST_F(Verify, BadQueriesAreTheCallersMistake) {
   EXPECT_NE(problem.error().message.find("unknown dataset 'nope'"), std::string::npos);
 }
 
+// Signed 2026-01-01 (3 files), replaced 2026-06-01 by one created then (5 files), and again
+// 2026-09-01 (7 files): each as-of is evaluated against the version in force at it.
+TEST_F(Verify, AsOfBeforeAReplacementUsesTheSignatureVersionInForceThen) {
+  const auto config = config_of(source_toml("a"));
+  fill.scan("a", at("2026-05-01T00:00:00Z"), ScanStatus::ok);
+  auto sig = *fill.store().get_signature("images").value();
+  for (const auto& [created, files] :
+       {std::pair{"2026-06-01T00:00:00Z", 5}, std::pair{"2026-09-01T00:00:00Z", 7}}) {
+    sig.created = at(created);
+    sig.files.resize(static_cast<std::size_t>(files));
+    ASSERT_TRUE(fill.store().put_signature(sig, at(created)));
+  }
+
+  const auto first = evaluate(config, "2026-05-15T00:00:00Z");
+  EXPECT_EQ(first.verdict, Verdict::not_observed) << first.verdict_reason;
+  EXPECT_EQ(first.signature_created, at("2026-01-01T00:00:00Z"));
+  EXPECT_EQ(first.signature_replaced, at("2026-06-01T00:00:00Z"));
+  EXPECT_EQ(first.dataset_files, 3u);
+  EXPECT_EQ(first.signature_version, 1u);
+  EXPECT_EQ(first.signature_versions, 3u);
+  EXPECT_EQ(first.description, "test dataset images");
+  ASSERT_TRUE(find_limitation(first, "replaced"));
+  EXPECT_FALSE(find_limitation(first, "before-signature"));
+
+  // At the instant of a replacement the new version is in force.
+  const auto second = evaluate(config, "2026-06-01T00:00:00Z");
+  EXPECT_EQ(second.signature_version, 2u);
+  EXPECT_EQ(second.signature_created, at("2026-06-01T00:00:00Z"));
+  EXPECT_EQ(second.signature_replaced, at("2026-09-01T00:00:00Z"));
+  EXPECT_EQ(second.dataset_files, 5u);
+  EXPECT_EQ(second.coverage_since, at("2026-06-01T00:00:00Z"));
+  EXPECT_EQ(second.verdict, Verdict::insufficient_coverage) << "the May scan predates version 2";
+
+  const auto current = evaluate(config, "2026-10-01T00:00:00Z");
+  EXPECT_EQ(current.signature_version, 3u);
+  EXPECT_FALSE(current.signature_replaced);
+  EXPECT_EQ(current.dataset_files, 7u);
+  EXPECT_EQ(current.signature_created, at("2026-09-01T00:00:00Z"));
+  const auto* noted = find_limitation(current, "replaced");
+  ASSERT_TRUE(noted);
+  EXPECT_NE(noted->message.find("2026-09-01T00:00:00Z"), std::string::npos) << noted->message;
+
+  const auto j = to_json(first);
+  EXPECT_EQ(j["signature_replaced"], "2026-06-01T00:00:00Z");
+  EXPECT_EQ(j["signature_version"], 1);
+  EXPECT_EQ(j["signature_versions"], 3);
+  EXPECT_TRUE(to_json(current)["signature_replaced"].is_null());
+  EXPECT_NE(render_text(first).find("Signature: version 1 of 3, created 2026-01-01T00:00:00Z, "
+                                    "replaced 2026-06-01T00:00:00Z (3 files)"),
+            std::string::npos);
+  EXPECT_NE(render_markdown(first).find("replaced 2026-06-01T00:00:00Z"), std::string::npos);
+  EXPECT_NE(render_html(first).find("replaced 2026-06-01T00:00:00Z"), std::string::npos);
+}
+
 TEST_F(Verify, JsonFormHasTheDocumentedFields) {
   const auto config = config_of(source_toml("a"));
   fill.scan("a", at("2026-11-05T00:00:00Z"), ScanStatus::failed, 0, "refused");
