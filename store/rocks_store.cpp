@@ -76,11 +76,6 @@ std::vector<std::string_view> sorted_paths(const Manifest& m, std::deque<std::st
 // Paths packed in one buffer: 8 bytes of bookkeeping a path, where a std::string costs 32 plus
 // its heap block.
 class PathSet {
-  struct Span {  // declared before views() uses it: clang 14 takes no later declaration there
-    std::uint32_t offset;
-    std::uint32_t size;
-  };
-
  public:
   // Room for about this many paths of this many bytes in all (a guess: the last manifest of a
   // source is usually near the size of this one), so neither buffer doubles past it.
@@ -103,12 +98,15 @@ class PathSet {
     std::sort(spans_.begin(), spans_.end(), less);
     spans_.erase(std::unique(spans_.begin(), spans_.end(), same), spans_.end());
   }
-  // The paths as views, in their current order; valid while the set lives unchanged.
-  auto views() const {
-    return spans_ | std::views::transform([this](Span s) { return view(s); });
-  }
+  // The paths in their current order; each view is valid while the set lives unchanged.
+  std::size_t size() const { return spans_.size(); }
+  std::string_view operator[](std::size_t i) const { return view(spans_[i]); }
 
  private:
+  struct Span {
+    std::uint32_t offset;
+    std::uint32_t size;
+  };
   std::string_view view(Span s) const { return {bytes_.data() + s.offset, s.size}; }
 
   std::string bytes_;
@@ -152,10 +150,19 @@ Result<std::string> manifest_change_text(Store::Impl& impl, const rocksdb::ReadO
   std::deque<std::string> converted;
   const auto now_paths = sorted_paths(latest, converted);
   before.sort_unique();
-  const auto before_paths = before.views();
+  // Both sorted and unique: one merge walk finds what each side holds alone. (Written out:
+  // clang 14, the fuzz preset's compiler, cannot build libstdc++ 12's ranges view of the set.)
   std::vector<std::string_view> added, removed;
-  std::ranges::set_difference(now_paths, before_paths, std::back_inserter(added));
-  std::ranges::set_difference(before_paths, now_paths, std::back_inserter(removed));
+  for (std::size_t i = 0, j = 0; i < now_paths.size() || j < before.size();) {
+    if (j == before.size() || (i < now_paths.size() && now_paths[i] < before[j])) {
+      added.push_back(now_paths[i++]);
+    } else if (i == now_paths.size() || before[j] < now_paths[i]) {
+      removed.push_back(before[j++]);
+    } else {
+      ++i;
+      ++j;
+    }
+  }
   FrameWriter frame;
   write_manifest_change_json(latest.locator, latest.fetched_at, latest.entries.size(), added,
                              removed, [&](std::string_view piece) { frame.write(piece); });
