@@ -4,7 +4,8 @@
 # python3-libtorrent (v2 and hybrid with pad files).
 #   make-binary-seeds.sh OUT_DIR
 set -euo pipefail
-out=$1
+mkdir -p "$1"
+out=$(cd "$1" && pwd)  # the tools below run in other folders
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
