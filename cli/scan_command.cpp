@@ -105,14 +105,16 @@ Result<void> record_outcome(Context& ctx, SourceOutcome& o) {
   return app::record_outcome(**store, o);
 }
 
-// Prints the run; returns the exit code (1 when any source failed).
+// Prints the run; returns the exit code (1 when any source failed). Prints the outcomes where
+// they are, never a copy: at 10,000 sources a copy of every scan record (and, for JSON, one
+// document tree of all of them) was most of what the pass held at its end. The JSON is written
+// element by element, byte for byte what dumping the whole object would give (keys in order).
 int print_run(const std::string& scan_id, const std::vector<SourceOutcome>& outcomes, bool record,
               const std::string& format) {
-  std::vector<ScanRecord> records;
-  std::vector<Sighting> sightings;
   bool any_failed = false;
   std::size_t ok = 0, partial = 0, failed = 0;
   std::uint64_t entries = 0, bytes = 0;
+  std::vector<const Sighting*> sightings;
   for (const auto& o : outcomes) {
     any_failed |= o.record.status == ScanStatus::failed;
     ok += o.record.status == ScanStatus::ok;
@@ -120,26 +122,36 @@ int print_run(const std::string& scan_id, const std::vector<SourceOutcome>& outc
     failed += o.record.status == ScanStatus::failed;
     entries += o.record.entries_seen;
     bytes += o.record.bytes_fetched;
-    records.push_back(o.record);
-    sightings.insert(sightings.end(), o.sightings.begin(), o.sightings.end());
+    for (const auto& s : o.sightings) sightings.push_back(&s);
   }
-  std::stable_sort(sightings.begin(), sightings.end(), [](const Sighting& a, const Sighting& b) {
-    return a.confidence > b.confidence;
+  std::stable_sort(sightings.begin(), sightings.end(), [](const Sighting* a, const Sighting* b) {
+    return a->confidence > b->confidence;
   });
   if (format == "json") {
-    const nlohmann::json result{
-        {"scan_id", scan_id}, {"recorded", record}, {"scans", records}, {"sightings", sightings}};
-    std::cout << dump_json(result) << "\n";
+    std::cout << "{\"recorded\":" << (record ? "true" : "false")
+              << ",\"scan_id\":" << dump_json(scan_id) << ",\"scans\":[";
+    const char* comma = "";
+    for (const auto& o : outcomes) {
+      std::cout << comma << to_json_text(o.record);
+      comma = ",";
+    }
+    std::cout << "],\"sightings\":[";
+    comma = "";
+    for (const auto* s : sightings) {
+      std::cout << comma << to_json_text(*s);
+      comma = ",";
+    }
+    std::cout << "]}\n";
   } else {
     std::cout << "scan " << scan_id << (record ? "" : " (not recorded)") << "\n";
-    for (const auto& r : records) print_scan_text(std::cout, r);
+    for (const auto& o : outcomes) print_scan_text(std::cout, o.record);
     std::cout << "\n";
     if (sightings.empty()) std::cout << "no sightings\n";
-    for (const auto& s : sightings) {
-      print_sighting_text(std::cout, s);
+    for (const auto* s : sightings) {
+      print_sighting_text(std::cout, *s);
       std::cout << "\n";
     }
-    std::cout << "summary: " << records.size() << " sources (" << ok << " ok, " << partial
+    std::cout << "summary: " << outcomes.size() << " sources (" << ok << " ok, " << partial
               << " partial, " << failed << " failed), " << entries << " entries, "
               << format_size(bytes) << " fetched, " << sightings.size() << " sightings\n";
   }
@@ -243,6 +255,9 @@ void register_scan_and_check(CLI::App& app, Context& ctx, CommandRun& run) {
           }
           outcomes[i].record = std::move(o.record);
           outcomes[i].sightings = std::move(o.sightings);
+          // The text summary prints no documents (the store has them); JSON prints them all.
+          if (sa->format != "json")
+            std::vector<FetchedDocument>().swap(outcomes[i].record.documents);
         });
       }
       priors.clear();
