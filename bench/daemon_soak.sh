@@ -7,7 +7,8 @@
 #
 #   bench/daemon_soak.sh [BUILD_DIR] [SECONDS] [SOURCES]     (default: build 600 200)
 #
-# Environment: SCANS_PER_SOURCE (50) and MANIFEST_HISTORY (10), the [store] retention; the store
+# Environment: HEAPTRACK_OUT=FILE runs the daemon under heaptrack (profile in FILE.zst);
+# SCANS_PER_SOURCE (50) and MANIFEST_HISTORY (10), the [store] retention; the store
 # (and with it RocksDB's memtables and block cache) reaches its steady size once every source has
 # that many scans, so compare the first minute with the end only past that point.
 set -euo pipefail
@@ -57,8 +58,21 @@ token=soak-token-0123456789abcdef
 } >"$work/leakwatch.toml"
 "$bin" -q --config "$work/leakwatch.toml" sign --dataset plates "$work/dataset" >/dev/null
 
-"$bin" -q --config "$work/leakwatch.toml" daemon >"$work/daemon.out" 2>"$work/daemon.log" &
-pid=$!
+if [[ -n ${HEAPTRACK_OUT:-} ]]; then
+  # Under heaptrack: every allocation recorded (the daemon runs several times slower), the
+  # profile written to HEAPTRACK_OUT.zst when it exits; heaptrack_print reads it.
+  heaptrack -o "$HEAPTRACK_OUT" "$bin" -q --config "$work/leakwatch.toml" daemon \
+    >"$work/daemon.out" 2>"$work/daemon.log" &
+  launcher=$!
+  for _ in $(seq 100); do
+    pid=$(pgrep -n -f -- "$bin -q --config $work/leakwatch.toml daemon" || true)
+    [[ -n $pid && $pid != "$launcher" && -r /proc/$pid/status ]] && grep -q leakwatch "/proc/$pid/comm" && break
+    sleep 0.1
+  done
+else
+  "$bin" -q --config "$work/leakwatch.toml" daemon >"$work/daemon.out" 2>"$work/daemon.log" &
+  pid=$!
+fi
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$api_port/healthz" >/dev/null && break; sleep 0.1; done
 
 # From /metrics: scans so far, and the store's memtables and block cache in KiB (RocksDB's own
@@ -90,7 +104,11 @@ while true; do
   sleep 10
 done
 kill -TERM "$pid"
-wait "$pid" && echo "daemon exited 0" || echo "daemon exited $?"
+if [[ -n ${HEAPTRACK_OUT:-} ]]; then
+  wait "$launcher" && echo "daemon exited 0" || echo "daemon exited $?"
+else
+  wait "$pid" && echo "daemon exited 0" || echo "daemon exited $?"
+fi
 read -r _ rss1 fds1 store1 scans1 mem1 cache1 rest1 <<<"$first"
 read -r _ rss2 fds2 store2 scans2 mem2 cache2 rest2 <<<"$line"
 echo "after 1 min: rss ${rss1} KiB, fds $fds1, store ${store1} KiB, scans $scans1, memtables ${mem1} KiB, block cache ${cache1} KiB"
