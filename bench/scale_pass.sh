@@ -36,6 +36,7 @@ start_nginx "$work" "$site_port" "$(onion_servers "$work" "$site_port")" 8192 "$
 start_proxy() {  # NAME CONNECT_DELAY FIRST_BYTE_DELAY -> sets proxy_port
   python3 bench/latency_proxy.py --target "127.0.0.1:$site_port" --connect-delay "$2" \
     --first-byte-delay "$3" --stats "$work/$1.stats" >"$work/$1.port" &
+  proxy_pid=$!
   for _ in $(seq 100); do
     [[ -s $work/$1.port ]] && break
     sleep 0.1
@@ -44,9 +45,13 @@ start_proxy() {  # NAME CONNECT_DELAY FIRST_BYTE_DELAY -> sets proxy_port
 }
 stats() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]])' "$@"; }
 requests() { wc -l <"$work/nginx/access.log"; }
+cpu_secs() {  # PID: user + system CPU seconds so far
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"
+}
 
 start_proxy slow "$connect_delay" "$first_byte_delay"
 slow_port=$proxy_port
+slow_pid=$proxy_pid
 start_proxy fast 0 0
 fast_port=$proxy_port
 
@@ -78,10 +83,12 @@ echo "== leakwatch scan through the latency proxy (connect ${connect_delay} s, f
 setup_store "$work/lw" "$slow_port"
 before=$(requests)
 streams_before=$(stats "$work/slow.stats" streams)
+proxy_cpu_before=$(cpu_secs "$slow_pid")
 # shellcheck disable=SC2086  # LEAKWATCH_SCAN_ARGS is a list of options
-/usr/bin/time -f "%e %M" -o "$work/lw.time" "$bin" --config "$work/lw/leakwatch.toml" scan \
+/usr/bin/time -f "%e %M %U %S" -o "$work/lw.time" "$bin" --config "$work/lw/leakwatch.toml" scan \
   ${LEAKWATCH_SCAN_ARGS:-} >/dev/null 2>"$work/lw.err" || { tail -5 "$work/lw.err"; }
-read -r lw_secs lw_rss <"$work/lw.time"
+read -r lw_secs lw_rss lw_user lw_sys <"$work/lw.time"
+proxy_cpu=$(python3 -c "print(round($(cpu_secs "$slow_pid") - $proxy_cpu_before, 1))")
 sleep 1.2  # the proxy rewrites its counts every second
 lw_requests=$(($(requests) - before))
 lw_streams=$(($(stats "$work/slow.stats" streams) - streams_before))
@@ -89,6 +96,7 @@ peak=$(stats "$work/slow.stats" peak_concurrent)
 bound=$(python3 -c "print(round($lw_requests*($connect_delay+$first_byte_delay)/$cap, 1))")
 stream_bound=$(python3 -c "print(round(($lw_streams*$connect_delay+$lw_requests*$first_byte_delay)/$cap, 1))")
 echo "leakwatch: ${lw_secs} s for $lw_requests requests over $lw_streams proxy streams (peak $peak at once), peak RSS $((lw_rss / 1024)) MiB"
+echo "  CPU: leakwatch ${lw_user} s user + ${lw_sys} s system, the latency proxy ${proxy_cpu} s (of $(python3 -c "print(round($(nproc) * $lw_secs))") s on $(nproc) cores)"
 echo "  latency bound at cap $cap: $bound s (every request a new stream), $stream_bound s (its own streams); ratio $(python3 -c "print(round($lw_secs/$bound, 2))")"
 sightings "$work/lw" >"$work/lw.sightings"
 echo "  sightings: $(wc -l <"$work/lw.sightings") (sites holding dataset files: $(wc -l <"$work/expected.txt"))"
