@@ -1,6 +1,7 @@
 // leakwatch: checks whether an organisation's sensitive datasets are offered on leak sites.
 // main() parses the command line, sets up logging and runs one command; anything escaping a
 // command becomes a clear message and exit code 1.
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,13 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   // Everything leakwatch writes (store, keys, bundles, reports, logs) is its user's alone.
   ::umask(077);
+  // Four malloc arenas instead of glibc's 8 per core, for every command, set before any thread
+  // starts: a scan runs each source on a thread of its own (256 at once by default), and with an
+  // arena each the memory they free stays scattered over them. Measured on a 10,000-source scan:
+  // peak RSS 134 MiB with glibc's default, 107 MiB with 4, 105 MiB with 2 but a slower pass (lock
+  // contention); the daemon soak 56 MiB after a minute with the default, 39 MiB with 2
+  // (docs/PERFORMANCE.md).
+  ::mallopt(M_ARENA_MAX, 4);
   GlobalOptions options;
   CLI::App app{kDescription, "leakwatch"};
   app.set_version_flag("--version", "leakwatch 0.1.0");

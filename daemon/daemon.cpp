@@ -606,10 +606,6 @@ store::Retention retention_from_config(const config::StoreConfig& store) {
 }
 
 Result<void> run_daemon(config::Config config, const DaemonOptions& options) {
-  // Two malloc arenas instead of glibc's 8 per core: every scan runs on a thread of its own, and
-  // with an arena each the freed memory stays scattered over them (the soak: 56 MiB RSS after a
-  // minute with the default, 39 MiB with 2). Set before any thread starts.
-  ::mallopt(M_ARENA_MAX, 2);
   auto waiter = LoopWaiter::create();
   if (!waiter) return waiter.error();
   auto lock = DataDirLock::acquire(options.data_dir);
