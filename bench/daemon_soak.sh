@@ -2,8 +2,9 @@
 # Daemon soak (issue #17): 200 sources on 1 s schedules against a local nginx site for a while
 # (default 600 s: about 100,000 scans when the machine keeps up), sampling the daemon's RSS, open
 # file descriptors and store size every 10 s. Prints the samples and the end-of-run comparison
-# with the first minute: RSS and fds should stay flat (RSS within 10%), the store bounded by
-# [store] manifest_history and scans_per_source. Everything runs on 127.0.0.1.
+# with the first minute, as single samples and as the means of the second and the last minute:
+# RSS and fds should stay flat (RSS within 10%), the store bounded by [store] manifest_history
+# and scans_per_source. Everything runs on 127.0.0.1.
 #
 #   bench/daemon_soak.sh [BUILD_DIR] [SECONDS] [SOURCES]     (default: build 600 200)
 #
@@ -98,7 +99,7 @@ first=""
 while true; do
   now=$(($(date +%s) - start))
   line=$(sample "$now")
-  echo "$line"
+  echo "$line" | tee -a "$work/samples"
   if [[ -z "$first" && $now -ge 60 ]]; then first=$line; fi
   if ((now >= seconds)); then break; fi
   sleep 10
@@ -115,3 +116,8 @@ echo "after 1 min: rss ${rss1} KiB, fds $fds1, store ${store1} KiB, scans $scans
 echo "at the end:  rss ${rss2} KiB, fds $fds2, store ${store2} KiB, scans $scans2, memtables ${mem2} KiB, block cache ${cache2} KiB"
 awk -v a="$rss1" -v b="$rss2" 'BEGIN {printf "rss change: %+.1f%%\n", (b - a) * 100 / a}'
 awk -v a="$rest1" -v b="$rest2" 'BEGIN {printf "rss less the store'"'"'s memtables and cache: %+.1f%%\n", (b - a) * 100 / a}'
+# RSS swings by several MiB between samples 10 s apart as memtables fill and flush, so two single
+# samples say less than the means around them: the second minute against the last.
+awk -v end="$now" '$1 >= 60 && $1 < 120 {a += $2; na++} $1 >= end - 60 {b += $2; nb++}
+  END {if (na && nb) printf "rss mean over the second minute %.1f MiB, over the last minute %.1f MiB: %+.1f%%\n",
+       a / na / 1024, b / nb / 1024, (b / nb / (a / na) - 1) * 100}' "$work/samples"
