@@ -4,11 +4,11 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <ranges>
 
 #include "cli/commands.h"
 #include "model/json.h"
@@ -90,7 +90,9 @@ int follow_sightings(store::Store& store, store::SightingFilter filter, const st
     });
     if (!polled) return fail(kExitRuntime, polled.error().message);
     // Oldest first within one poll, so the stream reads in the order things were seen.
-    for (const auto& s : std::views::reverse(changed)) print_sighting(std::cout, format, s);
+    // Reverse iterators, not std::views::reverse: clang 14 cannot instantiate libstdc++ 12's views.
+    std::for_each(changed.rbegin(), changed.rend(),
+                  [&](const auto& s) { print_sighting(std::cout, format, s); });
     std::cout << std::flush;
     if (!std::cout) return kExitRuntime;  // the reader went away
   }

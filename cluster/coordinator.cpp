@@ -106,14 +106,14 @@ struct Coordinator::Impl {
   void publish_loop();
   void publish_job(const config::SourceConfig& source);
   void check_deadlines();
-  void give_up(const std::string& source, const Outstanding& job);
-  std::string give_up_reason(const Outstanding& job);
+  void give_up(const std::string& source, const Outstanding& o);
+  std::string give_up_reason(const Outstanding& o) const;
   void refresh_gauges();
   void publish_state();
   std::string metrics_text() const;
   // A scan that made no result (its job could not be published, or was given up), recorded as
   // failed with `reason`, unless its record exists already.
-  void record_failure(const std::string& source, const Outstanding& job, const std::string& reason);
+  void record_failure(const std::string& source, const Outstanding& o, const std::string& reason);
   void receive_loop();
   void take(Delivery delivery);
   void complete(Assembly& assembly);
@@ -254,7 +254,7 @@ void Coordinator::Impl::check_deadlines() {
   for (const auto& [source, o] : late) give_up(source, o);
 }
 
-std::string Coordinator::Impl::give_up_reason(const Outstanding& o) {
+std::string Coordinator::Impl::give_up_reason(const Outstanding& o) const {
   auto seen = workers_seen(*js);
   std::string names;
   bool with_proxy = false;

@@ -275,6 +275,7 @@ void probe_sizes(HttpClient& client, const CrawlOptions& options, CrawlResult& r
   };
   for (const bool head : {true, false}) {
     std::vector<HttpRequest> requests;
+    requests.reserve(todo.size());
     for (const auto i : todo) requests.push_back(request_for(i, head));
     result.size_probes += requests.size();
     const auto answers = client.get_many(requests, options.concurrency);
@@ -374,6 +375,7 @@ CrawlResult crawl_listing(HttpClient& client, const CrawlOptions& options) {
       if (level.empty()) break;
     }
     std::vector<HttpRequest> requests;
+    requests.reserve(level.size());
     for (const auto& page : level) {
       requests.push_back(
           {.url = page.url.str(true), .proxy_url = options.proxy_url, .limits = options.limits});

@@ -219,6 +219,7 @@ CrawlResult crawl_pages(HttpClient& client, const CrawlOptions& options) {
       if (level.empty()) break;
     }
     std::vector<HttpRequest> requests;
+    requests.reserve(level.size());
     for (const auto& page : level) {
       requests.push_back(
           {.url = page.url.str(true), .proxy_url = options.proxy_url, .limits = options.limits});

@@ -206,7 +206,7 @@ std::vector<MagnetFetch> fetch_magnet_metadata(const std::vector<std::string>& m
         fetch.notes.push_back(std::to_string(udp) +
                               " UDP tracker(s) skipped: a SOCKS proxy like Tor's carries no UDP");
       }
-      fetch.notes.push_back(
+      fetch.notes.emplace_back(
           "DHT off through the proxy (no UDP): peers only from tr= trackers over TCP and x.pe=");
     }
     atp.save_path = ".";  // never written: the disk I/O is disabled

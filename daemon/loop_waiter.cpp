@@ -60,7 +60,8 @@ LoopEvents LoopWaiter::wait(std::chrono::milliseconds timeout) {
   return events;
 }
 
-void LoopWaiter::wake() {
+// Not const, though it changes no member: it changes what the next wait() returns.
+void LoopWaiter::wake() {  // NOLINT(readability-make-member-function-const)
   const std::uint64_t one = 1;
   // A full counter (2^64 - 2 wakes unread) still wakes the loop: the write may fail harmlessly.
   (void)!::write(event_fd_, &one, sizeof one);

@@ -245,7 +245,7 @@ std::string PatternGuess::pattern() const {
   const std::size_t slack = separators_.empty() ? 0 : 2;
   const std::size_t lo = std::max<std::size_t>(min_length_, 1);
   const std::size_t hi = std::min<std::size_t>(max_length_ + slack, 256);
-  const auto first = char_class(first_letter_, first_digit_, first_high_, first_punct_);
+  auto first = char_class(first_letter_, first_digit_, first_high_, first_punct_);
   const auto last = char_class(last_letter_, last_digit_, last_high_, last_punct_);
   const auto middle = char_class(letters_, digits_, high_, separators_);
   if (hi == 1) return first;

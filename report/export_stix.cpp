@@ -24,7 +24,7 @@ constexpr const char* kIdentityCreated = "2026-01-01T00:00:00.000Z";
 // STIX 2.1 section 3.2: created and modified are precise to the millisecond, always written
 // with three digits (format_rfc3339 leaves out a zero fraction).
 std::string stix_time(Timestamp t) {
-  const auto text = format_rfc3339(t);
+  auto text = format_rfc3339(t);
   if (text.find('.') != std::string::npos) return text;
   return text.substr(0, text.size() - 1) + ".000Z";
 }
@@ -130,6 +130,7 @@ std::vector<RemoteFile> remote_files(const Sighting& s) {
     if (const auto size = evidence_size(e)) f.size = size;
   }
   std::vector<RemoteFile> out;
+  out.reserve(by_path.size());
   for (auto& [path, f] : by_path) out.push_back(std::move(f));
   return out;
 }

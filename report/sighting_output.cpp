@@ -86,7 +86,7 @@ std::string csv_field(const std::string& raw) {
   // (OWASP "CSV Injection"): a leading apostrophe keeps a leak site's file name text.
   const bool formula =
       !raw.empty() && std::string_view("=+-@\t\r").find(raw[0]) != std::string_view::npos;
-  const std::string value = formula ? "'" + raw : raw;
+  std::string value = formula ? "'" + raw : raw;
   if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
   std::string out = "\"";
   for (const char c : value) {

@@ -17,6 +17,6 @@ void print_sighting_table_header(std::ostream& out);
 void print_sighting_table_row(std::ostream& out, const Sighting& s);
 void print_sighting_csv_header(std::ostream& out);
 void print_sighting_csv_row(std::ostream& out, const Sighting& s);
-std::string csv_field(const std::string& value);
+std::string csv_field(const std::string& raw);
 
 }  // namespace leakwatch::app

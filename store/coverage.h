@@ -29,7 +29,7 @@ struct SourceCoverage {
 };
 
 // Folds one scan into its source's row (`c.source` is the caller's to set).
-void add_scan(SourceCoverage& c, const ScanSummary& scan);
+void add_scan(SourceCoverage& c, const ScanSummary& r);
 
 // One row per source that has scans in [since, until] (both optional), sorted by source name.
 // Read from the store's coverage aggregate (Store::for_each_scan_summary), never the scan

@@ -49,6 +49,7 @@ Result<void> open_raw(RawDb& raw, const std::filesystem::path& path,
     wanted.insert(wanted.begin(), "default");
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.reserve(wanted.size());
   for (const auto& n : wanted) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
   rocksdb::DB* db = nullptr;
   const auto s = rocksdb::DB::Open(options, path.string(), families, &raw.handles, &db);

@@ -246,6 +246,7 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& data_dir, OpenMode mo
   table_options.cache_index_and_filter_blocks = true;  // charged to the cache, not unbounded
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.reserve(names.size());
   for (const auto& name : names) families.emplace_back(name, cf_options);
 
   rocksdb::DB* raw = nullptr;

@@ -427,7 +427,7 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
     auto text = to_json_text(p.merged);
     if (p.stored && to_json_text(*p.stored) == text) continue;
     if (p.stored) delete_index_entries(*impl_, batch, *p.stored);
-    batch.Put(impl_->cf[kSightings], key, std::move(text));
+    batch.Put(impl_->cf[kSightings], key, text);
     put_index_entries(*impl_, batch, p.merged);
     const char* reason = !p.stored                                    ? "new"
                          : p.merged.confidence > p.stored->confidence ? "upgraded"

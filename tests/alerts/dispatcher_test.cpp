@@ -62,7 +62,7 @@ config::HookConfig jsonl_hook(const std::string& name, const fs::path& path,
 std::vector<std::string> ids_in(const fs::path& path) {
   std::vector<fs::path> files;
   for (int n = 1; fs::exists(path.string() + "." + std::to_string(n)); ++n) {
-    files.push_back(path.string() + "." + std::to_string(n));
+    files.emplace_back(path.string() + "." + std::to_string(n));
   }
   if (fs::exists(path)) files.push_back(path);
   std::vector<std::string> ids;
@@ -84,7 +84,7 @@ class DispatcherTest : public ::testing::Test {
   }
 
   // One pass; unless told otherwise it does not wait for retries that come due later.
-  std::vector<HookOutcome> deliver(DispatchOptions options = {
+  std::vector<HookOutcome> deliver(const DispatchOptions& options = {
                                        .max_wait = std::chrono::milliseconds{1}}) {
     Dispatcher d(*db, config, TransportContext{.hostname = "h", .procid = "1", .version = "t"});
     auto r = d.run(options);

@@ -91,7 +91,7 @@ class ClusterTest : public ::testing::Test {
   // A test CA, a server certificate for 127.0.0.1, and client certificates signed by it
   // (client.pem) and by a CA nobody trusts (stranger.pem), made by openssl in dir_/certs.
   std::filesystem::path make_certs() {
-    const auto certs = dir_ / "certs";
+    auto certs = dir_ / "certs";
     for (const auto* script : {"make-test-ca.sh", "make-test-client-certs.sh"}) {
       const auto r = run_command({testing::support_file(script), certs.string()});
       EXPECT_EQ(r.exit_code, 0) << script << ": " << r.err;
@@ -102,7 +102,7 @@ class ClusterTest : public ::testing::Test {
   // A worker's config whose [cluster] authenticates with `auth` (TOML lines).
   std::filesystem::path auth_worker(const std::string& name, const NatsServers& nats,
                                     const std::string& auth) {
-    const auto file = dir_ / (name + ".toml");
+    auto file = dir_ / (name + ".toml");
     write_file(file, "[daemon]\ngrace = \"2s\"\n[cluster]\nservers = " + nats.toml_servers() +
                          "\nack_wait = \"3s\"\nheartbeat = \"1s\"\n" + auth);
     return file;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "crawler/listing.h"
 #include "net/http_client.h"
@@ -99,7 +100,7 @@ TEST(ApacheListing, ReadsTheFancyTableLayout) {
   ASSERT_EQ(listing->entries.size(), 3u) << "sort links and the parent link are not entries";
   const auto* csv = find_entry(*listing, "plates A&B.csv");
   ASSERT_NE(csv, nullptr);
-  EXPECT_EQ(csv->size, static_cast<std::uint64_t>(1.2 * 1024 * 1024 + 0.5));
+  EXPECT_EQ(csv->size, static_cast<std::uint64_t>(std::llround(1.2 * 1024 * 1024)));
   EXPECT_FALSE(csv->size_exact);
   const auto* tiny = find_entry(*listing, "tiny.txt");
   ASSERT_NE(tiny, nullptr);

@@ -40,8 +40,10 @@ void expect_linear(const std::string& name, const std::string& pathological,
                    const std::string& ordinary,
                    const std::function<void(const std::string&)>& parse) {
   const double mib = 1.0 / (1 << 20);
-  const double bad = seconds_to([&] { parse(pathological); }) / (pathological.size() * mib);
-  const double good = seconds_to([&] { parse(ordinary); }) / (ordinary.size() * mib);
+  const double bad =
+      seconds_to([&] { parse(pathological); }) / (static_cast<double>(pathological.size()) * mib);
+  const double good =
+      seconds_to([&] { parse(ordinary); }) / (static_cast<double>(ordinary.size()) * mib);
   // Below a millisecond per MiB, timer noise dominates: both are fast.
   const double ratio = bad / std::max(good, 1e-3);
   ::testing::Test::RecordProperty(name + "_ratio", std::to_string(ratio));

@@ -195,7 +195,9 @@ TEST(TorrentFile, HostileMetadataIsRefusedWithAnErrorNamingTheSource) {
   expect_error(std::string(200, 'x'), "over the limit", small);
   // A torrent with more files than allowed.
   std::string many = "d4:infod5:filesl";
-  for (int i = 0; i < 20; ++i) many += "d6:lengthi1e4:pathl1:" + std::string(1, 'a' + i) + "ee";
+  for (int i = 0; i < 20; ++i) {
+    many += "d6:lengthi1e4:pathl1:" + std::string(1, static_cast<char>('a' + i)) + "ee";
+  }
   many += "e4:name1:x12:piece lengthi16384e6:pieces20:" + std::string(20, 'z') + "ee";
   const auto valid = parse_torrent_file(bytes_of(many), "ok");
   ASSERT_TRUE(valid) << "the fixture itself must be valid: " << valid.error().message;

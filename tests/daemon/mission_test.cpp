@@ -149,7 +149,7 @@ class Mission : public ::testing::Test {
     return p;
   }
   // Every source scanned successfully at least `n` times since the daemon started.
-  bool every_source_scanned(double n) {
+  bool every_source_scanned(double n) const {
     const auto m = testing::http_get(api_port_, "/metrics").body;
     for (const auto& s : kSources) {
       if (sample(m, "leakwatch_scans_total{source=\"" + s + "\",status=\"ok\"}") < n) return false;
@@ -208,14 +208,15 @@ TEST_F(Mission, PlantsInStepsAreSightedAndAlertedOnceEachWithinAnIntervalAndSurv
        }},
       {"zip", "crc32+size",
        [&] {
-         const auto r = run_command(
-             {"python3", "-c",
-              "import sys, zipfile\n"
-              "with zipfile.ZipFile(sys.argv[1] + '.tmp', 'w') as z:\n"
-              "  z.write(sys.argv[2], 'backup/f3.bin'); z.write(sys.argv[3], 'backup/f4.bin')\n"
-              "import os; os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n",
-              (dir_ / "site/zip/backup.zip").string(), payroll("f3.bin").string(),
-              payroll("f4.bin").string()});
+         // Written to a temporary name and renamed: the daemon never sees half a zip.
+         const std::string zip_script =
+             "import sys, zipfile\n"
+             "with zipfile.ZipFile(sys.argv[1] + '.tmp', 'w') as z:\n"
+             "  z.write(sys.argv[2], 'backup/f3.bin'); z.write(sys.argv[3], 'backup/f4.bin')\n"
+             "import os; os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n";
+         const auto r =
+             run_command({"python3", "-c", zip_script, (dir_ / "site/zip/backup.zip").string(),
+                          payroll("f3.bin").string(), payroll("f4.bin").string()});
          ASSERT_EQ(r.exit_code, 0) << r.err;
        }},
       {"post", "btv2-root",

@@ -16,7 +16,7 @@ using std::chrono::seconds;
 
 const Timestamp kNow = *parse_rfc3339("2026-12-01T12:00:00Z");
 
-PlannedSource source(std::string name, std::string schedule,
+PlannedSource source(std::string name, const std::string& schedule,
                      std::optional<Timestamp> last_start = std::nullopt,
                      std::uint64_t failures = 0) {
   auto parsed = Schedule::parse(schedule);

@@ -43,7 +43,7 @@ class ProxyDiscipline : public ::testing::Test {
 
   std::filesystem::path write_config(const NginxServer& site, const std::string& scheme) {
     const auto port = std::to_string(site.port());
-    const auto config = dir_ / "leakwatch.toml";
+    auto config = dir_ / "leakwatch.toml";
     write_file(config, "data_dir = \"data\"\n[[proxy]]\nname = \"tor\"\nurl = \"" + scheme +
                            "://127.0.0.1:" + std::to_string(proxy_port_) +
                            "\"\nisolate = true\n"
