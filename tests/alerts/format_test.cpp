@@ -13,15 +13,12 @@
 #include "alerts/email_format.h"
 #include "alerts/siem_format.h"
 #include "alerts/webhook_signature.h"
+#include "tests/support/test_time.h"
 
 namespace leakwatch::alerts {
 namespace {
 
-Timestamp at(std::string_view rfc3339) {
-  const auto t = parse_rfc3339(rfc3339);
-  EXPECT_TRUE(t) << rfc3339;
-  return t.value_or(Timestamp{});
-}
+using testing::at;
 
 // What a leak site may call a file: a field break of every format, and a byte that is not UTF-8.
 const std::string kHostile = "dump|x=1\\y\r\nevil\xC3\xA9\xFF.csv";

@@ -7,6 +7,8 @@
 #include <set>
 #include <string>
 
+#include "tests/support/test_time.h"
+
 namespace leakwatch {
 namespace {
 
@@ -16,11 +18,7 @@ Digest digest_of(DigestKind kind, char fill) {
   return *Digest::from_hex(kind, std::string(2 * digest_size(kind), fill));
 }
 
-Timestamp at(std::string_view rfc3339) {
-  const auto t = parse_rfc3339(rfc3339);
-  EXPECT_TRUE(t) << rfc3339;
-  return t.value_or(Timestamp{});
-}
+using testing::at;
 
 Sighting sample_sighting() {
   Sighting s;

@@ -7,6 +7,8 @@
 #include <set>
 #include <vector>
 
+#include "tests/support/test_time.h"
+
 namespace leakwatch {
 namespace {
 
@@ -14,9 +16,7 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-Timestamp at(std::string_view rfc3339) {
-  return *parse_rfc3339(rfc3339);
-}
+using testing::at;
 
 CronExpression cron(std::string_view text) {
   auto c = CronExpression::parse(text);

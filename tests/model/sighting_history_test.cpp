@@ -3,12 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/test_time.h"
+
 namespace leakwatch {
 namespace {
 
-Timestamp at(std::string_view t) {
-  return parse_rfc3339(t).value();
-}
+using testing::at;
 
 ConfidenceChange change(std::string_view t, Confidence c, std::uint64_t files) {
   return {.at = at(t), .confidence = c, .evidence = files, .files_matched = files};

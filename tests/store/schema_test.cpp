@@ -12,6 +12,7 @@
 #include "store/rocks_fixtures.h"
 #include "store/store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_time.h"
 
 namespace leakwatch::store {
 namespace {
@@ -19,9 +20,7 @@ namespace {
 using leakwatch::testing::TempDir;
 using leakwatch::testing::write_file;
 
-Timestamp at(std::string_view rfc3339) {
-  return parse_rfc3339(rfc3339).value_or(Timestamp{});
-}
+using testing::at;
 
 Sighting sighting(const std::string& dataset, const std::string& source, const std::string& locator,
                   Confidence confidence, std::string_view last) {

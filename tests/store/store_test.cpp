@@ -13,6 +13,7 @@
 
 #include "store/rocks_fixtures.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_time.h"
 
 namespace leakwatch::store {
 namespace {
@@ -20,11 +21,7 @@ namespace {
 using leakwatch::testing::TempDir;
 using leakwatch::testing::write_file;
 
-Timestamp at(std::string_view rfc3339) {
-  const auto t = parse_rfc3339(rfc3339);
-  EXPECT_TRUE(t) << rfc3339;
-  return t.value_or(Timestamp{});
-}
+using testing::at;
 
 std::unique_ptr<Store> open_store(const std::filesystem::path& dir,
                                   OpenMode mode = OpenMode::read_write) {

@@ -5,18 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "model/time.h"
 #include "store/store.h"
+#include "tests/support/test_time.h"
 
 namespace leakwatch::testing {
-
-inline Timestamp at(const std::string& rfc3339) {
-  const auto t = parse_rfc3339(rfc3339);
-  if (!t) throw std::runtime_error("bad test time " + rfc3339);
-  return *t;
-}
 
 class StoreFiller {
  public:
