@@ -424,7 +424,7 @@ Result<std::vector<Sighting>> Store::record_fetch(const Fetch& fetch) {
       batch.Put(impl_->cf[kMembers], member_key(p.merged.dataset, p.merged.locator, p.at),
                 *members);
     }
-    auto text = to_json_text(p.merged);
+    const auto text = to_json_text(p.merged);
     if (p.stored && to_json_text(*p.stored) == text) continue;
     if (p.stored) delete_index_entries(*impl_, batch, *p.stored);
     batch.Put(impl_->cf[kSightings], key, text);
